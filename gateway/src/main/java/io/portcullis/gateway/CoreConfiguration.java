@@ -1,0 +1,31 @@
+package io.portcullis.gateway;
+
+import io.portcullis.policy.AccessPolicy;
+import java.time.Clock;
+import java.time.InstantSource;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.web.servlet.config.annotation.ViewControllerRegistry;
+import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
+
+/** Beans without a better home: the clock, the pure policy, and the console's entry page. */
+@Configuration(proxyBeanMethods = false)
+class CoreConfiguration implements WebMvcConfigurer {
+
+    /** Injected everywhere time matters, so tests can move it. */
+    @Bean
+    InstantSource instantSource() {
+        return Clock.systemUTC();
+    }
+
+    @Bean
+    AccessPolicy accessPolicy() {
+        return new AccessPolicy();
+    }
+
+    @Override
+    public void addViewControllers(ViewControllerRegistry registry) {
+        registry.addViewController("/admin").setViewName("redirect:/admin/");
+        registry.addViewController("/admin/").setViewName("forward:/admin/index.html");
+    }
+}

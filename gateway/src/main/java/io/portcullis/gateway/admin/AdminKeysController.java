@@ -1,0 +1,176 @@
+package io.portcullis.gateway.admin;
+
+import io.portcullis.gateway.auth.KeyIssuer;
+import io.portcullis.gateway.auth.KeyStore;
+import io.portcullis.gateway.auth.StoredKey;
+import io.portcullis.gateway.web.ApiError;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.List;
+import java.util.UUID;
+import org.springframework.http.HttpStatus;
+import org.springframework.web.bind.annotation.DeleteMapping;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PatchMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.ResponseStatus;
+import org.springframework.web.bind.annotation.RestController;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * {@code /admin/api/keys} (contract section 3). Secrets appear only in the answers to create and
+ * rotate; list and get never show them.
+ */
+@RestController
+@RequestMapping("/admin/api/keys")
+class AdminKeysController {
+
+    static final int NAME_MAX = 200;
+    static final int PAGE_MAX = 500;
+
+    private final KeyStore store;
+    private final KeyIssuer issuer;
+    private final InstantSource clock;
+
+    AdminKeysController(KeyStore store, KeyIssuer issuer, InstantSource clock) {
+        this.store = store;
+        this.issuer = issuer;
+        this.clock = clock;
+    }
+
+    /** A key as admins see it: never the secret nor its hash. */
+    record KeyView(UUID id, String name, String prefix, UUID teamId, List<String> models, String status,
+                   Instant createdAt, Instant updatedAt, Instant expiresAt, Instant revokedAt) {
+        static KeyView of(StoredKey k, Instant now) {
+            String status = k.revokedAt() != null ? "revoked"
+                    : k.expiresAt() != null && !now.isBefore(k.expiresAt()) ? "expired" : "active";
+            return new KeyView(k.id(), k.name(), k.prefix(), k.teamId(), k.models(), status, k.createdAt(),
+                    k.updatedAt(), k.expiresAt(), k.revokedAt());
+        }
+    }
+
+    /** The answer to create: the view plus the secret, shown this once. */
+    record CreatedKey(UUID id, String key, String prefix, String name, UUID teamId, List<String> models,
+                      Instant createdAt, Instant expiresAt) {
+    }
+
+    record RotatedKey(UUID id, String key, String prefix) {
+    }
+
+    record Page(List<KeyView> data, String nextCursor) {
+    }
+
+    @PostMapping
+    @ResponseStatus(HttpStatus.CREATED)
+    CreatedKey create(@RequestBody(required = false) JsonNode body) {
+        AdminJson.object(body);
+        String name = AdminJson.requiredString(body, "name", NAME_MAX);
+        UUID teamId = AdminJson.optionalUuid(body, "teamId");
+        if (teamId != null) {
+            throw ApiError.invalidRequest("Teams are not available in this version", "teamId").toException();
+        }
+        refuseUnsupported(body);
+        List<String> models = AdminJson.stringList(body, "models");
+        Instant expiresAt = AdminJson.optionalInstant(body, "expiresAt");
+        if (expiresAt != null && !expiresAt.isAfter(clock.instant())) {
+            throw ApiError.invalidRequest("'expiresAt' must be in the future", "expiresAt").toException();
+        }
+        var issued = issuer.create(name, teamId, models, expiresAt);
+        var k = issued.key();
+        return new CreatedKey(k.id(), issued.secret(), k.prefix(), k.name(), k.teamId(), k.models(), k.createdAt(),
+                k.expiresAt());
+    }
+
+    @GetMapping
+    Page list(@RequestParam(defaultValue = "50") int limit, @RequestParam(required = false) String cursor,
+              @RequestParam(required = false) String q) {
+        if (limit < 1 || limit > PAGE_MAX) {
+            throw ApiError.invalidRequest("'limit' must be between 1 and " + PAGE_MAX, "limit").toException();
+        }
+        StoredKey after = null;
+        if (cursor != null && !cursor.isBlank()) {
+            after = store.findById(cursorId(cursor))
+                    .orElseThrow(() -> ApiError.invalidRequest("Unknown cursor", "cursor").toException());
+        }
+        if (q != null && q.length() > 200) {
+            throw ApiError.invalidRequest("'q' must be at most 200 characters", "q").toException();
+        }
+        Instant now = clock.instant();
+        var keys = store.list(limit + 1, after, q);
+        String next = keys.size() > limit ? keys.get(limit - 1).id().toString() : null;
+        return new Page(keys.stream().limit(limit).map(k -> KeyView.of(k, now)).toList(), next);
+    }
+
+    @GetMapping("/{id}")
+    KeyView get(@PathVariable String id) {
+        return KeyView.of(find(AdminJson.pathId(id)), clock.instant());
+    }
+
+    @PatchMapping("/{id}")
+    KeyView update(@PathVariable String id, @RequestBody(required = false) JsonNode body) {
+        UUID keyId = AdminJson.pathId(id);
+        AdminJson.object(body);
+        StoredKey current = find(keyId);
+        refuseUnsupported(body);
+        if (AdminJson.present(body, "teamId") && !body.get("teamId").isNull()) {
+            throw ApiError.invalidRequest("Teams are not available in this version", "teamId").toException();
+        }
+        String name = AdminJson.present(body, "name") ? AdminJson.requiredString(body, "name", NAME_MAX)
+                : current.name();
+        List<String> models = AdminJson.present(body, "models") ? AdminJson.stringList(body, "models")
+                : current.models();
+        Instant expiresAt = AdminJson.present(body, "expiresAt") ? AdminJson.optionalInstant(body, "expiresAt")
+                : current.expiresAt();
+        Instant now = clock.instant();
+        return store.update(keyId, name, models, expiresAt, now).map(k -> KeyView.of(k, now))
+                .orElseThrow(() -> notFound(id));
+    }
+
+    @PostMapping("/{id}/rotate")
+    RotatedKey rotate(@PathVariable String id) {
+        UUID keyId = AdminJson.pathId(id);
+        if (find(keyId).revokedAt() != null) {
+            throw new ApiError(409, "A revoked key cannot be rotated; create a new key", "invalid_request_error",
+                    null, "key_revoked").toException();
+        }
+        var issued = issuer.rotate(keyId).orElseThrow(() -> notFound(id));
+        return new RotatedKey(issued.key().id(), issued.secret(), issued.key().prefix());
+    }
+
+    @DeleteMapping("/{id}")
+    KeyView revoke(@PathVariable String id) {
+        Instant now = clock.instant();
+        return store.revoke(AdminJson.pathId(id), now).map(k -> KeyView.of(k, now))
+                .orElseThrow(() -> notFound(id));
+    }
+
+    private StoredKey find(UUID id) {
+        return store.findById(id).orElseThrow(() -> notFound(id.toString()));
+    }
+
+    private static RuntimeException notFound(String id) {
+        return ApiError.notFound("No such key: " + id).toException();
+    }
+
+    private static UUID cursorId(String cursor) {
+        try {
+            return UUID.fromString(cursor);
+        } catch (IllegalArgumentException e) {
+            throw ApiError.invalidRequest("Malformed cursor", "cursor").toException();
+        }
+    }
+
+    /** Limits and policies arrive with the quota work; until then, refuse rather than ignore them. */
+    private static void refuseUnsupported(JsonNode body) {
+        for (String field : List.of("limits", "policy")) {
+            if (AdminJson.present(body, field) && !body.get(field).isNull()) {
+                throw ApiError.invalidRequest("'" + field + "' is not supported by this version yet", field)
+                        .toException();
+            }
+        }
+    }
+}

@@ -1,0 +1,102 @@
+package io.portcullis.gateway.auth;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import io.portcullis.gateway.GatewayProperties;
+import io.portcullis.gateway.web.ApiError;
+import io.portcullis.policy.AccessPolicy;
+import io.portcullis.policy.Decision;
+import jakarta.servlet.http.HttpServletRequest;
+import java.time.InstantSource;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.dao.DataAccessException;
+import org.springframework.stereotype.Component;
+
+/**
+ * Step one of the request path: who is calling? Reads the key from {@code Authorization: Bearer}
+ * or {@code x-api-key}, finds its row through a Caffeine cache (misses are cached too, so a
+ * flood of made-up keys does not reach PostgreSQL), and checks the keyed hash in constant time.
+ * Unknown and wrong keys take the same path and the same answer.
+ */
+@Component
+public class ApiKeyAuthenticator {
+
+    private static final Logger log = LoggerFactory.getLogger(ApiKeyAuthenticator.class);
+    private static final byte[] NO_HASH = new byte[32];
+
+    private final KeyStore store;
+    private final KeyHasher hasher;
+    private final AccessPolicy policy;
+    private final InstantSource clock;
+    private final Cache<String, Optional<StoredKey>> cache;
+
+    ApiKeyAuthenticator(KeyStore store, KeyHasher hasher, AccessPolicy policy, InstantSource clock,
+                        GatewayProperties properties) {
+        this.store = store;
+        this.hasher = hasher;
+        this.policy = policy;
+        this.clock = clock;
+        this.cache = Caffeine.newBuilder()
+                .maximumSize(properties.keys().cacheMaxSize())
+                .expireAfterWrite(properties.keys().cacheTtl())
+                .build();
+    }
+
+    /**
+     * @return the caller
+     * @throws io.portcullis.gateway.web.GatewayException 401 for a missing, unknown, wrong, revoked or
+     *         expired key; 503 when the key is not cached and the database cannot be reached
+     */
+    public Caller authenticate(HttpServletRequest request) {
+        String presented = presentedKey(request);
+        if (presented == null) {
+            throw ApiError.invalidApiKey("Missing API key: send 'Authorization: Bearer <key>'").toException();
+        }
+        Optional<String> publicId = ApiKeys.publicIdOf(presented);
+        Optional<StoredKey> stored = publicId.isPresent() ? lookup(publicId.get()) : Optional.empty();
+        byte[] expected = stored.map(StoredKey::secretHash).orElse(NO_HASH);
+        // Hash even when nothing was found, so unknown and wrong keys cost the same.
+        boolean matches = KeyHasher.matches(expected, hasher.hash(presented));
+        if (stored.isEmpty() || !matches) {
+            throw ApiError.invalidApiKey("Incorrect API key provided").toException();
+        }
+        StoredKey key = stored.get();
+        var grant = key.grant();
+        if (policy.checkKey(grant, clock.instant()) instanceof Decision.Denied denied) {
+            throw ApiError.invalidApiKey(denied.message()).toException();
+        }
+        return new Caller(key.id(), key.teamId(), key.name(), grant);
+    }
+
+    private Optional<StoredKey> lookup(String publicId) {
+        try {
+            return cache.get(publicId, store::findByPublicId);
+        } catch (DataAccessException e) {
+            log.warn("API key lookup failed, database unreachable: {}", e.getMostSpecificCause().toString());
+            throw ApiError.serviceUnavailable("The gateway cannot verify API keys right now; retry shortly")
+                    .toException();
+        }
+    }
+
+    /** Drops one key from this replica's cache; called when any replica changes it. */
+    void invalidate(String publicId) {
+        cache.invalidate(publicId);
+    }
+
+    /** Drops every cached key, after a gap in change notifications. */
+    void invalidateAll() {
+        cache.invalidateAll();
+    }
+
+    static String presentedKey(HttpServletRequest request) {
+        String authorization = request.getHeader("Authorization");
+        if (authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            String key = authorization.substring(7).trim();
+            return key.isEmpty() ? null : key;
+        }
+        String apiKey = request.getHeader("x-api-key");
+        return apiKey == null || apiKey.isBlank() ? null : apiKey.trim();
+    }
+}

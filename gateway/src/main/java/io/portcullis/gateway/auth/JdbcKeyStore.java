@@ -1,0 +1,162 @@
+package io.portcullis.gateway.auth;
+
+import java.sql.Array;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.core.RowMapper;
+import org.springframework.stereotype.Repository;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/** {@link KeyStore} on PostgreSQL; every change sends a NOTIFY in its own transaction. */
+@Repository
+class JdbcKeyStore implements KeyStore {
+
+    /** Channel name; {@link KeyChangeListener} listens on it. Payload: the public id. */
+    static final String CHANNEL = "portcullis_keys";
+
+    private static final String COLUMNS =
+            "id, public_id, secret_hash, name, team_id, models, created_at, updated_at, expires_at, revoked_at";
+    private static final RowMapper<StoredKey> ROW = JdbcKeyStore::map;
+
+    private final JdbcTemplate jdbc;
+    private final TransactionTemplate tx;
+
+    JdbcKeyStore(JdbcTemplate jdbc, TransactionTemplate tx) {
+        this.jdbc = jdbc;
+        this.tx = tx;
+    }
+
+    @Override
+    public Optional<StoredKey> findByPublicId(String publicId) {
+        return jdbc.query("select " + COLUMNS + " from api_key where public_id = ?", ROW, publicId)
+                .stream().findFirst();
+    }
+
+    @Override
+    public Optional<StoredKey> findById(UUID id) {
+        return jdbc.query("select " + COLUMNS + " from api_key where id = ?", ROW, id).stream().findFirst();
+    }
+
+    @Override
+    public void insert(StoredKey key) {
+        tx.executeWithoutResult(status -> {
+            jdbc.update(con -> {
+                var ps = con.prepareStatement("insert into api_key (" + COLUMNS + ") values (?,?,?,?,?,?,?,?,?,?)");
+                ps.setObject(1, key.id());
+                ps.setString(2, key.publicId());
+                ps.setBytes(3, key.secretHash());
+                ps.setString(4, key.name());
+                ps.setObject(5, key.teamId());
+                ps.setArray(6, con.createArrayOf("text", key.models().toArray()));
+                ps.setTimestamp(7, ts(key.createdAt()));
+                ps.setTimestamp(8, ts(key.updatedAt()));
+                ps.setTimestamp(9, ts(key.expiresAt()));
+                ps.setTimestamp(10, ts(key.revokedAt()));
+                return ps;
+            });
+            notifyChanged(key.publicId());
+        });
+    }
+
+    @Override
+    public List<StoredKey> list(int limit, StoredKey after, String search) {
+        var sql = new StringBuilder("select " + COLUMNS + " from api_key where true");
+        var args = new java.util.ArrayList<Object>();
+        if (after != null) {
+            sql.append(" and (created_at, id) < (?, ?)");
+            args.add(ts(after.createdAt()));
+            args.add(after.id());
+        }
+        if (search != null && !search.isBlank()) {
+            sql.append(" and (name ilike ? or public_id = ?)");
+            args.add("%" + escapeLike(search) + "%");
+            args.add(search.startsWith(ApiKeys.SCHEME) ? search.substring(ApiKeys.SCHEME.length()) : search);
+        }
+        sql.append(" order by created_at desc, id desc limit ?");
+        args.add(limit);
+        return jdbc.query(sql.toString(), ROW, args.toArray());
+    }
+
+    @Override
+    public Optional<StoredKey> update(UUID id, String name, List<String> models, Instant expiresAt, Instant now) {
+        return tx.execute(status -> {
+            var rows = jdbc.query(con -> {
+                var ps = con.prepareStatement("update api_key set name = ?, models = ?, expires_at = ?, updated_at = ?"
+                        + " where id = ? returning " + COLUMNS);
+                ps.setString(1, name);
+                ps.setArray(2, con.createArrayOf("text", models.toArray()));
+                ps.setTimestamp(3, ts(expiresAt));
+                ps.setTimestamp(4, ts(now));
+                ps.setObject(5, id);
+                return ps;
+            }, ROW);
+            rows.forEach(k -> notifyChanged(k.publicId()));
+            return rows.stream().findFirst();
+        });
+    }
+
+    @Override
+    public Optional<StoredKey> rotate(UUID id, String newPublicId, byte[] newSecretHash, Instant now) {
+        return tx.execute(status -> {
+            var old = jdbc.query("select " + COLUMNS + " from api_key where id = ? for update", ROW, id);
+            if (old.isEmpty()) {
+                return Optional.<StoredKey>empty();
+            }
+            var rows = jdbc.query("update api_key set public_id = ?, secret_hash = ?, updated_at = ? where id = ?"
+                    + " returning " + COLUMNS, ROW, newPublicId, newSecretHash, ts(now), id);
+            notifyChanged(old.getFirst().publicId());
+            notifyChanged(newPublicId);
+            return rows.stream().findFirst();
+        });
+    }
+
+    @Override
+    public Optional<StoredKey> revoke(UUID id, Instant now) {
+        return tx.execute(status -> {
+            var rows = jdbc.query("update api_key set revoked_at = coalesce(revoked_at, ?), updated_at = ?"
+                    + " where id = ? returning " + COLUMNS, ROW, ts(now), ts(now), id);
+            rows.forEach(k -> notifyChanged(k.publicId()));
+            return rows.stream().findFirst();
+        });
+    }
+
+    private void notifyChanged(String publicId) {
+        jdbc.query("select pg_notify(?, ?)", rs -> null, CHANNEL, publicId);
+    }
+
+    private static String escapeLike(String s) {
+        return s.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_");
+    }
+
+    private static Timestamp ts(Instant instant) {
+        return instant == null ? null : Timestamp.from(instant);
+    }
+
+    private static Instant instant(ResultSet rs, String column) throws SQLException {
+        Timestamp t = rs.getTimestamp(column);
+        return t == null ? null : t.toInstant();
+    }
+
+    private static StoredKey map(ResultSet rs, int row) throws SQLException {
+        Array models = rs.getArray("models");
+        String[] modelNames = models == null ? new String[0] : (String[]) models.getArray();
+        return new StoredKey(
+                rs.getObject("id", UUID.class),
+                rs.getString("public_id"),
+                rs.getBytes("secret_hash"),
+                rs.getString("name"),
+                rs.getObject("team_id", UUID.class),
+                Arrays.asList(modelNames),
+                instant(rs, "created_at"),
+                instant(rs, "updated_at"),
+                instant(rs, "expires_at"),
+                instant(rs, "revoked_at"));
+    }
+}

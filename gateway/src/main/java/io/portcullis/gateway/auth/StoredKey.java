@@ -1,0 +1,31 @@
+package io.portcullis.gateway.auth;
+
+import io.portcullis.policy.KeyGrant;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.List;
+import java.util.UUID;
+
+/** An API key row as stored: never the secret, only its keyed hash. */
+public record StoredKey(UUID id, String publicId, byte[] secretHash, String name, UUID teamId,
+                        List<String> models, Instant createdAt, Instant updatedAt, Instant expiresAt,
+                        Instant revokedAt) {
+
+    public StoredKey {
+        models = List.copyOf(models);
+    }
+
+    public String prefix() {
+        return ApiKeys.prefix(publicId);
+    }
+
+    /** What the policy needs to know of this key. */
+    public KeyGrant grant() {
+        return new KeyGrant(new HashSet<>(models), expiresAt, revokedAt);
+    }
+
+    @Override
+    public String toString() {
+        return "StoredKey[id=" + id + ", prefix=" + prefix() + ", name=" + name + "]";
+    }
+}

@@ -1,0 +1,89 @@
+package io.portcullis.gateway.proxy;
+
+import io.portcullis.gateway.web.ApiError;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * A client's request body, checked just enough to route and account for it. The body itself is
+ * passed upstream untouched unless the contract says otherwise (model mapping, stream usage).
+ *
+ * @param body             the bytes as received
+ * @param json             the parsed body
+ * @param model            the public model name asked for
+ * @param stream           whether the client asked for server-sent events
+ * @param clientWantsUsage whether the client itself asked for the final usage chunk
+ */
+record ClientRequest(byte[] body, ObjectNode json, String model, boolean stream, boolean clientWantsUsage) {
+
+    static ClientRequest parse(Endpoint endpoint, byte[] body) {
+        if (body.length == 0) {
+            throw ApiError.invalidRequest("Request body is empty; send a JSON object", null).toException();
+        }
+        JsonNode root = ProxyJson.parse(body);
+        if (!(root instanceof ObjectNode json)) {
+            throw ApiError.invalidRequest("Request body must be a JSON object", null).toException();
+        }
+        JsonNode model = json.get("model");
+        if (model == null || model.isNull()) {
+            throw ApiError.invalidRequest("You must provide a model parameter", "model").toException();
+        }
+        if (!model.isString() || model.stringValue().isBlank()) {
+            throw ApiError.invalidRequest("'model' must be a non-empty string", "model").toException();
+        }
+        JsonNode required = json.get(endpoint.requiredField());
+        if (required == null || required.isNull()) {
+            throw ApiError.invalidRequest("Missing required parameter: '" + endpoint.requiredField() + "'",
+                    endpoint.requiredField()).toException();
+        }
+        if (endpoint == Endpoint.CHAT_COMPLETIONS && !required.isArray()) {
+            throw ApiError.invalidRequest("'messages' must be an array", "messages").toException();
+        }
+        boolean stream = flag(json, "stream");
+        if (stream && !endpoint.streamable()) {
+            throw ApiError.invalidRequest("This endpoint does not support streaming", "stream").toException();
+        }
+        boolean wantsUsage = false;
+        JsonNode options = json.get("stream_options");
+        if (options != null && !options.isNull()) {
+            if (!options.isObject()) {
+                throw ApiError.invalidRequest("'stream_options' must be an object", "stream_options").toException();
+            }
+            wantsUsage = flag((ObjectNode) options, "include_usage");
+        }
+        return new ClientRequest(body, json, model.stringValue(), stream, wantsUsage);
+    }
+
+    private static boolean flag(ObjectNode json, String field) {
+        JsonNode value = json.get(field);
+        if (value == null || value.isNull()) {
+            return false;
+        }
+        if (!value.isBoolean()) {
+            throw ApiError.invalidRequest("'" + field + "' must be a boolean", field).toException();
+        }
+        return value.booleanValue();
+    }
+
+    /**
+     * The bytes to send upstream: the client's own unless the model is renamed or, on a stream,
+     * usage must be requested so the gateway can count tokens.
+     */
+    byte[] upstreamBody(String upstreamModel) {
+        boolean rename = !upstreamModel.equals(model);
+        boolean addUsage = stream && !clientWantsUsage;
+        if (!rename && !addUsage) {
+            return body;
+        }
+        ObjectNode copy = json.deepCopy();
+        if (rename) {
+            copy.put("model", upstreamModel);
+        }
+        if (addUsage) {
+            JsonNode options = copy.get("stream_options");
+            ObjectNode opts = options instanceof ObjectNode o ? o : copy.putObject("stream_options");
+            opts.put("include_usage", true);
+        }
+        return ProxyJson.MAPPER.writeValueAsBytes(copy);
+    }
+}

@@ -1,0 +1,55 @@
+package io.portcullis.gateway.proxy;
+
+import io.portcullis.gateway.auth.Caller;
+import io.portcullis.gateway.backend.BackendRegistry.Route;
+import io.portcullis.gateway.web.ApiError;
+import java.time.Instant;
+
+/**
+ * What the request path learns about one request as it goes: who, which model and backend,
+ * how it ended, how many tokens. Confined to the request's thread; read once at the end by
+ * {@link Metering}.
+ */
+final class Exchange {
+
+    final Endpoint endpoint;
+    final String requestId;
+    final long startNanos;
+    final Instant startedAt;
+
+    Caller caller;
+    String model;
+    Route route;
+    boolean streamed;
+    int status;
+    String outcome;
+    long firstTokenNanos;
+    long upstreamNanos;
+    Usage usage = Usage.NONE;
+
+    Exchange(Endpoint endpoint, String requestId, long startNanos, Instant startedAt) {
+        this.endpoint = endpoint;
+        this.requestId = requestId;
+        this.startNanos = startNanos;
+        this.startedAt = startedAt;
+    }
+
+    void failed(ApiError error) {
+        status = error.status();
+        outcome = error.code();
+    }
+
+    void ended(int status, Outcome outcome) {
+        this.status = status;
+        this.outcome = outcome.tag();
+    }
+
+    String outcome() {
+        return outcome == null ? Outcome.SUCCESS.tag() : outcome;
+    }
+
+    /** Token counts reported by the backend. */
+    record Usage(int promptTokens, int completionTokens, int cachedTokens) {
+        static final Usage NONE = new Usage(0, 0, 0);
+    }
+}

@@ -1,0 +1,55 @@
+package io.portcullis.gateway.proxy;
+
+import io.portcullis.gateway.auth.ApiKeyAuthenticator;
+import io.portcullis.gateway.auth.Caller;
+import io.portcullis.gateway.backend.BackendRegistry;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.util.List;
+import java.util.Map;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RestController;
+
+/** The OpenAI-compatible client API (contract section 2). */
+@RestController
+class ProxyController {
+
+    private final ProxyHandler handler;
+    private final ApiKeyAuthenticator authenticator;
+    private final BackendRegistry backends;
+
+    ProxyController(ProxyHandler handler, ApiKeyAuthenticator authenticator, BackendRegistry backends) {
+        this.handler = handler;
+        this.authenticator = authenticator;
+        this.backends = backends;
+    }
+
+    @PostMapping("/v1/chat/completions")
+    void chatCompletions(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        handler.handle(Endpoint.CHAT_COMPLETIONS, request, response);
+    }
+
+    @PostMapping("/v1/completions")
+    void completions(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        handler.handle(Endpoint.COMPLETIONS, request, response);
+    }
+
+    @PostMapping("/v1/embeddings")
+    void embeddings(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        handler.handle(Endpoint.EMBEDDINGS, request, response);
+    }
+
+    /** Only the models this key may use, in OpenAI's list shape. */
+    @GetMapping("/v1/models")
+    Map<String, Object> models(HttpServletRequest request) {
+        Caller caller = authenticator.authenticate(request);
+        List<Map<String, Object>> data = backends.routes().stream()
+                .filter(route -> caller.grant().allowsModel(route.model()))
+                .map(route -> Map.<String, Object>of("id", route.model(), "object", "model", "created", 0,
+                        "owned_by", route.backend().name()))
+                .toList();
+        return Map.of("object", "list", "data", data);
+    }
+}

@@ -1,0 +1,207 @@
+package io.portcullis.gateway.proxy;
+
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * Relays a server-sent-event stream to the client one event at a time, flushing after each, so
+ * the client sees every chunk as soon as the backend sends it. On the way it reads the final
+ * usage chunk (which the gateway asked for) and hides it from clients that did not ask.
+ *
+ * <p>Only events that mention {@code "usage"} with a non-null value are parsed; every other
+ * event is forwarded as bytes. An event larger than {@link #MAX_INSPECTED_EVENT} is forwarded
+ * without inspection rather than buffered without bound.
+ */
+final class SseRelay {
+
+    static final int MAX_INSPECTED_EVENT = 1024 * 1024;
+    private static final byte[] USAGE_FIELD = "\"usage\"".getBytes(StandardCharsets.US_ASCII);
+
+    private final Exchange exchange;
+    private final boolean clientWantsUsage;
+    private final ByteArrayOutputStream event = new ByteArrayOutputStream(1024);
+    private boolean eventOversized;
+    private int lineStart;
+    private boolean lineHasContent;
+
+    SseRelay(Exchange exchange, boolean clientWantsUsage) {
+        this.exchange = exchange;
+        this.clientWantsUsage = clientWantsUsage;
+    }
+
+    void relay(InputStream upstream, HttpServletResponse response) throws IOException {
+        response.setStatus(200);
+        response.setContentType("text/event-stream");
+        response.setCharacterEncoding("UTF-8");
+        response.setHeader("Cache-Control", "no-cache");
+        response.setHeader("X-Accel-Buffering", "no");
+        OutputStream out = response.getOutputStream();
+        try {
+            // Send headers at once: the client knows the stream is open before the first token.
+            response.flushBuffer();
+        } catch (IOException e) {
+            exchange.ended(200, Outcome.CLIENT_CLOSED);
+            return;
+        }
+        byte[] chunk = new byte[8192];
+        while (true) {
+            int n;
+            try {
+                n = upstream.read(chunk);
+            } catch (IOException e) {
+                flushPartial(out);
+                exchange.ended(200, Outcome.UPSTREAM_BROKEN);
+                return;
+            }
+            if (n < 0) {
+                break;
+            }
+            try {
+                consume(chunk, n, out);
+            } catch (IOException e) {
+                exchange.ended(200, Outcome.CLIENT_CLOSED);
+                return;
+            }
+        }
+        try {
+            flushPartial(out);
+            out.flush();
+            exchange.ended(200, Outcome.SUCCESS);
+        } catch (IOException e) {
+            exchange.ended(200, Outcome.CLIENT_CLOSED);
+        }
+    }
+
+    /** Splits the incoming bytes into lines; a blank line ends an event. */
+    private void consume(byte[] chunk, int n, OutputStream out) throws IOException {
+        int from = 0;
+        for (int i = 0; i < n; i++) {
+            byte b = chunk[i];
+            if (b == '\n') {
+                append(chunk, from, i + 1 - from, out);
+                from = i + 1;
+                if (!lineHasContent) {
+                    endEvent(out);
+                }
+                lineHasContent = false;
+                lineStart = event.size();
+            } else if (b != '\r') {
+                lineHasContent = true;
+            }
+        }
+        if (from < n) {
+            append(chunk, from, n - from, out);
+        }
+    }
+
+    private void append(byte[] chunk, int from, int length, OutputStream out) throws IOException {
+        if (eventOversized) {
+            out.write(chunk, from, length);
+            return;
+        }
+        event.write(chunk, from, length);
+        if (event.size() > MAX_INSPECTED_EVENT) {
+            eventOversized = true;
+            event.writeTo(out);
+            event.reset();
+            lineStart = 0;
+        }
+    }
+
+    private void endEvent(OutputStream out) throws IOException {
+        if (eventOversized) {
+            eventOversized = false;
+            out.flush();
+            return;
+        }
+        byte[] bytes = event.toByteArray();
+        event.reset();
+        lineStart = 0;
+        if (inspect(bytes)) {
+            out.write(bytes);
+            out.flush();
+        }
+    }
+
+    private void flushPartial(OutputStream out) throws IOException {
+        if (event.size() > 0) {
+            event.writeTo(out);
+            event.reset();
+        }
+        out.flush();
+    }
+
+    /** @return whether to forward the event */
+    private boolean inspect(byte[] bytes) {
+        String data = dataOf(bytes);
+        if (data == null) {
+            return true; // comments, keep-alives, event: lines
+        }
+        if (exchange.firstTokenNanos == 0) {
+            exchange.firstTokenNanos = System.nanoTime();
+        }
+        if (!mentionsUsage(bytes) || data.equals("[DONE]")) {
+            return true;
+        }
+        JsonNode chunk;
+        try {
+            chunk = ProxyJson.MAPPER.readTree(data);
+        } catch (JacksonException e) {
+            return true;
+        }
+        JsonNode usage = chunk.get("usage");
+        if (usage == null || !usage.isObject()) {
+            return true;
+        }
+        exchange.usage = ProxyJson.usageOf(usage);
+        JsonNode choices = chunk.get("choices");
+        boolean usageOnly = choices == null || (choices.isArray() && choices.isEmpty());
+        return clientWantsUsage || !usageOnly;
+    }
+
+    /** The event's data lines joined, or null when it has none. */
+    static String dataOf(byte[] bytes) {
+        String text = new String(bytes, StandardCharsets.UTF_8);
+        StringBuilder data = null;
+        for (String line : text.split("\r?\n")) {
+            if (line.startsWith("data:")) {
+                String value = line.substring(5);
+                if (value.startsWith(" ")) {
+                    value = value.substring(1);
+                }
+                if (data == null) {
+                    data = new StringBuilder(value);
+                } else {
+                    data.append('\n').append(value);
+                }
+            }
+        }
+        return data == null ? null : data.toString().strip();
+    }
+
+    /** Cheap pre-check before any parsing: does the event carry a non-null usage value? */
+    static boolean mentionsUsage(byte[] bytes) {
+        outer:
+        for (int i = 0; i <= bytes.length - USAGE_FIELD.length; i++) {
+            for (int j = 0; j < USAGE_FIELD.length; j++) {
+                if (bytes[i + j] != USAGE_FIELD[j]) {
+                    continue outer;
+                }
+            }
+            int k = i + USAGE_FIELD.length;
+            while (k < bytes.length && (bytes[k] == ' ' || bytes[k] == ':' || bytes[k] == '\t')) {
+                k++;
+            }
+            if (k < bytes.length && bytes[k] != 'n') {
+                return true;
+            }
+        }
+        return false;
+    }
+}

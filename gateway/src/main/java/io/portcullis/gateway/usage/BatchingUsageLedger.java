@@ -1,0 +1,281 @@
+package io.portcullis.gateway.usage;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.portcullis.gateway.GatewayProperties;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.stereotype.Component;
+
+/**
+ * The usage ledger off the request path: requests drop their record into a bounded queue and
+ * move on; one writer thread drains it in batches of up to {@code gateway.usage.batch-size}
+ * rows, each batch one {@code INSERT ... SELECT FROM unnest(...)} statement.
+ *
+ * <p>If the database is away, the writer keeps the batch and retries with backoff while the
+ * queue absorbs new records. Only when the queue itself is full is a record refused, and then
+ * it is counted ({@code portcullis.usage.records.dropped}) and logged, never dropped silently.
+ * On shutdown the writer stops after the web server has drained, and writes everything left.
+ */
+@Component
+class BatchingUsageLedger implements UsageLedger, SmartLifecycle {
+
+    private static final Logger log = LoggerFactory.getLogger(BatchingUsageLedger.class);
+    private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
+    private static final String INSERT = """
+            insert into usage_record (id, request_id, key_id, team_id, model, backend, endpoint, status, outcome,
+                streamed, prompt_tokens, completion_tokens, cached_tokens, latency_ms, ttft_ms, created_at)
+            select * from unnest(?::uuid[], ?::text[], ?::uuid[], ?::uuid[], ?::text[], ?::text[], ?::text[],
+                ?::smallint[], ?::text[], ?::boolean[], ?::integer[], ?::integer[], ?::integer[], ?::integer[],
+                ?::integer[], ?::timestamptz[])
+            on conflict (id) do nothing
+            """;
+
+    private final DataSource dataSource;
+    private final BlockingQueue<UsageRecord> queue;
+    private final int batchSize;
+    private final Duration flushInterval;
+    private final Duration shutdownTimeout;
+    private final Counter written;
+    private final Counter dropped;
+    private final Counter writeFailures;
+    private final Timer flushTimer;
+    private final AtomicLong droppedSinceLastLog = new AtomicLong();
+    private volatile long lastDropLogNanos;
+    private volatile boolean running;
+    private volatile boolean draining;
+    private volatile int inFlight;
+    private Thread writer;
+
+    BatchingUsageLedger(DataSource dataSource, GatewayProperties properties, MeterRegistry registry) {
+        this.dataSource = dataSource;
+        var usage = properties.usage();
+        this.queue = new ArrayBlockingQueue<>(usage.queueCapacity());
+        this.batchSize = usage.batchSize();
+        this.flushInterval = usage.flushInterval();
+        this.shutdownTimeout = usage.shutdownTimeout();
+        this.written = Counter.builder("portcullis.usage.records.written")
+                .description("Usage records written to PostgreSQL").register(registry);
+        this.dropped = Counter.builder("portcullis.usage.records.dropped")
+                .description("Usage records refused because the in-memory queue was full").register(registry);
+        this.writeFailures = Counter.builder("portcullis.usage.write.failures")
+                .description("Failed attempts to write a usage batch (the batch is retried)").register(registry);
+        this.flushTimer = Timer.builder("portcullis.usage.flush")
+                .description("Time to write one usage batch").register(registry);
+        Gauge.builder("portcullis.usage.queue.depth", this, BatchingUsageLedger::pending)
+                .description("Usage records waiting to be written").register(registry);
+    }
+
+    @Override
+    public void record(UsageRecord record) {
+        if (queue.offer(record)) {
+            return;
+        }
+        dropped.increment();
+        long count = droppedSinceLastLog.incrementAndGet();
+        long now = System.nanoTime();
+        if (now - lastDropLogNanos > TimeUnit.SECONDS.toNanos(10)) {
+            lastDropLogNanos = now;
+            droppedSinceLastLog.addAndGet(-count);
+            log.error("Usage queue full ({} records): {} usage record(s) dropped since the last report;"
+                    + " is the database reachable?", queue.size(), count);
+        }
+    }
+
+    @Override
+    public int pending() {
+        return queue.size() + inFlight;
+    }
+
+    @Override
+    public void start() {
+        running = true;
+        writer = Thread.ofPlatform().name("usage-ledger-writer").daemon().start(this::run);
+    }
+
+    /**
+     * Stops after the web server (lower phase stops later), so requests still finishing during
+     * graceful shutdown have their records written, and before the DataSource closes.
+     */
+    @Override
+    public int getPhase() {
+        return SmartLifecycle.DEFAULT_PHASE - 4096;
+    }
+
+    @Override
+    public void stop() {
+        draining = true;
+        running = false;
+        writer.interrupt();
+        try {
+            writer.join(shutdownTimeout.plusSeconds(1));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        int left = pending();
+        if (left > 0) {
+            log.error("Shutdown: {} usage record(s) could not be written within {}", left, shutdownTimeout);
+        } else {
+            log.info("Usage ledger flushed");
+        }
+    }
+
+    @Override
+    public boolean isRunning() {
+        return running;
+    }
+
+    private void run() {
+        List<UsageRecord> batch = new ArrayList<>(batchSize);
+        long deadline = Long.MAX_VALUE;
+        while (true) {
+            if (draining && deadline == Long.MAX_VALUE) {
+                deadline = System.nanoTime() + shutdownTimeout.toNanos();
+            }
+            if (batch.isEmpty()) {
+                if (!fill(batch)) {
+                    if (draining) {
+                        return; // nothing left
+                    }
+                    continue;
+                }
+            }
+            inFlight = batch.size();
+            if (writeWithRetry(batch, deadline)) {
+                batch.clear();
+                inFlight = 0;
+            } else {
+                return; // shutdown deadline passed; stop() reports what is left
+            }
+        }
+    }
+
+    /**
+     * Waits for records, then lingers up to the flush interval for the batch to fill.
+     *
+     * @return false when nothing arrived
+     */
+    private boolean fill(List<UsageRecord> batch) {
+        try {
+            if (draining) {
+                queue.drainTo(batch, batchSize);
+                return !batch.isEmpty();
+            }
+            UsageRecord first = queue.poll(flushInterval.toNanos(), TimeUnit.NANOSECONDS);
+            if (first == null) {
+                return false;
+            }
+            batch.add(first);
+            long lingerUntil = System.nanoTime() + flushInterval.toNanos();
+            while (batch.size() < batchSize && !draining) {
+                queue.drainTo(batch, batchSize - batch.size());
+                long wait = lingerUntil - System.nanoTime();
+                if (batch.size() >= batchSize || wait <= 0) {
+                    break;
+                }
+                UsageRecord next = queue.poll(Math.min(wait, TimeUnit.MILLISECONDS.toNanos(5)), TimeUnit.NANOSECONDS);
+                if (next != null) {
+                    batch.add(next);
+                }
+            }
+            return true;
+        } catch (InterruptedException e) {
+            // stop() interrupts to end the linger; the loop sees 'draining' and writes what it has
+            queue.drainTo(batch, batchSize - batch.size());
+            return !batch.isEmpty();
+        }
+    }
+
+    private boolean writeWithRetry(List<UsageRecord> batch, long deadline) {
+        Duration backoff = Duration.ofMillis(100);
+        while (true) {
+            try {
+                long start = System.nanoTime();
+                write(batch);
+                flushTimer.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+                written.increment(batch.size());
+                return true;
+            } catch (SQLException | RuntimeException e) {
+                writeFailures.increment();
+                log.warn("Writing {} usage record(s) failed ({}); {} queued; retrying in {} ms", batch.size(),
+                        e.toString(), queue.size(), backoff.toMillis());
+            }
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            sleep(backoff);
+            backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
+        }
+    }
+
+    private static void sleep(Duration duration) {
+        try {
+            Thread.sleep(duration);
+        } catch (InterruptedException e) {
+            // interrupted by stop(): go straight back to retrying, now under the shutdown deadline
+        }
+    }
+
+    private void write(List<UsageRecord> batch) throws SQLException {
+        int n = batch.size();
+        Object[] id = new Object[n], requestId = new Object[n], keyId = new Object[n], teamId = new Object[n],
+                model = new Object[n], backend = new Object[n], endpoint = new Object[n], status = new Object[n],
+                outcome = new Object[n], streamed = new Object[n], prompt = new Object[n],
+                completion = new Object[n], cached = new Object[n], latency = new Object[n], ttft = new Object[n],
+                created = new Object[n];
+        for (int i = 0; i < n; i++) {
+            UsageRecord r = batch.get(i);
+            id[i] = r.id();
+            requestId[i] = r.requestId();
+            keyId[i] = r.keyId();
+            teamId[i] = r.teamId();
+            model[i] = r.model();
+            backend[i] = r.backend();
+            endpoint[i] = r.endpoint();
+            status[i] = (short) r.status();
+            outcome[i] = r.outcome();
+            streamed[i] = r.streamed();
+            prompt[i] = r.promptTokens();
+            completion[i] = r.completionTokens();
+            cached[i] = r.cachedTokens();
+            latency[i] = r.latencyMs();
+            ttft[i] = r.ttftMs();
+            created[i] = Timestamp.from(r.createdAt());
+        }
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(INSERT)) {
+            c.setAutoCommit(true);
+            ps.setArray(1, c.createArrayOf("uuid", id));
+            ps.setArray(2, c.createArrayOf("text", requestId));
+            ps.setArray(3, c.createArrayOf("uuid", keyId));
+            ps.setArray(4, c.createArrayOf("uuid", teamId));
+            ps.setArray(5, c.createArrayOf("text", model));
+            ps.setArray(6, c.createArrayOf("text", backend));
+            ps.setArray(7, c.createArrayOf("text", endpoint));
+            ps.setArray(8, c.createArrayOf("int2", status));
+            ps.setArray(9, c.createArrayOf("text", outcome));
+            ps.setArray(10, c.createArrayOf("bool", streamed));
+            ps.setArray(11, c.createArrayOf("int4", prompt));
+            ps.setArray(12, c.createArrayOf("int4", completion));
+            ps.setArray(13, c.createArrayOf("int4", cached));
+            ps.setArray(14, c.createArrayOf("int4", latency));
+            ps.setArray(15, c.createArrayOf("int4", ttft));
+            ps.setArray(16, c.createArrayOf("timestamptz", created));
+            ps.executeUpdate();
+        }
+    }
+}

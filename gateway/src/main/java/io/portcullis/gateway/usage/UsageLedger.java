@@ -1,0 +1,14 @@
+package io.portcullis.gateway.usage;
+
+/**
+ * Where finished requests are recorded. Implementations must not block the request path on the
+ * database, and must never lose a record silently.
+ */
+public interface UsageLedger {
+
+    /** Accepts a record for writing; returns at once. */
+    void record(UsageRecord record);
+
+    /** Records accepted but not yet written. */
+    int pending();
+}

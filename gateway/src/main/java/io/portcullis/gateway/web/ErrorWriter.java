@@ -1,0 +1,71 @@
+package io.portcullis.gateway.web;
+
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Writes {@link ApiError}s straight to the servlet response, for code that runs outside Spring
+ * MVC's message converters (filters, security entry points, the streaming proxy).
+ */
+public final class ErrorWriter {
+
+    private ErrorWriter() {
+    }
+
+    /** Writes the error unless the response is already committed (then there is nothing to say). */
+    public static void write(HttpServletResponse response, ApiError error) throws IOException {
+        if (response.isCommitted()) {
+            return;
+        }
+        response.resetBuffer();
+        response.setStatus(error.status());
+        response.setContentType("application/json");
+        response.setCharacterEncoding("UTF-8");
+        byte[] body = toJson(error).getBytes(StandardCharsets.UTF_8);
+        response.setContentLength(body.length);
+        response.getOutputStream().write(body);
+        response.flushBuffer();
+    }
+
+    /** Serialises without a mapper so that an error can always be written, even from a broken state. */
+    public static String toJson(ApiError error) {
+        var sb = new StringBuilder(128 + error.message().length());
+        sb.append("{\"error\":{\"message\":");
+        quote(sb, error.message());
+        sb.append(",\"type\":");
+        quote(sb, error.type());
+        sb.append(",\"param\":");
+        quote(sb, error.param());
+        sb.append(",\"code\":");
+        quote(sb, error.code());
+        sb.append("}}");
+        return sb.toString();
+    }
+
+    private static void quote(StringBuilder sb, String s) {
+        if (s == null) {
+            sb.append("null");
+            return;
+        }
+        sb.append('"');
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '"' -> sb.append("\\\"");
+                case '\\' -> sb.append("\\\\");
+                case '\n' -> sb.append("\\n");
+                case '\r' -> sb.append("\\r");
+                case '\t' -> sb.append("\\t");
+                default -> {
+                    if (c < 0x20) {
+                        sb.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        sb.append(c);
+                    }
+                }
+            }
+        }
+        sb.append('"');
+    }
+}
