@@ -2,6 +2,7 @@ package io.portcullis.policy;
 
 import java.time.Instant;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * Decides whether a key may be used at all, and whether it may call a model.
@@ -40,5 +41,69 @@ public final class AccessPolicy {
         }
         return Decision.Denied.permanently(DenialReason.MODEL_NOT_ALLOWED,
                 "This API key is not allowed to use the model '" + model + "'");
+    }
+
+    /**
+     * Checks a request against the key's and its team's usage policies and per-request limits;
+     * both must allow it (the stricter wins). Rate limits and budgets are not checked here: they
+     * need shared state (see {@code quota.QuotaEngine}).
+     *
+     * @param team the team's policy, or {@link UsagePolicy#OPEN} for a key without a team
+     */
+    public Decision checkRequest(UsagePolicy key, Limits keyLimits, UsagePolicy team, Limits teamLimits,
+                                 RequestFacts facts) {
+        for (UsagePolicy policy : new UsagePolicy[] {key, team}) {
+            if (!policy.models().isEmpty() && !policy.models().contains(facts.model())) {
+                return Decision.Denied.permanently(DenialReason.MODEL_NOT_ALLOWED,
+                        "This API key is not allowed to use the model '" + facts.model() + "'");
+            }
+        }
+        for (UsagePolicy policy : new UsagePolicy[] {key, team}) {
+            Decision d = checkPolicy(policy, facts);
+            if (!d.isAllowed()) {
+                return d;
+            }
+        }
+        for (Limits limits : new Limits[] {keyLimits, teamLimits}) {
+            Long max = limits.maxTokensPerRequest();
+            if (max != null && facts.maxTokens() > max) {
+                return Decision.Denied.permanently(DenialReason.MAX_TOKENS_EXCEEDED,
+                        "max_tokens " + facts.maxTokens() + " is above this key's limit of " + max + " per request");
+            }
+        }
+        return Decision.ALLOWED;
+    }
+
+    private static Decision checkPolicy(UsagePolicy policy, RequestFacts facts) {
+        Set<Modality> allowed = policy.modalities();
+        if (allowed != null) {
+            for (Modality m : facts.modalities()) {
+                if (!allowed.contains(m)) {
+                    return Decision.Denied.permanently(DenialReason.MODALITY_NOT_ALLOWED,
+                            "Input of type '" + m.tag() + "' is not allowed for this API key");
+                }
+            }
+        }
+        if (!policy.allowedCidrs().isEmpty()) {
+            boolean inside = false;
+            for (Cidr cidr : policy.allowedCidrs()) {
+                if (cidr.contains(facts.clientAddress())) {
+                    inside = true;
+                    break;
+                }
+            }
+            if (!inside) {
+                return Decision.Denied.permanently(DenialReason.ADDRESS_NOT_ALLOWED,
+                        "Requests from this network are not allowed for this API key");
+            }
+        }
+        for (DenyPattern pattern : policy.denyPatterns()) {
+            if (pattern.matches(facts.promptText())) {
+                // Never echo the pattern or the text: both may be sensitive.
+                return Decision.Denied.permanently(DenialReason.CONTENT_DENIED,
+                        "The request was refused by a content rule of this API key's policy");
+            }
+        }
+        return Decision.ALLOWED;
     }
 }

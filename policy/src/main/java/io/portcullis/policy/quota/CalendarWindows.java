@@ -1,0 +1,62 @@
+package io.portcullis.policy.quota;
+
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneId;
+
+/**
+ * Day and month windows that follow the calendar in one time zone: a monthly budget resets at
+ * midnight on the 1st, whatever the month's length; a daily one at local midnight, including on
+ * days that DST makes 23 or 25 hours long.
+ */
+public final class CalendarWindows {
+
+    private final ZoneId zone;
+
+    public CalendarWindows(ZoneId zone) {
+        this.zone = zone;
+    }
+
+    public ZoneId zone() {
+        return zone;
+    }
+
+    public Instant dayStart(Instant now) {
+        return LocalDate.ofInstant(now, zone).atStartOfDay(zone).toInstant();
+    }
+
+    public Instant dayEnd(Instant now) {
+        return LocalDate.ofInstant(now, zone).plusDays(1).atStartOfDay(zone).toInstant();
+    }
+
+    public Instant monthStart(Instant now) {
+        return LocalDate.ofInstant(now, zone).withDayOfMonth(1).atStartOfDay(zone).toInstant();
+    }
+
+    public Instant monthEnd(Instant now) {
+        return LocalDate.ofInstant(now, zone).withDayOfMonth(1).plusMonths(1).atStartOfDay(zone).toInstant();
+    }
+
+    /** The window of {@code metric} that contains {@code now}, as an epoch second (0 if not windowed). */
+    long windowStart(Metric metric, Instant now) {
+        return switch (metric) {
+            case TOKENS_PER_DAY -> dayStart(now).getEpochSecond();
+            case TOKENS_PER_MONTH, SPEND_PER_MONTH -> monthStart(now).getEpochSecond();
+            default -> 0;
+        };
+    }
+
+    /** When the window of {@code metric} containing {@code now} ends. */
+    Instant windowEnd(Metric metric, Instant now) {
+        return switch (metric) {
+            case TOKENS_PER_DAY -> dayEnd(now);
+            case TOKENS_PER_MONTH, SPEND_PER_MONTH -> monthEnd(now);
+            default -> now;
+        };
+    }
+
+    @Override
+    public String toString() {
+        return "CalendarWindows[" + zone + "]";
+    }
+}

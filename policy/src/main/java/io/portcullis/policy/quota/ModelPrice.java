@@ -1,0 +1,54 @@
+package io.portcullis.policy.quota;
+
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.util.Objects;
+
+/**
+ * A model's price in US dollars per million tokens, kept exact ({@link BigDecimal}).
+ *
+ * @param inputPerMillion       price of a prompt token, per million
+ * @param outputPerMillion      price of a completion token, per million
+ * @param cachedInputPerMillion price of a prompt token served from the provider's cache, per
+ *                              million (defaults to the input price)
+ */
+public record ModelPrice(BigDecimal inputPerMillion, BigDecimal outputPerMillion, BigDecimal cachedInputPerMillion) {
+
+    /** Free: for self-hosted models with no price configured. */
+    public static final ModelPrice FREE = new ModelPrice(BigDecimal.ZERO, BigDecimal.ZERO, BigDecimal.ZERO);
+
+    public ModelPrice {
+        Objects.requireNonNull(inputPerMillion, "inputPerMillion");
+        Objects.requireNonNull(outputPerMillion, "outputPerMillion");
+        cachedInputPerMillion = cachedInputPerMillion == null ? inputPerMillion : cachedInputPerMillion;
+        if (inputPerMillion.signum() < 0 || outputPerMillion.signum() < 0 || cachedInputPerMillion.signum() < 0) {
+            throw new IllegalArgumentException("prices must not be negative");
+        }
+    }
+
+    /**
+     * Exact cost of one request in micro-dollars, rounded up to the next micro-dollar (a
+     * provider never bills less than what was used; over a month the rounding is at most one
+     * micro-dollar per request).
+     *
+     * @param cachedTokens the part of {@code promptTokens} served from cache
+     */
+    public long costMicros(long promptTokens, long cachedTokens, long completionTokens) {
+        long cached = Math.min(Math.max(cachedTokens, 0), promptTokens);
+        // dollars per million tokens == micro-dollars per token
+        BigDecimal micros = inputPerMillion.multiply(BigDecimal.valueOf(promptTokens - cached))
+                .add(cachedInputPerMillion.multiply(BigDecimal.valueOf(cached)))
+                .add(outputPerMillion.multiply(BigDecimal.valueOf(completionTokens)));
+        return micros.setScale(0, RoundingMode.CEILING).longValueExact();
+    }
+
+    /** Micro-dollars as an exact dollar amount with six decimals. */
+    public static BigDecimal dollars(long micros) {
+        return BigDecimal.valueOf(micros, 6);
+    }
+
+    /** Exact dollars to micro-dollars, refusing sub-micro-dollar precision. */
+    public static long micros(BigDecimal dollars) {
+        return dollars.movePointRight(6).setScale(0, RoundingMode.UNNECESSARY).longValueExact();
+    }
+}

@@ -1,0 +1,37 @@
+package io.portcullis.policy.quota;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.math.BigDecimal;
+import org.junit.jupiter.api.Test;
+
+class ModelPriceTest {
+
+    private final ModelPrice gpt4o = new ModelPrice(new BigDecimal("2.50"), new BigDecimal("10.00"),
+            new BigDecimal("1.25"));
+
+    @Test
+    void costsCachedPromptTokensAtTheCachedPrice() {
+        // 4020 prompt of which 4012 cached, 4 completion: 8*2.5 + 4012*1.25 + 4*10 = 20 + 5015 + 40
+        assertThat(gpt4o.costMicros(4020, 4012, 4)).isEqualTo(5075);
+    }
+
+    @Test
+    void roundsUpToTheNextMicroDollar() {
+        assertThat(gpt4o.costMicros(3, 0, 0)).isEqualTo(8); // 7.5 micro-dollars
+    }
+
+    @Test
+    void defaultsTheCachedPriceToTheInputPrice() {
+        var price = new ModelPrice(new BigDecimal("1"), new BigDecimal("2"), null);
+        assertThat(price.costMicros(10, 10, 0)).isEqualTo(10);
+    }
+
+    @Test
+    void convertsDollarsExactly() {
+        assertThat(ModelPrice.micros(new BigDecimal("12.345678"))).isEqualTo(12_345_678);
+        assertThat(ModelPrice.dollars(12_345_678)).isEqualByComparingTo("12.345678");
+        assertThatThrownBy(() -> ModelPrice.micros(new BigDecimal("0.0000001"))).isInstanceOf(ArithmeticException.class);
+    }
+}

@@ -1,0 +1,211 @@
+package io.portcullis.policy.quota;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.portcullis.policy.Decision;
+import io.portcullis.policy.DenialReason;
+import io.portcullis.policy.Limits;
+import io.portcullis.policy.spi.InMemoryLeaseStore;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import org.junit.jupiter.api.Test;
+
+class QuotaEngineTest {
+
+    private static final Instant NOON = Instant.parse("2026-11-27T12:00:00Z");
+    private final InMemoryLeaseStore store = new InMemoryLeaseStore();
+    private final QuotaEngine engine = new QuotaEngine(store, new CalendarWindows(ZoneOffset.UTC));
+
+    private static Limits limits(Long rpm, Long tpm, Long tpd, Long tpmonth, Long spend, Long concurrent) {
+        return new Limits(rpm, tpm, tpd, tpmonth, spend, null, concurrent);
+    }
+
+    private static QuotaRequest request(Limits key, long tokens) {
+        return new QuotaRequest("key:k1", key, null, null, tokens, 0);
+    }
+
+    private static DenialReason reason(QuotaEngine.Admission a) {
+        return ((Decision.Denied) a.decision()).reason();
+    }
+
+    @Test
+    void admitsEverythingWhenNoLimitIsSet() {
+        var a = engine.admit(request(Limits.NONE, 1_000_000), NOON);
+        assertThat(a.allowed()).isTrue();
+        assertThat(a.reservation().isEmpty()).isTrue();
+    }
+
+    @Test
+    void deniesWhenTheDailyTokenBudgetIsExhaustedUntilMidnight() {
+        var key = limits(null, null, 1000L, null, null, null);
+        for (int i = 0; i < 10; i++) {
+            assertThat(engine.admit(request(key, 100), NOON).allowed()).isTrue();
+        }
+        var denied = engine.admit(request(key, 1), NOON);
+        assertThat(reason(denied)).isEqualTo(DenialReason.TOKENS_PER_DAY);
+        assertThat(((Decision.Denied) denied.decision()).retryAfter()).isEqualTo(Duration.ofHours(12));
+        assertThat(engine.admit(request(key, 100), Instant.parse("2026-11-28T00:00:00Z")).allowed()).isTrue();
+    }
+
+    @Test
+    void dailyWindowRollsOverAtLocalMidnightInTheConfiguredZone() {
+        var paris = new QuotaEngine(store, new CalendarWindows(ZoneId.of("Europe/Paris")));
+        var key = limits(null, null, 100L, null, null, null);
+        // 22:59 UTC is 23:59 in Paris (UTC+1 in November)
+        assertThat(paris.admit(request(key, 100), Instant.parse("2026-11-27T22:59:00Z")).allowed()).isTrue();
+        assertThat(paris.admit(request(key, 1), Instant.parse("2026-11-27T22:59:59Z")).allowed()).isFalse();
+        assertThat(paris.admit(request(key, 100), Instant.parse("2026-11-27T23:00:00Z")).allowed()).isTrue();
+    }
+
+    @Test
+    void monthlyBudgetFollowsTheCalendarMonthNotThirtyDays() {
+        var ny = new QuotaEngine(store, new CalendarWindows(ZoneId.of("America/New_York")));
+        var key = limits(null, null, null, 500L, null, null);
+        // 31 January, 23:30 in New York (04:30 UTC on 1 February)
+        Instant lateJanuary = Instant.parse("2027-02-01T04:30:00Z");
+        assertThat(ny.admit(request(key, 500), lateJanuary).allowed()).isTrue();
+        var denied = ny.admit(request(key, 1), lateJanuary);
+        assertThat(reason(denied)).isEqualTo(DenialReason.TOKENS_PER_MONTH);
+        assertThat(((Decision.Denied) denied.decision()).retryAfter()).isEqualTo(Duration.ofMinutes(30));
+        assertThat(ny.admit(request(key, 500), Instant.parse("2027-02-01T05:00:00Z")).allowed()).isTrue();
+    }
+
+    @Test
+    void requestsPerMinuteRefillSmoothlyAndSayWhenToRetry() {
+        var key = limits(60L, null, null, null, null, null);
+        for (int i = 0; i < 60; i++) {
+            assertThat(engine.admit(request(key, 0), NOON).allowed()).isTrue();
+        }
+        var denied = engine.admit(request(key, 0), NOON);
+        assertThat(reason(denied)).isEqualTo(DenialReason.REQUESTS_PER_MINUTE);
+        assertThat(((Decision.Denied) denied.decision()).retryAfter()).isPositive()
+                .isLessThanOrEqualTo(Duration.ofSeconds(1));
+        assertThat(engine.admit(request(key, 0), NOON.plusSeconds(1)).allowed()).isTrue();
+    }
+
+    @Test
+    void tokensPerMinuteCountTheEstimate() {
+        var key = limits(null, 1000L, null, null, null, null);
+        assertThat(engine.admit(request(key, 600), NOON).allowed()).isTrue();
+        assertThat(reason(engine.admit(request(key, 600), NOON))).isEqualTo(DenialReason.TOKENS_PER_MINUTE);
+    }
+
+    @Test
+    void aRequestLargerThanTheWholeLimitIsRefusedForGood() {
+        var key = limits(null, 1000L, null, null, null, null);
+        var denied = engine.admit(request(key, 1001), NOON);
+        assertThat(reason(denied)).isEqualTo(DenialReason.TOKENS_PER_MINUTE);
+        assertThat(((Decision.Denied) denied.decision()).retryAfter()).isZero();
+    }
+
+    @Test
+    void concurrencySlotsAreFreedBySettling() {
+        var key = limits(null, null, null, null, null, 2L);
+        var first = engine.admit(request(key, 0), NOON);
+        var second = engine.admit(request(key, 0), NOON);
+        assertThat(first.allowed()).isTrue();
+        assertThat(second.allowed()).isTrue();
+        assertThat(reason(engine.admit(request(key, 0), NOON))).isEqualTo(DenialReason.CONCURRENCY);
+        engine.settle(first.reservation(), 0, 0, NOON);
+        assertThat(engine.admit(request(key, 0), NOON).allowed()).isTrue();
+    }
+
+    @Test
+    void settlingGivesBackTheUnusedEstimate() {
+        var key = limits(null, null, 1000L, null, null, null);
+        var a = engine.admit(request(key, 1000), NOON);
+        assertThat(engine.admit(request(key, 1), NOON).allowed()).isFalse();
+        engine.settle(a.reservation(), 300, 0, NOON);
+        assertThat(engine.admit(request(key, 700), NOON).allowed()).isTrue();
+        assertThat(engine.admit(request(key, 1), NOON).allowed()).isFalse();
+    }
+
+    @Test
+    void usageBeyondTheReservationIsChargedToTheSharedBudget() {
+        var key = limits(null, null, 1000L, null, null, null);
+        var a = engine.admit(request(key, 100), NOON);
+        engine.settle(a.reservation(), 400, 0, NOON);
+        engine.returnIdleLeases(Duration.ZERO, NOON);
+        assertThat(store.used(new LeaseKey("key:k1", Metric.TOKENS_PER_DAY,
+                Instant.parse("2026-11-27T00:00:00Z").getEpochSecond()))).isEqualTo(400);
+    }
+
+    @Test
+    void aTeamLimitCountsEveryKeyOfTheTeam() {
+        var team = limits(null, null, 1000L, null, null, null);
+        var keyA = new QuotaRequest("key:a", Limits.NONE, "team:t", team, 600, 0);
+        var keyB = new QuotaRequest("key:b", Limits.NONE, "team:t", team, 600, 0);
+        assertThat(engine.admit(keyA, NOON).allowed()).isTrue();
+        var denied = engine.admit(keyB, NOON);
+        assertThat(reason(denied)).isEqualTo(DenialReason.TOKENS_PER_DAY);
+        assertThat(((Decision.Denied) denied.decision()).message()).contains("team");
+    }
+
+    @Test
+    void aDenialByTheTeamDoesNotConsumeTheKeysOwnQuota() {
+        var key = limits(null, null, 1000L, null, null, null);
+        var team = limits(null, null, 500L, null, null, null);
+        assertThat(engine.admit(new QuotaRequest("key:a", key, "team:t", team, 600, 0), NOON).allowed()).isFalse();
+        // the key's 1000 are untouched: 1000 fit once the team allows it
+        assertThat(engine.admit(new QuotaRequest("key:a", key, null, null, 1000, 0), NOON).allowed()).isTrue();
+    }
+
+    @Test
+    void spendIsBudgetedInExactMicroDollars() {
+        var key = limits(null, null, null, null, 1_000_000L, null); // $1.00
+        var price = new ModelPrice(new java.math.BigDecimal("2.50"), new java.math.BigDecimal("10.00"), null);
+        long cost = price.costMicros(1000, 0, 500); // 1000 * 2.5 + 500 * 10 = 7,500 micro-dollars
+        assertThat(cost).isEqualTo(7_500);
+        for (int i = 0; i < 133; i++) {
+            assertThat(engine.admit(new QuotaRequest("key:k1", key, null, null, 0, cost), NOON).allowed()).isTrue();
+        }
+        assertThat(reason(engine.admit(new QuotaRequest("key:k1", key, null, null, 0, cost), NOON)))
+                .isEqualTo(DenialReason.SPEND_PER_MONTH);
+    }
+
+    @Test
+    void idleLeasesGoBackSoAnotherReplicaCanUseThem() {
+        var key = limits(null, null, 1000L, null, null, null);
+        var replicaB = new QuotaEngine(store, new CalendarWindows(ZoneOffset.UTC));
+        var a = engine.admit(request(key, 10), NOON);
+        engine.settle(a.reservation(), 10, 0, NOON);
+        // replica A leased a chunk beyond its 10 tokens; B cannot have the full remainder yet
+        assertThat(replicaB.admit(request(key, 990), NOON).allowed()).isFalse();
+        engine.returnIdleLeases(Duration.ofSeconds(1), NOON.plusSeconds(2));
+        assertThat(replicaB.admit(request(key, 990), NOON.plusSeconds(2)).allowed()).isTrue();
+    }
+
+    @Test
+    void refusesWithQuotaUnavailableWhenTheStoreIsDownAndNoLeaseCovers() {
+        var key = limits(null, null, 100_000L, null, null, null);
+        assertThat(engine.admit(request(key, 10), NOON).allowed()).isTrue(); // leases a chunk
+        store.setDown(true);
+        assertThat(engine.admit(request(key, 10), NOON).allowed()).as("served from the lease").isTrue();
+        assertThat(reason(engine.admit(request(key, 50_000), NOON))).isEqualTo(DenialReason.QUOTA_UNAVAILABLE);
+    }
+
+    @Test
+    void twoReplicasHammeringOneBudgetNeverAdmitMoreThanIt() throws Exception {
+        var key = limits(null, null, 10_000L, null, null, null);
+        var replicas = new QuotaEngine[] {engine, new QuotaEngine(store, new CalendarWindows(ZoneOffset.UTC))};
+        var admitted = new java.util.concurrent.atomic.AtomicLong();
+        var threads = new java.util.ArrayList<Thread>();
+        for (int t = 0; t < 16; t++) {
+            QuotaEngine replica = replicas[t % 2];
+            threads.add(Thread.ofPlatform().start(() -> {
+                for (int i = 0; i < 200; i++) {
+                    var a = replica.admit(request(key, 7), NOON);
+                    if (a.allowed()) {
+                        admitted.addAndGet(7);
+                    }
+                }
+            }));
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+        assertThat(admitted.get()).isLessThanOrEqualTo(10_000).isGreaterThan(9_000);
+    }
+}
