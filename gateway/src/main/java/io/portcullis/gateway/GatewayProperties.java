@@ -3,7 +3,10 @@ package io.portcullis.gateway;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.math.BigDecimal;
+import java.time.ZoneId;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.Set;
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -21,6 +24,8 @@ import org.springframework.util.unit.DataSize;
  * @param keys            API key hashing and caching
  * @param usage           the usage ledger's queue and batching
  * @param upstream        the shared HTTP client used to reach backends
+ * @param quota           how budgets are counted
+ * @param pricing         price per model name, in US dollars per million tokens
  */
 @ConfigurationProperties(GatewayProperties.PREFIX)
 public record GatewayProperties(
@@ -30,7 +35,9 @@ public record GatewayProperties(
         @DefaultValue Admin admin,
         @DefaultValue Keys keys,
         @DefaultValue Usage usage,
-        @DefaultValue Upstream upstream) {
+        @DefaultValue Upstream upstream,
+        @DefaultValue Quota quota,
+        @DefaultValue Map<String, Price> pricing) {
 
     public static final String PREFIX = "gateway";
 
@@ -154,5 +161,30 @@ public record GatewayProperties(
      */
     public record Upstream(@DefaultValue("5s") Duration connectTimeout,
                            @DefaultValue("300s") Duration responseTimeout) {
+    }
+
+    /**
+     * @param timeZone         the calendar that day and month budgets follow
+     * @param defaultMaxTokens output tokens reserved for a request that sets no {@code max_tokens}
+     */
+    public record Quota(@DefaultValue("UTC") ZoneId timeZone, @DefaultValue("1024") long defaultMaxTokens) {
+        public Quota {
+            if (defaultMaxTokens < 1) {
+                throw new IllegalArgumentException("gateway.quota.default-max-tokens must be positive");
+            }
+        }
+    }
+
+    /**
+     * A model's price (exact decimals, US dollars per million tokens).
+     *
+     * @param cachedInputPerMillion price of cached prompt tokens; defaults to the input price
+     */
+    public record Price(BigDecimal inputPerMillion, BigDecimal outputPerMillion, BigDecimal cachedInputPerMillion) {
+        public Price {
+            if (inputPerMillion == null || outputPerMillion == null) {
+                throw new IllegalArgumentException("gateway.pricing.<model> needs input-per-million and output-per-million");
+            }
+        }
     }
 }

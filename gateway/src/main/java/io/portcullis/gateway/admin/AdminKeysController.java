@@ -3,10 +3,15 @@ package io.portcullis.gateway.admin;
 import io.portcullis.gateway.auth.KeyIssuer;
 import io.portcullis.gateway.auth.KeyStore;
 import io.portcullis.gateway.auth.StoredKey;
+import io.portcullis.gateway.quota.PolicyJson;
+import io.portcullis.gateway.team.TeamStore;
 import io.portcullis.gateway.web.ApiError;
+import io.portcullis.policy.Limits;
+import io.portcullis.policy.UsagePolicy;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.springframework.http.HttpStatus;
 import org.springframework.web.bind.annotation.DeleteMapping;
@@ -34,28 +39,32 @@ class AdminKeysController {
 
     private final KeyStore store;
     private final KeyIssuer issuer;
+    private final TeamStore teams;
     private final InstantSource clock;
 
-    AdminKeysController(KeyStore store, KeyIssuer issuer, InstantSource clock) {
+    AdminKeysController(KeyStore store, KeyIssuer issuer, TeamStore teams, InstantSource clock) {
         this.store = store;
         this.issuer = issuer;
+        this.teams = teams;
         this.clock = clock;
     }
 
     /** A key as admins see it: never the secret nor its hash. */
-    record KeyView(UUID id, String name, String prefix, UUID teamId, List<String> models, String status,
-                   Instant createdAt, Instant updatedAt, Instant expiresAt, Instant revokedAt) {
+    record KeyView(UUID id, String name, String prefix, UUID teamId, List<String> models, Map<String, Object> limits,
+                   Map<String, Object> policy, String status, Instant createdAt, Instant updatedAt, Instant expiresAt,
+                   Instant revokedAt) {
         static KeyView of(StoredKey k, Instant now) {
             String status = k.revokedAt() != null ? "revoked"
                     : k.expiresAt() != null && !now.isBefore(k.expiresAt()) ? "expired" : "active";
-            return new KeyView(k.id(), k.name(), k.prefix(), k.teamId(), k.models(), status, k.createdAt(),
-                    k.updatedAt(), k.expiresAt(), k.revokedAt());
+            return new KeyView(k.id(), k.name(), k.prefix(), k.teamId(), k.models(), PolicyJson.toMap(k.limits()),
+                    PolicyJson.toMap(k.policy(), false), status, k.createdAt(), k.updatedAt(), k.expiresAt(),
+                    k.revokedAt());
         }
     }
 
     /** The answer to create: the view plus the secret, shown this once. */
     record CreatedKey(UUID id, String key, String prefix, String name, UUID teamId, List<String> models,
-                      Instant createdAt, Instant expiresAt) {
+                      Map<String, Object> limits, Map<String, Object> policy, Instant createdAt, Instant expiresAt) {
     }
 
     record RotatedKey(UUID id, String key, String prefix) {
@@ -69,20 +78,18 @@ class AdminKeysController {
     CreatedKey create(@RequestBody(required = false) JsonNode body) {
         AdminJson.object(body);
         String name = AdminJson.requiredString(body, "name", NAME_MAX);
-        UUID teamId = AdminJson.optionalUuid(body, "teamId");
-        if (teamId != null) {
-            throw ApiError.invalidRequest("Teams are not available in this version", "teamId").toException();
-        }
-        refuseUnsupported(body);
+        UUID teamId = team(body);
+        Limits limits = PolicyJson.limits(body.get("limits"), "limits");
+        UsagePolicy policy = PolicyJson.policy(body.get("policy"), "policy", false);
         List<String> models = AdminJson.stringList(body, "models");
         Instant expiresAt = AdminJson.optionalInstant(body, "expiresAt");
         if (expiresAt != null && !expiresAt.isAfter(clock.instant())) {
             throw ApiError.invalidRequest("'expiresAt' must be in the future", "expiresAt").toException();
         }
-        var issued = issuer.create(name, teamId, models, expiresAt);
+        var issued = issuer.create(name, teamId, models, limits, policy, expiresAt);
         var k = issued.key();
-        return new CreatedKey(k.id(), issued.secret(), k.prefix(), k.name(), k.teamId(), k.models(), k.createdAt(),
-                k.expiresAt());
+        return new CreatedKey(k.id(), issued.secret(), k.prefix(), k.name(), k.teamId(), k.models(),
+                PolicyJson.toMap(k.limits()), PolicyJson.toMap(k.policy(), false), k.createdAt(), k.expiresAt());
     }
 
     @GetMapping
@@ -115,10 +122,11 @@ class AdminKeysController {
         UUID keyId = AdminJson.pathId(id);
         AdminJson.object(body);
         StoredKey current = find(keyId);
-        refuseUnsupported(body);
-        if (AdminJson.present(body, "teamId") && !body.get("teamId").isNull()) {
-            throw ApiError.invalidRequest("Teams are not available in this version", "teamId").toException();
-        }
+        UUID teamId = AdminJson.present(body, "teamId") ? team(body) : current.teamId();
+        Limits limits = AdminJson.present(body, "limits") ? PolicyJson.limits(body.get("limits"), "limits")
+                : current.limits();
+        UsagePolicy policy = AdminJson.present(body, "policy") ? PolicyJson.policy(body.get("policy"), "policy", false)
+                : current.policy();
         String name = AdminJson.present(body, "name") ? AdminJson.requiredString(body, "name", NAME_MAX)
                 : current.name();
         List<String> models = AdminJson.present(body, "models") ? AdminJson.stringList(body, "models")
@@ -126,8 +134,9 @@ class AdminKeysController {
         Instant expiresAt = AdminJson.present(body, "expiresAt") ? AdminJson.optionalInstant(body, "expiresAt")
                 : current.expiresAt();
         Instant now = clock.instant();
-        return store.update(keyId, name, models, expiresAt, now).map(k -> KeyView.of(k, now))
-                .orElseThrow(() -> notFound(id));
+        var edited = new StoredKey(current.id(), current.publicId(), current.secretHash(), name, teamId, models, limits,
+                policy, current.createdAt(), now, expiresAt, current.revokedAt());
+        return store.update(edited, now).map(k -> KeyView.of(k, now)).orElseThrow(() -> notFound(id));
     }
 
     @PostMapping("/{id}/rotate")
@@ -164,13 +173,11 @@ class AdminKeysController {
         }
     }
 
-    /** Limits and policies arrive with the quota work; until then, refuse rather than ignore them. */
-    private static void refuseUnsupported(JsonNode body) {
-        for (String field : List.of("limits", "policy")) {
-            if (AdminJson.present(body, field) && !body.get(field).isNull()) {
-                throw ApiError.invalidRequest("'" + field + "' is not supported by this version yet", field)
-                        .toException();
-            }
+    private UUID team(JsonNode body) {
+        UUID teamId = AdminJson.optionalUuid(body, "teamId");
+        if (teamId != null && !teams.exists(teamId)) {
+            throw ApiError.invalidRequest("No such team: " + teamId, "teamId").toException();
         }
+        return teamId;
     }
 }

@@ -17,7 +17,8 @@ import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
- * {@code GET /admin/api/usage}: totals from the ledger grouped by key, model or UTC day.
+ * {@code GET /admin/api/usage}: totals from the ledger grouped by key, team, model or UTC day,
+ * with exact cost.
  * {@code from} and {@code to} take a date ({@code 2026-11-01}, meaning its UTC midnight) or an
  * instant; the default range is the last 30 days.
  */
@@ -41,28 +42,32 @@ class AdminUsageController {
     UsageAnswer usage(@RequestParam(defaultValue = "key") String groupBy,
                       @RequestParam(required = false) String from,
                       @RequestParam(required = false) String to,
-                      @RequestParam(required = false) String keyId) {
+                      @RequestParam(required = false) String keyId,
+                      @RequestParam(required = false) String teamId) {
         GroupBy group;
         try {
             group = GroupBy.valueOf(groupBy.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw ApiError.invalidRequest("'groupBy' must be one of key, model, day", "groupBy").toException();
+            throw ApiError.invalidRequest("'groupBy' must be one of key, team, model, day", "groupBy").toException();
         }
         Instant end = to == null ? clock.instant() : instant(to, "to", true);
         Instant start = from == null ? end.minus(DEFAULT_RANGE) : instant(from, "from", false);
         if (!start.isBefore(end)) {
             throw ApiError.invalidRequest("'from' must be before 'to'", "from").toException();
         }
-        UUID key = null;
-        if (keyId != null && !keyId.isBlank()) {
-            try {
-                key = UUID.fromString(keyId);
-            } catch (IllegalArgumentException e) {
-                throw ApiError.invalidRequest("'keyId' must be a UUID", "keyId").toException();
-            }
-        }
         return new UsageAnswer(group.name().toLowerCase(Locale.ROOT), start, end,
-                queries.totals(group, start, end, key));
+                queries.totals(group, start, end, uuid(keyId, "keyId"), uuid(teamId, "teamId")));
+    }
+
+    private static UUID uuid(String value, String param) {
+        if (value == null || value.isBlank()) {
+            return null;
+        }
+        try {
+            return UUID.fromString(value);
+        } catch (IllegalArgumentException e) {
+            throw ApiError.invalidRequest("'" + param + "' must be a UUID", param).toException();
+        }
     }
 
     /** A date means its UTC midnight; as an upper bound, the day is included whole. */

@@ -3,6 +3,7 @@ package io.portcullis.gateway.auth;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.portcullis.gateway.GatewayProperties;
+import io.portcullis.gateway.database.ChangeSubscriber;
 import io.portcullis.gateway.web.ApiError;
 import io.portcullis.policy.AccessPolicy;
 import io.portcullis.policy.Decision;
@@ -21,7 +22,7 @@ import org.springframework.stereotype.Component;
  * Unknown and wrong keys take the same path and the same answer.
  */
 @Component
-public class ApiKeyAuthenticator {
+public class ApiKeyAuthenticator implements ChangeSubscriber {
 
     private static final Logger log = LoggerFactory.getLogger(ApiKeyAuthenticator.class);
     private static final byte[] NO_HASH = new byte[32];
@@ -67,7 +68,8 @@ public class ApiKeyAuthenticator {
         if (policy.checkKey(grant, clock.instant()) instanceof Decision.Denied denied) {
             throw ApiError.invalidApiKey(denied.message()).toException();
         }
-        return new Caller(key.id(), key.teamId(), key.name(), grant);
+        return new Caller(key.id(), key.teamId(), key.name(), key.prefix(), grant, key.limits(),
+                key.policy().withModels(grant.models()));
     }
 
     private Optional<StoredKey> lookup(String publicId) {
@@ -80,13 +82,20 @@ public class ApiKeyAuthenticator {
         }
     }
 
+    @Override
+    public String channel() {
+        return JdbcKeyStore.CHANNEL;
+    }
+
     /** Drops one key from this replica's cache; called when any replica changes it. */
-    void invalidate(String publicId) {
+    @Override
+    public void changed(String publicId) {
         cache.invalidate(publicId);
     }
 
     /** Drops every cached key, after a gap in change notifications. */
-    void invalidateAll() {
+    @Override
+    public void resync() {
         cache.invalidateAll();
     }
 

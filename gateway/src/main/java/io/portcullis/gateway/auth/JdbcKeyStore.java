@@ -9,6 +9,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import io.portcullis.gateway.quota.PolicyJson;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.RowMapper;
 import org.springframework.stereotype.Repository;
@@ -18,11 +19,12 @@ import org.springframework.transaction.support.TransactionTemplate;
 @Repository
 class JdbcKeyStore implements KeyStore {
 
-    /** Channel name; {@link KeyChangeListener} listens on it. Payload: the public id. */
+    /** Channel name; {@code ChangeNotifications} listens on it. Payload: the public id. */
     static final String CHANNEL = "portcullis_keys";
 
     private static final String COLUMNS =
-            "id, public_id, secret_hash, name, team_id, models, created_at, updated_at, expires_at, revoked_at";
+            "id, public_id, secret_hash, name, team_id, models, limits, policy, created_at, updated_at, expires_at,"
+            + " revoked_at";
     private static final RowMapper<StoredKey> ROW = JdbcKeyStore::map;
 
     private final JdbcTemplate jdbc;
@@ -48,17 +50,20 @@ class JdbcKeyStore implements KeyStore {
     public void insert(StoredKey key) {
         tx.executeWithoutResult(status -> {
             jdbc.update(con -> {
-                var ps = con.prepareStatement("insert into api_key (" + COLUMNS + ") values (?,?,?,?,?,?,?,?,?,?)");
+                var ps = con.prepareStatement("insert into api_key (" + COLUMNS + ")"
+                        + " values (?,?,?,?,?,?,?::jsonb,?::jsonb,?,?,?,?)");
                 ps.setObject(1, key.id());
                 ps.setString(2, key.publicId());
                 ps.setBytes(3, key.secretHash());
                 ps.setString(4, key.name());
                 ps.setObject(5, key.teamId());
                 ps.setArray(6, con.createArrayOf("text", key.models().toArray()));
-                ps.setTimestamp(7, ts(key.createdAt()));
-                ps.setTimestamp(8, ts(key.updatedAt()));
-                ps.setTimestamp(9, ts(key.expiresAt()));
-                ps.setTimestamp(10, ts(key.revokedAt()));
+                ps.setString(7, PolicyJson.write(PolicyJson.toMap(key.limits())));
+                ps.setString(8, PolicyJson.write(PolicyJson.toMap(key.policy(), false)));
+                ps.setTimestamp(9, ts(key.createdAt()));
+                ps.setTimestamp(10, ts(key.updatedAt()));
+                ps.setTimestamp(11, ts(key.expiresAt()));
+                ps.setTimestamp(12, ts(key.revokedAt()));
                 return ps;
             });
             notifyChanged(key.publicId());
@@ -85,16 +90,20 @@ class JdbcKeyStore implements KeyStore {
     }
 
     @Override
-    public Optional<StoredKey> update(UUID id, String name, List<String> models, Instant expiresAt, Instant now) {
+    public Optional<StoredKey> update(StoredKey edited, Instant now) {
         return tx.execute(status -> {
             var rows = jdbc.query(con -> {
-                var ps = con.prepareStatement("update api_key set name = ?, models = ?, expires_at = ?, updated_at = ?"
+                var ps = con.prepareStatement("update api_key set name = ?, team_id = ?, models = ?,"
+                        + " limits = ?::jsonb, policy = ?::jsonb, expires_at = ?, updated_at = ?"
                         + " where id = ? returning " + COLUMNS);
-                ps.setString(1, name);
-                ps.setArray(2, con.createArrayOf("text", models.toArray()));
-                ps.setTimestamp(3, ts(expiresAt));
-                ps.setTimestamp(4, ts(now));
-                ps.setObject(5, id);
+                ps.setString(1, edited.name());
+                ps.setObject(2, edited.teamId());
+                ps.setArray(3, con.createArrayOf("text", edited.models().toArray()));
+                ps.setString(4, PolicyJson.write(PolicyJson.toMap(edited.limits())));
+                ps.setString(5, PolicyJson.write(PolicyJson.toMap(edited.policy(), false)));
+                ps.setTimestamp(6, ts(edited.expiresAt()));
+                ps.setTimestamp(7, ts(now));
+                ps.setObject(8, edited.id());
                 return ps;
             }, ROW);
             rows.forEach(k -> notifyChanged(k.publicId()));
@@ -154,6 +163,8 @@ class JdbcKeyStore implements KeyStore {
                 rs.getString("name"),
                 rs.getObject("team_id", UUID.class),
                 Arrays.asList(modelNames),
+                PolicyJson.readLimits(rs.getString("limits")),
+                PolicyJson.readPolicy(rs.getString("policy"), false),
                 instant(rs, "created_at"),
                 instant(rs, "updated_at"),
                 instant(rs, "expires_at"),

@@ -1,5 +1,7 @@
 package io.portcullis.gateway.auth;
 
+import io.portcullis.policy.Limits;
+import io.portcullis.policy.UsagePolicy;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.List;
@@ -29,11 +31,12 @@ public class KeyIssuer {
         }
     }
 
-    public Issued create(String name, UUID teamId, List<String> models, Instant expiresAt) {
+    public Issued create(String name, UUID teamId, List<String> models, Limits limits, UsagePolicy policy,
+                         Instant expiresAt) {
         var generated = ApiKeys.generate();
         Instant now = clock.instant();
         var key = new StoredKey(UUID.randomUUID(), generated.publicId(), hasher.hash(generated.key()), name, teamId,
-                models, now, now, expiresAt, null);
+                models, limits, policy, now, now, expiresAt, null);
         store.insert(key);
         return new Issued(key, generated.key());
     }

@@ -6,7 +6,7 @@ import java.util.Optional;
 import java.util.UUID;
 
 /**
- * Where API keys live. Every change notifies the other replicas (see {@link KeyChangeListener})
+ * Where API keys live. Every change notifies the other replicas (see {@code ChangeNotifications})
  * in the same transaction, so caches drop a changed key within moments of the commit.
  */
 public interface KeyStore {
@@ -20,8 +20,8 @@ public interface KeyStore {
     /** One page of keys, newest first; {@code after} is the last key of the previous page. */
     List<StoredKey> list(int limit, StoredKey after, String search);
 
-    /** Replaces name, models and expiry; returns the updated row, empty if the id is unknown. */
-    Optional<StoredKey> update(UUID id, String name, List<String> models, Instant expiresAt, Instant now);
+    /** Replaces the editable fields; returns the updated row, empty if the id is unknown. */
+    Optional<StoredKey> update(StoredKey edited, Instant now);
 
     /** Swaps the key's public id and secret hash, so the old key stops working. */
     Optional<StoredKey> rotate(UUID id, String newPublicId, byte[] newSecretHash, Instant now);

@@ -1,6 +1,8 @@
 package io.portcullis.gateway.auth;
 
 import io.portcullis.policy.KeyGrant;
+import io.portcullis.policy.Limits;
+import io.portcullis.policy.UsagePolicy;
 import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;
@@ -8,11 +10,16 @@ import java.util.UUID;
 
 /** An API key row as stored: never the secret, only its keyed hash. */
 public record StoredKey(UUID id, String publicId, byte[] secretHash, String name, UUID teamId,
-                        List<String> models, Instant createdAt, Instant updatedAt, Instant expiresAt,
-                        Instant revokedAt) {
+                        List<String> models, Limits limits, UsagePolicy policy, Instant createdAt, Instant updatedAt,
+                        Instant expiresAt, Instant revokedAt) {
 
     public StoredKey {
         models = List.copyOf(models);
+    }
+
+    /** The quota scope of this key's own counters. */
+    public String scope() {
+        return "key:" + id;
     }
 
     public String prefix() {

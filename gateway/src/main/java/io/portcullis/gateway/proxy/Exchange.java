@@ -3,6 +3,7 @@ package io.portcullis.gateway.proxy;
 import io.portcullis.gateway.auth.Caller;
 import io.portcullis.gateway.backend.BackendRegistry.Route;
 import io.portcullis.gateway.web.ApiError;
+import io.portcullis.policy.quota.Reservation;
 import java.time.Instant;
 
 /**
@@ -26,6 +27,10 @@ final class Exchange {
     long firstTokenNanos;
     long upstreamNanos;
     Usage usage = Usage.NONE;
+    /** Quota held by the request until it is settled; null when it never got that far. */
+    Reservation reservation;
+    RequestInspector.Inspection inspection;
+    long costMicros;
 
     Exchange(Endpoint endpoint, String requestId, long startNanos, Instant startedAt) {
         this.endpoint = endpoint;

@@ -44,7 +44,7 @@ class Metering {
                 exchange.caller.teamId(), exchange.model == null ? "" : exchange.model,
                 exchange.route != null ? exchange.route.backend().name() : null, exchange.endpoint.tag(),
                 exchange.status, outcome, exchange.streamed, usage.promptTokens(), usage.completionTokens(),
-                usage.cachedTokens(), (int) Math.min(Integer.MAX_VALUE, TimeUnit.NANOSECONDS.toMillis(durationNanos)),
+                usage.cachedTokens(), exchange.costMicros, (int) Math.min(Integer.MAX_VALUE, TimeUnit.NANOSECONDS.toMillis(durationNanos)),
                 ttftMs, exchange.startedAt));
     }
 }

@@ -8,6 +8,8 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import io.portcullis.gateway.team.Teams;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RestController;
@@ -19,11 +21,13 @@ class ProxyController {
     private final ProxyHandler handler;
     private final ApiKeyAuthenticator authenticator;
     private final BackendRegistry backends;
+    private final Teams teams;
 
-    ProxyController(ProxyHandler handler, ApiKeyAuthenticator authenticator, BackendRegistry backends) {
+    ProxyController(ProxyHandler handler, ApiKeyAuthenticator authenticator, BackendRegistry backends, Teams teams) {
         this.handler = handler;
         this.authenticator = authenticator;
         this.backends = backends;
+        this.teams = teams;
     }
 
     @PostMapping("/v1/chat/completions")
@@ -45,8 +49,11 @@ class ProxyController {
     @GetMapping("/v1/models")
     Map<String, Object> models(HttpServletRequest request) {
         Caller caller = authenticator.authenticate(request);
+        Set<String> teamModels = caller.teamId() == null ? Set.of()
+                : teams.find(caller.teamId()).map(t -> t.policy().models()).orElse(Set.of());
         List<Map<String, Object>> data = backends.routes().stream()
                 .filter(route -> caller.grant().allowsModel(route.model()))
+                .filter(route -> teamModels.isEmpty() || teamModels.contains(route.model()))
                 .map(route -> Map.<String, Object>of("id", route.model(), "object", "model", "created", 0,
                         "owned_by", route.backend().name()))
                 .toList();

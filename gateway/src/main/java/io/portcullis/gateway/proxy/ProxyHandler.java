@@ -2,69 +2,93 @@ package io.portcullis.gateway.proxy;
 
 import io.portcullis.gateway.GatewayProperties;
 import io.portcullis.gateway.auth.ApiKeyAuthenticator;
+import io.portcullis.gateway.auth.Caller;
 import io.portcullis.gateway.backend.BackendRegistry;
 import io.portcullis.gateway.backend.BackendRegistry.Route;
 import io.portcullis.gateway.metrics.GatewayMetrics;
+import io.portcullis.gateway.quota.Pricing;
+import io.portcullis.gateway.quota.RateLimitHeaders;
+import io.portcullis.gateway.team.Team;
+import io.portcullis.gateway.team.Teams;
 import io.portcullis.gateway.web.ApiError;
 import io.portcullis.gateway.web.ErrorWriter;
 import io.portcullis.gateway.web.GatewayException;
 import io.portcullis.gateway.web.RequestIdFilter;
 import io.portcullis.policy.AccessPolicy;
 import io.portcullis.policy.Decision;
+import io.portcullis.policy.Limits;
+import io.portcullis.policy.UsagePolicy;
+import io.portcullis.policy.quota.QuotaEngine;
+import io.portcullis.policy.quota.QuotaRequest;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.InstantSource;
+import org.springframework.dao.DataAccessException;
 import org.springframework.stereotype.Component;
 
 /**
  * The request path of the client API, in one place:
  * <ol>
- *   <li>authenticate the key ({@link ApiKeyAuthenticator});</li>
+ *   <li>authenticate the key ({@link ApiKeyAuthenticator}) and find its team ({@link Teams});</li>
  *   <li>read and check the body, route the model ({@link BackendRegistry});</li>
- *   <li>decide ({@link AccessPolicy}, pure);</li>
+ *   <li>decide: usage policy ({@link AccessPolicy}) then quotas ({@link QuotaEngine}), both pure,
+ *       reserving the request's estimate;</li>
  *   <li>forward and relay the answer ({@link UpstreamForwarder});</li>
- *   <li>meter: ledger and metrics ({@link Metering}), whatever happened above.</li>
+ *   <li>settle the reservation to the real usage, and meter: ledger and metrics
+ *       ({@link Metering}), whatever happened above.</li>
  * </ol>
  */
 @Component
 class ProxyHandler {
 
     private final ApiKeyAuthenticator authenticator;
+    private final Teams teams;
     private final BackendRegistry backends;
     private final AccessPolicy policy;
+    private final QuotaEngine quotas;
+    private final Pricing pricing;
+    private final RateLimitHeaders rateLimitHeaders;
     private final UpstreamForwarder forwarder;
     private final Metering metering;
     private final GatewayMetrics metrics;
     private final InstantSource clock;
     private final int maxRequestBytes;
+    private final long defaultMaxTokens;
 
-    ProxyHandler(ApiKeyAuthenticator authenticator, BackendRegistry backends, AccessPolicy policy,
-                 UpstreamForwarder forwarder, Metering metering, GatewayMetrics metrics, InstantSource clock,
-                 GatewayProperties properties) {
+    ProxyHandler(ApiKeyAuthenticator authenticator, Teams teams, BackendRegistry backends, AccessPolicy policy,
+                 QuotaEngine quotas, Pricing pricing, RateLimitHeaders rateLimitHeaders, UpstreamForwarder forwarder,
+                 Metering metering, GatewayMetrics metrics, InstantSource clock, GatewayProperties properties) {
         this.authenticator = authenticator;
+        this.teams = teams;
         this.backends = backends;
         this.policy = policy;
+        this.quotas = quotas;
+        this.pricing = pricing;
+        this.rateLimitHeaders = rateLimitHeaders;
         this.forwarder = forwarder;
         this.metering = metering;
         this.metrics = metrics;
         this.clock = clock;
         this.maxRequestBytes = (int) properties.maxRequestBytes().toBytes();
+        this.defaultMaxTokens = properties.quota().defaultMaxTokens();
     }
 
     void handle(Endpoint endpoint, HttpServletRequest request, HttpServletResponse response) throws IOException {
         var exchange = new Exchange(endpoint, RequestIdFilter.of(request), System.nanoTime(), clock.instant());
+        Team team = null;
         try {
-            exchange.caller = authenticator.authenticate(request);
+            Caller caller = authenticator.authenticate(request);
+            exchange.caller = caller;
+            team = teamOf(caller);
             var body = ClientRequest.parse(endpoint, readBody(request));
             exchange.model = body.model();
             exchange.streamed = body.stream();
             Route route = backends.route(body.model())
                     .orElseThrow(() -> ApiError.modelNotFound(body.model()).toException());
-            if (policy.checkModel(exchange.caller.grant(), body.model()) instanceof Decision.Denied denied) {
-                throw ApiError.modelNotAllowed(denied.message()).toException();
-            }
+            decide(exchange, caller, team, body, request.getRemoteAddr());
+            rateLimitHeaders.write(response, caller, team);
             exchange.route = route;
             if (body.stream()) {
                 metrics.streamOpened();
@@ -78,9 +102,73 @@ class ProxyHandler {
             }
         } catch (GatewayException e) {
             exchange.failed(e.error());
+            if (exchange.caller != null && !response.isCommitted()) {
+                rateLimitHeaders.write(response, exchange.caller, team);
+            }
+            if (!e.retryAfter().isZero() && !response.isCommitted()) {
+                // whole seconds, rounded up: a client retrying on the dot must not be refused again
+                long millis = e.retryAfter().toMillis();
+                response.setHeader("Retry-After", Long.toString(Math.max(1, (millis + 999) / 1000)));
+            }
             ErrorWriter.write(response, e.error());
         } finally {
+            settle(exchange);
             metering.complete(exchange);
+        }
+    }
+
+    /** Usage policy, then quotas; on success the exchange holds the reservation. */
+    private void decide(Exchange exchange, Caller caller, Team team, ClientRequest body, String clientAddress) {
+        var inspection = RequestInspector.inspect(exchange.endpoint, body, clientAddress, defaultMaxTokens);
+        exchange.inspection = inspection;
+        UsagePolicy teamPolicy = team == null ? UsagePolicy.OPEN : team.policy();
+        Limits teamLimits = team == null ? Limits.NONE : team.limits();
+        if (policy.checkRequest(caller.policy(), caller.limits(), teamPolicy, teamLimits, inspection.facts())
+                instanceof Decision.Denied denied) {
+            throw new GatewayException(ApiError.of(denied), denied.retryAfter());
+        }
+        long cost = pricing.of(body.model()).costMicros(inspection.promptTokens(), 0, inspection.completionReserve());
+        var admission = quotas.admit(new QuotaRequest(caller.scope(), caller.limits(), team == null ? null : team.scope(),
+                teamLimits, inspection.reservedTokens(), cost), exchange.startedAt);
+        if (admission.decision() instanceof Decision.Denied denied) {
+            throw new GatewayException(ApiError.of(denied), denied.retryAfter());
+        }
+        exchange.reservation = admission.reservation();
+    }
+
+    /**
+     * Settles the reservation to what the backend reported. A request cut short with no usage
+     * reported (client gone mid-stream, backend broke off) is billed its reservation, so
+     * abandoned streams are never free.
+     */
+    private void settle(Exchange exchange) {
+        var usage = exchange.usage;
+        String outcome = exchange.outcome();
+        boolean cutShort = outcome.equals(Outcome.CLIENT_CLOSED.tag()) || outcome.equals(Outcome.UPSTREAM_BROKEN.tag());
+        if (usage == Exchange.Usage.NONE && cutShort && exchange.inspection != null) {
+            usage = new Exchange.Usage((int) Math.min(Integer.MAX_VALUE, exchange.inspection.promptTokens()),
+                    (int) Math.min(Integer.MAX_VALUE, exchange.inspection.completionReserve()), 0);
+            exchange.usage = usage;
+        }
+        if (exchange.model != null && usage != Exchange.Usage.NONE) {
+            exchange.costMicros = pricing.of(exchange.model)
+                    .costMicros(usage.promptTokens(), usage.cachedTokens(), usage.completionTokens());
+        }
+        if (exchange.reservation != null) {
+            quotas.settle(exchange.reservation, (long) usage.promptTokens() + usage.completionTokens(),
+                    exchange.costMicros, clock.instant());
+        }
+    }
+
+    private Team teamOf(Caller caller) {
+        if (caller.teamId() == null) {
+            return null;
+        }
+        try {
+            return teams.find(caller.teamId()).orElse(null);
+        } catch (DataAccessException e) {
+            throw ApiError.serviceUnavailable("The gateway cannot load this key's team right now; retry shortly")
+                    .toException();
         }
     }
 

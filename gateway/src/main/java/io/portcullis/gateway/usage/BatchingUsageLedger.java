@@ -39,10 +39,10 @@ class BatchingUsageLedger implements UsageLedger, SmartLifecycle {
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
     private static final String INSERT = """
             insert into usage_record (id, request_id, key_id, team_id, model, backend, endpoint, status, outcome,
-                streamed, prompt_tokens, completion_tokens, cached_tokens, latency_ms, ttft_ms, created_at)
+                streamed, prompt_tokens, completion_tokens, cached_tokens, cost_micros, latency_ms, ttft_ms, created_at)
             select * from unnest(?::uuid[], ?::text[], ?::uuid[], ?::uuid[], ?::text[], ?::text[], ?::text[],
-                ?::smallint[], ?::text[], ?::boolean[], ?::integer[], ?::integer[], ?::integer[], ?::integer[],
-                ?::integer[], ?::timestamptz[])
+                ?::smallint[], ?::text[], ?::boolean[], ?::integer[], ?::integer[], ?::integer[], ?::bigint[],
+                ?::integer[], ?::integer[], ?::timestamptz[])
             on conflict (id) do nothing
             """;
 
@@ -236,7 +236,7 @@ class BatchingUsageLedger implements UsageLedger, SmartLifecycle {
         Object[] id = new Object[n], requestId = new Object[n], keyId = new Object[n], teamId = new Object[n],
                 model = new Object[n], backend = new Object[n], endpoint = new Object[n], status = new Object[n],
                 outcome = new Object[n], streamed = new Object[n], prompt = new Object[n],
-                completion = new Object[n], cached = new Object[n], latency = new Object[n], ttft = new Object[n],
+                completion = new Object[n], cached = new Object[n], cost = new Object[n], latency = new Object[n], ttft = new Object[n],
                 created = new Object[n];
         for (int i = 0; i < n; i++) {
             UsageRecord r = batch.get(i);
@@ -253,6 +253,7 @@ class BatchingUsageLedger implements UsageLedger, SmartLifecycle {
             prompt[i] = r.promptTokens();
             completion[i] = r.completionTokens();
             cached[i] = r.cachedTokens();
+            cost[i] = r.costMicros();
             latency[i] = r.latencyMs();
             ttft[i] = r.ttftMs();
             created[i] = Timestamp.from(r.createdAt());
@@ -272,9 +273,10 @@ class BatchingUsageLedger implements UsageLedger, SmartLifecycle {
             ps.setArray(11, c.createArrayOf("int4", prompt));
             ps.setArray(12, c.createArrayOf("int4", completion));
             ps.setArray(13, c.createArrayOf("int4", cached));
-            ps.setArray(14, c.createArrayOf("int4", latency));
-            ps.setArray(15, c.createArrayOf("int4", ttft));
-            ps.setArray(16, c.createArrayOf("timestamptz", created));
+            ps.setArray(14, c.createArrayOf("int8", cost));
+            ps.setArray(15, c.createArrayOf("int4", latency));
+            ps.setArray(16, c.createArrayOf("int4", ttft));
+            ps.setArray(17, c.createArrayOf("timestamptz", created));
             ps.executeUpdate();
         }
     }

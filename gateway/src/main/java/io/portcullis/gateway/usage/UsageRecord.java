@@ -10,10 +10,11 @@ import java.util.UUID;
  *                 written twice
  * @param outcome  closed set: {@code success}, {@code backend_error}, {@code client_closed},
  *                 {@code upstream_broken}, or a contract error code
+ * @param costMicros exact cost in micro-dollars, from the configured price of the model
  * @param ttftMs   time to first token for streams, null otherwise
  */
 public record UsageRecord(UUID id, String requestId, UUID keyId, UUID teamId, String model, String backend,
                           String endpoint, int status, String outcome, boolean streamed, int promptTokens,
-                          int completionTokens, int cachedTokens, int latencyMs, Integer ttftMs,
+                          int completionTokens, int cachedTokens, long costMicros, int latencyMs, Integer ttftMs,
                           Instant createdAt) {
 }

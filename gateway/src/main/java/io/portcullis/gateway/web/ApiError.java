@@ -1,5 +1,8 @@
 package io.portcullis.gateway.web;
 
+import io.portcullis.policy.Decision;
+import io.portcullis.policy.DenialReason;
+
 /**
  * An error answer in OpenAI's shape:
  * {@code {"error":{"message":"...","type":"...","param":null,"code":"..."}}}.
@@ -19,6 +22,26 @@ public record ApiError(int status, String message, String type, String param, St
 
     public static ApiError modelNotAllowed(String message) {
         return new ApiError(403, message, "invalid_request_error", "model", "model_not_allowed");
+    }
+
+    /**
+     * The contract's answer to a policy or quota denial: 401, 403 {@code model_not_allowed},
+     * 403 {@code policy_violation}, 429 {@code rate_limit_exceeded}, 429 {@code insufficient_quota}
+     * or 503. The caller sets {@code Retry-After} from the denial.
+     */
+    public static ApiError of(Decision.Denied denied) {
+        DenialReason reason = denied.reason();
+        return switch (reason.kind()) {
+            case AUTHENTICATION -> invalidApiKey(denied.message());
+            case MODEL -> modelNotAllowed(denied.message());
+            case POLICY -> new ApiError(403, denied.message(), "invalid_request_error",
+                    reason == DenialReason.MAX_TOKENS_EXCEEDED ? "max_tokens" : null, "policy_violation");
+            // OpenAI's own type values: "requests" or "tokens" for rate limits.
+            case RATE -> new ApiError(429, denied.message(),
+                    reason == DenialReason.TOKENS_PER_MINUTE ? "tokens" : "requests", null, "rate_limit_exceeded");
+            case BUDGET -> new ApiError(429, denied.message(), "insufficient_quota", null, "insufficient_quota");
+            case UNAVAILABLE -> serviceUnavailable(denied.message());
+        };
     }
 
     public static ApiError modelNotFound(String model) {

@@ -49,8 +49,20 @@ class AdminKeysTest extends GatewayIntegrationTest {
         assertParam(client.admin("POST", "/admin/api/keys", "{\"name\":\"x\",\"expiresAt\":\"tomorrow\"}"), "expiresAt");
         assertParam(client.admin("POST", "/admin/api/keys", "{\"name\":\"x\",\"expiresAt\":\"2001-01-01T00:00:00Z\"}"),
                 "expiresAt");
-        assertParam(client.admin("POST", "/admin/api/keys", "{\"name\":\"x\",\"limits\":{\"requestsPerMinute\":1}}"),
-                "limits");
+        assertParam(client.admin("POST", "/admin/api/keys", "{\"name\":\"x\",\"limits\":{\"requestsPerMinute\":-1}}"),
+                "limits.requestsPerMinute");
+        assertParam(client.admin("POST", "/admin/api/keys", "{\"name\":\"x\",\"limits\":{\"tokensPerWeek\":5}}"),
+                "limits.tokensPerWeek");
+        assertParam(client.admin("POST", "/admin/api/keys", "{\"name\":\"x\",\"limits\":{\"spendPerMonthUsd\":\"1.0000001\"}}"),
+                "limits.spendPerMonthUsd");
+        assertParam(client.admin("POST", "/admin/api/keys", "{\"name\":\"x\",\"policy\":{\"modalities\":[\"smell\"]}}"),
+                "policy.modalities");
+        assertParam(client.admin("POST", "/admin/api/keys", "{\"name\":\"x\",\"policy\":{\"allowedCidrs\":[\"10.0.0.0/99\"]}}"),
+                "policy.allowedCidrs");
+        assertParam(client.admin("POST", "/admin/api/keys", "{\"name\":\"x\",\"policy\":{\"denyPatterns\":[\"(oops\"]}}"),
+                "policy.denyPatterns");
+        assertParam(client.admin("POST", "/admin/api/keys", "{\"name\":\"x\",\"teamId\":\"00000000-0000-0000-0000-000000000001\"}"),
+                "teamId");
         var notJson = client.admin("POST", "/admin/api/keys", "{oops");
         assertThat(notJson.statusCode()).isEqualTo(400);
         assertThat(notJson.body()).contains("\"code\":\"invalid_request_error\"");

@@ -29,7 +29,8 @@ import java.util.regex.Pattern;
  *   <li>{@code fake-endless}: a stream with an event every 50 ms for 30 s (to see cancellation);</li>
  *   <li>{@code fake-error}: the backend's own 400 error;</li>
  *   <li>{@code fake-slow}: answers after 3 s;</li>
- *   <li>{@code fake-embed}: the recorded embeddings answer.</li>
+ *   <li>{@code fake-embed}: the recorded embeddings answer;</li>
+ *   <li>{@code fake-metered}: a small answer that always reports 20 prompt and 10 completion tokens.</li>
  * </ul>
  * A second, raw socket server ({@link #garbageBaseUrl()}) answers every request with bytes that
  * are not HTTP.
@@ -123,6 +124,10 @@ public final class FakeBackend implements AutoCloseable {
                     json(exchange, 200, Fixtures.text("openai/chat.cached-tokens.response.json"));
                 }
                 case "fake-embed" -> json(exchange, 200, Fixtures.text("openai/embeddings.float.response.json"));
+                case "fake-metered" -> json(exchange, 200, """
+                        {"id":"chatcmpl-m","object":"chat.completion","created":1,"model":"fake-metered",\
+                        "choices":[{"index":0,"message":{"role":"assistant","content":"ok"},"finish_reason":"stop"}],\
+                        "usage":{"prompt_tokens":20,"completion_tokens":10,"total_tokens":30}}""");
                 case "fake-paused" -> pausedStream(exchange);
                 case "fake-endless" -> endlessStream(exchange);
                 default -> {

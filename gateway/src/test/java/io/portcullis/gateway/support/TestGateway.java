@@ -28,10 +28,14 @@ public final class TestGateway {
         p.put("gateway.backends[0].name", "fake");
         p.put("gateway.backends[0].base-url", BACKEND.baseUrl());
         p.put("gateway.backends[0].api-key", FakeBackend.UPSTREAM_KEY);
-        String[] models = {"fake-chat", "fake-paused", "fake-endless", "fake-error", "fake-slow", "fake-embed"};
+        String[] models = {"fake-chat", "fake-paused", "fake-endless", "fake-error", "fake-slow", "fake-embed",
+                "fake-metered"};
         for (int i = 0; i < models.length; i++) {
             p.put("gateway.backends[0].models[" + i + "]", models[i]);
         }
+        p.put("gateway.pricing.fake-chat.input-per-million", "2.50");
+        p.put("gateway.pricing.fake-chat.output-per-million", "10.00");
+        p.put("gateway.pricing.fake-chat.cached-input-per-million", "1.25");
         p.put("gateway.backends[1].name", "garbage");
         p.put("gateway.backends[1].base-url", BACKEND.garbageBaseUrl());
         p.put("gateway.backends[1].models[0]", "garbage-model");

@@ -1,8 +1,12 @@
-package io.portcullis.gateway.auth;
+package io.portcullis.gateway.database;
 
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
 import javax.sql.DataSource;
 import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
@@ -12,33 +16,40 @@ import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
 
 /**
- * Keeps this replica's key cache honest: LISTENs on {@value JdbcKeyStore#CHANNEL} and drops each
- * key that any replica changed. The notification is sent in the changing transaction, so it
- * arrives within milliseconds of the commit. When the listening connection is lost, changes may
- * have been missed, so the whole cache is dropped once the connection is back (not before: while
- * the database is away, cached keys keep working until their TTL).
+ * Keeps every replica's caches honest: holds one connection in {@code LISTEN} on each
+ * subscriber's channel and hands each notification to its subscriber. Writers notify inside the
+ * changing transaction, so a change reaches every replica within milliseconds of the commit.
+ *
+ * <p>When the listening connection is lost, changes may have been missed, so every subscriber
+ * resyncs once the connection is back (not before: while the database is away, cached entries
+ * keep working until their TTL).
  */
 @Component
-class KeyChangeListener implements SmartLifecycle {
+class ChangeNotifications implements SmartLifecycle {
 
-    private static final Logger log = LoggerFactory.getLogger(KeyChangeListener.class);
+    private static final Logger log = LoggerFactory.getLogger(ChangeNotifications.class);
     private static final int POLL_MILLIS = 250;
     private static final Duration RETRY = Duration.ofSeconds(1);
 
     private final DataSource dataSource;
-    private final ApiKeyAuthenticator authenticator;
+    private final Map<String, ChangeSubscriber> subscribers;
     private volatile boolean running;
     private Thread thread;
 
-    KeyChangeListener(DataSource dataSource, ApiKeyAuthenticator authenticator) {
+    ChangeNotifications(DataSource dataSource, List<ChangeSubscriber> subscribers) {
         this.dataSource = dataSource;
-        this.authenticator = authenticator;
+        this.subscribers = subscribers.stream().collect(Collectors.toMap(ChangeSubscriber::channel, Function.identity()));
+        for (String channel : this.subscribers.keySet()) {
+            if (!channel.matches("[a-z_]+")) {
+                throw new IllegalArgumentException("bad notification channel name: " + channel);
+            }
+        }
     }
 
     @Override
     public void start() {
         running = true;
-        thread = Thread.ofPlatform().daemon().name("key-change-listener").start(this::run);
+        thread = Thread.ofPlatform().daemon().name("change-notifications").start(this::run);
     }
 
     @Override
@@ -63,16 +74,20 @@ class KeyChangeListener implements SmartLifecycle {
         while (running) {
             try (Connection connection = dataSource.getConnection()) {
                 try (var statement = connection.createStatement()) {
-                    statement.execute("LISTEN " + JdbcKeyStore.CHANNEL);
+                    for (String channel : subscribers.keySet()) {
+                        statement.execute("LISTEN " + channel);
+                    }
                 }
-                // Anything changed while we were not listening is unknown: start clean.
-                authenticator.invalidateAll();
+                subscribers.values().forEach(ChangeSubscriber::resync);
                 PGConnection pg = connection.unwrap(PGConnection.class);
                 while (running) {
                     PGNotification[] notifications = pg.getNotifications(POLL_MILLIS);
                     if (notifications != null) {
                         for (PGNotification n : notifications) {
-                            authenticator.invalidate(n.getParameter());
+                            ChangeSubscriber subscriber = subscribers.get(n.getName());
+                            if (subscriber != null) {
+                                subscriber.changed(n.getParameter());
+                            }
                         }
                     }
                 }
@@ -80,8 +95,7 @@ class KeyChangeListener implements SmartLifecycle {
                 if (!running) {
                     return;
                 }
-                // Keep serving cached keys while the database is away; the cache is dropped on reconnect.
-                log.warn("Key change listener lost its connection ({}); reconnecting", e.toString());
+                log.warn("Change notifications lost their connection ({}); reconnecting", e.toString());
                 try {
                     Thread.sleep(RETRY);
                 } catch (InterruptedException ie) {

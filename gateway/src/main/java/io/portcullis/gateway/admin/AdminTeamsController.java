@@ -1,0 +1,105 @@
+package io.portcullis.gateway.admin;
+
+import io.portcullis.gateway.quota.PolicyJson;
+import io.portcullis.gateway.team.Team;
+import io.portcullis.gateway.team.TeamStore;
+import io.portcullis.gateway.web.ApiError;
+import io.portcullis.policy.Limits;
+import io.portcullis.policy.UsagePolicy;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.springframework.http.HttpStatus;
+import org.springframework.web.bind.annotation.DeleteMapping;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PatchMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.ResponseStatus;
+import org.springframework.web.bind.annotation.RestController;
+import tools.jackson.databind.JsonNode;
+
+/** {@code /admin/api/teams} (contract section 3): teams with shared limits and policy. */
+@RestController
+@RequestMapping("/admin/api/teams")
+class AdminTeamsController {
+
+    private final TeamStore teams;
+    private final InstantSource clock;
+
+    AdminTeamsController(TeamStore teams, InstantSource clock) {
+        this.teams = teams;
+        this.clock = clock;
+    }
+
+    record TeamView(UUID id, String name, Map<String, Object> limits, Map<String, Object> policy, Instant createdAt,
+                    Instant updatedAt) {
+        static TeamView of(Team t) {
+            return new TeamView(t.id(), t.name(), PolicyJson.toMap(t.limits()), PolicyJson.toMap(t.policy(), true),
+                    t.createdAt(), t.updatedAt());
+        }
+    }
+
+    record TeamList(List<TeamView> data) {
+    }
+
+    @PostMapping
+    @ResponseStatus(HttpStatus.CREATED)
+    TeamView create(@RequestBody(required = false) JsonNode body) {
+        AdminJson.object(body);
+        String name = AdminJson.requiredString(body, "name", AdminKeysController.NAME_MAX);
+        Limits limits = PolicyJson.limits(body.get("limits"), "limits");
+        UsagePolicy policy = PolicyJson.policy(body.get("policy"), "policy", true);
+        return TeamView.of(teams.create(name, limits, policy, clock.instant()));
+    }
+
+    @GetMapping
+    TeamList list() {
+        return new TeamList(teams.list().stream().map(TeamView::of).toList());
+    }
+
+    @GetMapping("/{id}")
+    TeamView get(@PathVariable String id) {
+        return TeamView.of(find(id));
+    }
+
+    @PatchMapping("/{id}")
+    TeamView update(@PathVariable String id, @RequestBody(required = false) JsonNode body) {
+        Team current = find(id);
+        AdminJson.object(body);
+        String name = AdminJson.present(body, "name")
+                ? AdminJson.requiredString(body, "name", AdminKeysController.NAME_MAX) : current.name();
+        Limits limits = AdminJson.present(body, "limits") ? PolicyJson.limits(body.get("limits"), "limits")
+                : current.limits();
+        UsagePolicy policy = AdminJson.present(body, "policy") ? PolicyJson.policy(body.get("policy"), "policy", true)
+                : current.policy();
+        return teams.update(current.id(), name, limits, policy, clock.instant()).map(TeamView::of)
+                .orElseThrow(() -> notFound(id));
+    }
+
+    @DeleteMapping("/{id}")
+    @ResponseStatus(HttpStatus.NO_CONTENT)
+    void delete(@PathVariable String id) {
+        if (!teams.delete(find(id).id())) {
+            throw notFound(id);
+        }
+    }
+
+    private Team find(String id) {
+        UUID uuid;
+        try {
+            uuid = UUID.fromString(id);
+        } catch (IllegalArgumentException e) {
+            throw notFound(id);
+        }
+        return teams.find(uuid).orElseThrow(() -> notFound(id));
+    }
+
+    private static RuntimeException notFound(String id) {
+        return ApiError.notFound("No such team: " + id).toException();
+    }
+}

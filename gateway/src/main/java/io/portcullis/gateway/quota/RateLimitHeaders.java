@@ -1,0 +1,60 @@
+package io.portcullis.gateway.quota;
+
+import io.portcullis.gateway.auth.Caller;
+import io.portcullis.gateway.team.Team;
+import io.portcullis.policy.Limits;
+import io.portcullis.policy.quota.Metric;
+import io.portcullis.policy.quota.QuotaEngine;
+import jakarta.servlet.http.HttpServletResponse;
+import java.time.Duration;
+import org.springframework.stereotype.Component;
+
+/**
+ * OpenAI's rate-limit headers, for keys (or their teams) with per-minute limits. Header names are
+ * OpenAI's and SDKs read them: never rename. The key's own limit is reported where it has one,
+ * else its team's. Remaining counts are this replica's view of the shared bucket (the store's
+ * last answer plus the local lease), so they are close but not exact across replicas.
+ */
+@Component
+public class RateLimitHeaders {
+
+    private final QuotaEngine engine;
+
+    RateLimitHeaders(QuotaEngine engine) {
+        this.engine = engine;
+    }
+
+    public void write(HttpServletResponse response, Caller caller, Team team) {
+        Limits key = caller.limits();
+        Limits teamLimits = team == null ? Limits.NONE : team.limits();
+        if (key.requestsPerMinute() != null) {
+            write(response, "requests", caller.scope(), Metric.REQUESTS_PER_MINUTE, key.requestsPerMinute());
+        } else if (teamLimits.requestsPerMinute() != null) {
+            write(response, "requests", team.scope(), Metric.REQUESTS_PER_MINUTE, teamLimits.requestsPerMinute());
+        }
+        if (key.tokensPerMinute() != null) {
+            write(response, "tokens", caller.scope(), Metric.TOKENS_PER_MINUTE, key.tokensPerMinute());
+        } else if (teamLimits.tokensPerMinute() != null) {
+            write(response, "tokens", team.scope(), Metric.TOKENS_PER_MINUTE, teamLimits.tokensPerMinute());
+        }
+    }
+
+    private void write(HttpServletResponse response, String what, String scope, Metric metric, long limit) {
+        long remaining = engine.remaining(scope, metric, limit);
+        response.setHeader("x-ratelimit-limit-" + what, Long.toString(limit));
+        response.setHeader("x-ratelimit-remaining-" + what, Long.toString(remaining));
+        // a bucket refills a minute's worth per minute: time until it is full again
+        long millis = (limit - remaining) * 60_000 / limit;
+        response.setHeader("x-ratelimit-reset-" + what, format(Duration.ofMillis(millis)));
+    }
+
+    /** OpenAI's duration format: {@code 1s}, {@code 6m0s}, {@code 20ms}. */
+    static String format(Duration d) {
+        long ms = d.toMillis();
+        if (ms < 1000) {
+            return ms + "ms";
+        }
+        long seconds = (ms + 999) / 1000;
+        return seconds < 60 ? seconds + "s" : (seconds / 60) + "m" + (seconds % 60) + "s";
+    }
+}
