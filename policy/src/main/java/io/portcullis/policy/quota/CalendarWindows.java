@@ -12,9 +12,32 @@ import java.time.ZoneId;
 public final class CalendarWindows {
 
     private final ZoneId zone;
+    /** The day and month around the last instant asked about: calendar arithmetic is slow, days are long. */
+    private volatile Current current;
 
     public CalendarWindows(ZoneId zone) {
         this.zone = zone;
+        this.current = compute(Instant.EPOCH);
+    }
+
+    private record Current(long dayStart, long dayEnd, long monthStart, long monthEnd) {
+        boolean contains(long epochSecond) {
+            return epochSecond >= dayStart && epochSecond < dayEnd;
+        }
+    }
+
+    private Current current(Instant now) {
+        Current c = current;
+        if (!c.contains(now.getEpochSecond())) {
+            c = compute(now);
+            current = c;
+        }
+        return c;
+    }
+
+    private Current compute(Instant now) {
+        return new Current(dayStart(now).getEpochSecond(), dayEnd(now).getEpochSecond(),
+                monthStart(now).getEpochSecond(), monthEnd(now).getEpochSecond());
     }
 
     public ZoneId zone() {
@@ -40,8 +63,8 @@ public final class CalendarWindows {
     /** The window of {@code metric} that contains {@code now}, as an epoch second (0 if not windowed). */
     long windowStart(Metric metric, Instant now) {
         return switch (metric) {
-            case TOKENS_PER_DAY -> dayStart(now).getEpochSecond();
-            case TOKENS_PER_MONTH, SPEND_PER_MONTH -> monthStart(now).getEpochSecond();
+            case TOKENS_PER_DAY -> current(now).dayStart();
+            case TOKENS_PER_MONTH, SPEND_PER_MONTH -> current(now).monthStart();
             default -> 0;
         };
     }
@@ -49,8 +72,8 @@ public final class CalendarWindows {
     /** When the window of {@code metric} containing {@code now} ends. */
     Instant windowEnd(Metric metric, Instant now) {
         return switch (metric) {
-            case TOKENS_PER_DAY -> dayEnd(now);
-            case TOKENS_PER_MONTH, SPEND_PER_MONTH -> monthEnd(now);
+            case TOKENS_PER_DAY -> Instant.ofEpochSecond(current(now).dayEnd());
+            case TOKENS_PER_MONTH, SPEND_PER_MONTH -> Instant.ofEpochSecond(current(now).monthEnd());
             default -> now;
         };
     }

@@ -73,8 +73,7 @@ public final class QuotaEngine {
                 return new Admission(d, Reservation.NOTHING);
             }
         }
-        return new Admission(Decision.ALLOWED, new Reservation(List.copyOf(wanted), request.tokens(),
-                request.costMicros()));
+        return new Admission(Decision.ALLOWED, new Reservation(wanted, request.tokens(), request.costMicros()));
     }
 
     /**
