@@ -1,6 +1,6 @@
 package io.portcullis.gateway.proxy;
 
-import io.portcullis.gateway.backend.BackendRegistry;
+import io.portcullis.gateway.metrics.CompletedRequest;
 import io.portcullis.gateway.metrics.GatewayMetrics;
 import io.portcullis.gateway.usage.UsageLedger;
 import io.portcullis.gateway.usage.UsageRecord;
@@ -14,29 +14,24 @@ class Metering {
 
     private final UsageLedger ledger;
     private final GatewayMetrics metrics;
-    private final BackendRegistry backends;
 
-    Metering(UsageLedger ledger, GatewayMetrics metrics, BackendRegistry backends) {
+    Metering(UsageLedger ledger, GatewayMetrics metrics) {
         this.ledger = ledger;
         this.metrics = metrics;
-        this.backends = backends;
     }
 
     void complete(Exchange exchange) {
         long now = System.nanoTime();
         long durationNanos = now - exchange.startNanos;
-        String modelTag = backends.modelTag(exchange.model);
-        String backendTag = exchange.route != null ? exchange.route.backend().name() : "none";
         String outcome = exchange.outcome();
-        metrics.request(exchange.endpoint.tag(), modelTag, backendTag, outcome, durationNanos);
-        Integer ttftMs = null;
-        if (exchange.streamed && exchange.firstTokenNanos != 0) {
-            long ttft = exchange.firstTokenNanos - exchange.startNanos;
-            metrics.timeToFirstToken(modelTag, ttft);
-            ttftMs = (int) TimeUnit.NANOSECONDS.toMillis(ttft);
-        }
+        long ttftNanos = exchange.streamed && exchange.firstTokenNanos != 0
+                ? exchange.firstTokenNanos - exchange.startNanos : 0;
+        Integer ttftMs = ttftNanos > 0 ? (int) TimeUnit.NANOSECONDS.toMillis(ttftNanos) : null;
         var usage = exchange.usage;
-        metrics.tokens(modelTag, usage.promptTokens(), usage.completionTokens());
+        metrics.completed(new CompletedRequest(exchange.endpoint.tag(), exchange.model,
+                exchange.route != null ? exchange.route.backend().name() : null, outcome,
+                exchange.caller != null ? exchange.caller.teamId() : null,
+                durationNanos, exchange.upstreamNanos, ttftNanos, usage.promptTokens(), usage.completionTokens()));
         if (exchange.caller == null) {
             return; // nobody to bill: the request never got past authentication
         }

@@ -4,27 +4,55 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.portcullis.gateway.support.GatewayClient;
 import io.portcullis.gateway.support.GatewayIntegrationTest;
+import java.time.Duration;
+import java.util.function.Consumer;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
+/** The meters as Prometheus sees them, after real requests through a running gateway. */
 class MetricsTest extends GatewayIntegrationTest {
 
     @Test
-    void exportsRequestsTokensLatencyStreamsAndQueueDepth() {
+    void exportsRequestsByModelBackendAndOutcome() {
+        var key = client.createKey();
+        client.post("/v1/chat/completions", key.secret(), GatewayClient.chat("fake-chat"));
+        client.post("/v1/chat/completions", key.secret(), GatewayClient.chat("fake-error"));
+        client.post("/v1/chat/completions", key.secret(), GatewayClient.chat("down-model"));
+
+        eventuallyScraped(metrics -> assertThat(metrics)
+                .containsPattern("portcullis_requests_total\\{[^}]*backend=\"fake\",endpoint=\"chat\",model=\"fake-chat\",outcome=\"success\"")
+                .containsPattern("portcullis_requests_total\\{[^}]*backend=\"fake\"[^}]*model=\"fake-error\",outcome=\"backend_error\"")
+                .containsPattern("portcullis_requests_total\\{[^}]*backend=\"down\"[^}]*outcome=\"upstream_unavailable\""));
+    }
+
+    @Test
+    void exportsOpenTelemetryGenAiDurationsAndTokenUsage() {
         var key = client.createKey();
         client.post("/v1/chat/completions", key.secret(), GatewayClient.chat("fake-chat"));
         client.post("/v1/chat/completions", key.secret(),
                 "{\"model\":\"fake-chat\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+        client.post("/v1/embeddings", key.secret(), "{\"model\":\"fake-embed\",\"input\":\"hello\"}");
 
-        String metrics = client.get("/actuator/prometheus", null).body();
+        eventuallyScraped(metrics -> assertThat(metrics)
+                .containsPattern("gen_ai_server_request_duration_seconds_bucket\\{[^}]*gen_ai_operation_name=\"chat\",gen_ai_request_model=\"fake-chat\"")
+                .containsPattern("gen_ai_server_request_duration_seconds_count\\{[^}]*gen_ai_operation_name=\"embeddings\"")
+                .containsPattern("gen_ai_server_time_to_first_token_seconds_bucket\\{[^}]*gen_ai_request_model=\"fake-chat\"")
+                .containsPattern("gen_ai_server_time_per_output_token_seconds_count\\{[^}]*gen_ai_request_model=\"fake-chat\"")
+                .containsPattern("gen_ai_client_token_usage_sum\\{[^}]*gen_ai_request_model=\"fake-chat\",gen_ai_token_type=\"input\"")
+                .containsPattern("gen_ai_client_token_usage_sum\\{[^}]*gen_ai_token_type=\"output\"")
+                .containsPattern("gen_ai_client_token_usage_bucket\\{[^}]*gen_ai_operation_name=\"embeddings\""));
+    }
 
-        assertThat(metrics)
-                .containsPattern("portcullis_requests_total\\{[^}]*backend=\"fake\"[^}]*model=\"fake-chat\"[^}]*outcome=\"success\"")
-                .contains("portcullis_request_duration_seconds_bucket")
-                .contains("portcullis_time_to_first_token_seconds_bucket")
-                .containsPattern("portcullis_tokens_total\\{[^}]*direction=\"input\"[^}]*model=\"fake-chat\"")
-                .containsPattern("portcullis_tokens_total\\{[^}]*direction=\"output\"")
+    @Test
+    void exportsGatewayOverheadActiveStreamsAndUsageQueue() {
+        var key = client.createKey();
+        client.post("/v1/chat/completions", key.secret(), GatewayClient.chat("fake-chat"));
+
+        eventuallyScraped(metrics -> assertThat(metrics)
+                .containsPattern("portcullis_gateway_overhead_seconds_bucket\\{[^}]*backend=\"fake\",endpoint=\"chat\"")
                 .contains("portcullis_streams_active")
-                .contains("portcullis_usage_queue_depth");
+                .contains("portcullis_usage_queue_depth")
+                .contains("portcullis_usage_flush_seconds"));
     }
 
     @Test
@@ -32,10 +60,10 @@ class MetricsTest extends GatewayIntegrationTest {
         var key = client.createKey();
         client.post("/v1/chat/completions", key.secret(), GatewayClient.chat("made-up-model-123"));
 
-        String metrics = client.get("/actuator/prometheus", null).body();
-
-        assertThat(metrics).doesNotContain(key.id()).doesNotContain(key.secret()).doesNotContain("made-up-model-123")
-                .containsPattern("portcullis_requests_total\\{[^}]*model=\"other\"[^}]*outcome=\"model_not_found\"");
+        eventuallyScraped(metrics -> assertThat(metrics)
+                .doesNotContain(key.id()).doesNotContain(key.secret()).doesNotContain("made-up-model-123")
+                .containsPattern("portcullis_requests_total\\{[^}]*model=\"other\"[^}]*outcome=\"model_not_found\"")
+                .doesNotContain("team="));
     }
 
     @Test
@@ -44,5 +72,11 @@ class MetricsTest extends GatewayIntegrationTest {
         assertThat(client.get("/actuator/health/readiness", null).statusCode()).isEqualTo(200);
         assertThat(client.get("/actuator/env", null).statusCode()).isEqualTo(404);
         assertThat(client.get("/actuator/beans", null).statusCode()).isEqualTo(404);
+    }
+
+    /** Metering runs just after the answer is written, so the last request may take a moment to show. */
+    private void eventuallyScraped(Consumer<String> assertions) {
+        Awaitility.await().atMost(Duration.ofSeconds(5))
+                .untilAsserted(() -> assertions.accept(client.get("/actuator/prometheus", null).body()));
     }
 }

@@ -1,0 +1,54 @@
+# syntax=docker/dockerfile:1
+# The Portcullis gateway image, referred to by the Helm chart's default image
+# (helm/portcullis/values.yaml: image.repository / image.tag).
+#
+#   docker build -t ghcr.io/portcullis/portcullis:0.1.0 .
+#
+# Three stages: build the jar with the Maven wrapper, split it into Spring Boot layers (so an
+# upgrade that only changes our code re-pulls one small layer, not the ~150 MB of dependencies),
+# then run it on a JRE as a non-root user.
+
+FROM eclipse-temurin:25-jdk AS build
+WORKDIR /src
+# Dependencies first: this layer stays cached until a pom.xml changes.
+COPY mvnw pom.xml ./
+COPY .mvn .mvn
+COPY policy/pom.xml policy/pom.xml
+COPY admin-ui/pom.xml admin-ui/pom.xml
+COPY gateway/pom.xml gateway/pom.xml
+COPY helm/pom.xml helm/pom.xml
+RUN --mount=type=cache,target=/root/.m2 ./mvnw -B -q -pl gateway -am dependency:go-offline
+COPY policy policy
+COPY admin-ui admin-ui
+COPY gateway gateway
+# Tests run in CI (./mvnw verify); the image build only packages.
+RUN --mount=type=cache,target=/root/.m2 ./mvnw -B -q -pl gateway -am package -DskipTests
+
+FROM eclipse-temurin:25-jdk AS layers
+WORKDIR /layers
+COPY --from=build /src/gateway/target/gateway.jar gateway.jar
+# dependencies/, spring-boot-loader/, snapshot-dependencies/, application/
+RUN java -Djarmode=tools -jar gateway.jar extract --layers --launcher --destination extracted
+
+FROM eclipse-temurin:25-jre
+LABEL org.opencontainers.image.title="Portcullis gateway" \
+      org.opencontainers.image.description="Access-controlled gateway for AI models" \
+      org.opencontainers.image.source="https://github.com/portcullis/portcullis" \
+      org.opencontainers.image.licenses="Apache-2.0"
+# A fixed numeric user, matching the chart's runAsUser, so runAsNonRoot can verify it.
+RUN groupadd --system --gid 10001 portcullis \
+    && useradd --system --uid 10001 --gid portcullis --no-create-home --shell /usr/sbin/nologin portcullis
+WORKDIR /app
+# Least-changing layer first.
+COPY --from=layers /layers/extracted/dependencies/ ./
+COPY --from=layers /layers/extracted/spring-boot-loader/ ./
+COPY --from=layers /layers/extracted/snapshot-dependencies/ ./
+COPY --from=layers /layers/extracted/application/ ./
+USER 10001:10001
+# 8080: client API, admin API, console. 8081: actuator when management.server.port=8081 (the chart sets it).
+EXPOSE 8080 8081
+# The heap follows the container's memory limit; override with JAVA_TOOL_OPTIONS.
+ENV JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError"
+# Exec form: java is PID 1 and receives SIGTERM, so graceful shutdown drains requests and
+# flushes the usage ledger. Arguments (e.g. --spring.config.additional-location=...) append.
+ENTRYPOINT ["java", "org.springframework.boot.loader.launch.JarLauncher"]
