@@ -106,7 +106,7 @@ class GatewayMetricsTest {
         var backend = new GatewayProperties.Backend("b1", GatewayProperties.BackendType.OPENAI,
                 URI.create("http://127.0.0.1:1/v1"), null, List.of("m1"));
         var properties = new GatewayProperties(List.of(backend), DataSize.ofMegabytes(1),
-                null, null, null, null, null);
+                null, null, null, null, null, null, java.util.Map.of());
         return new GatewayMetrics(registry, new BackendRegistry(properties), new MetricsProperties(teams));
     }
 
