@@ -7,6 +7,7 @@ import io.portcullis.gateway.backend.BackendRegistry;
 import io.portcullis.gateway.backend.BackendRegistry.Route;
 import io.portcullis.gateway.metrics.GatewayMetrics;
 import io.portcullis.gateway.quota.Pricing;
+import io.portcullis.gateway.quota.QuotaMetrics;
 import io.portcullis.gateway.quota.RateLimitHeaders;
 import io.portcullis.gateway.team.Team;
 import io.portcullis.gateway.team.Teams;
@@ -50,6 +51,7 @@ class ProxyHandler {
     private final QuotaEngine quotas;
     private final Pricing pricing;
     private final RateLimitHeaders rateLimitHeaders;
+    private final QuotaMetrics quotaMetrics;
     private final UpstreamForwarder forwarder;
     private final Metering metering;
     private final GatewayMetrics metrics;
@@ -58,7 +60,8 @@ class ProxyHandler {
     private final long defaultMaxTokens;
 
     ProxyHandler(ApiKeyAuthenticator authenticator, Teams teams, BackendRegistry backends, AccessPolicy policy,
-                 QuotaEngine quotas, Pricing pricing, RateLimitHeaders rateLimitHeaders, UpstreamForwarder forwarder,
+                 QuotaEngine quotas, Pricing pricing, RateLimitHeaders rateLimitHeaders, QuotaMetrics quotaMetrics,
+                 UpstreamForwarder forwarder,
                  Metering metering, GatewayMetrics metrics, InstantSource clock, GatewayProperties properties) {
         this.authenticator = authenticator;
         this.teams = teams;
@@ -67,6 +70,7 @@ class ProxyHandler {
         this.quotas = quotas;
         this.pricing = pricing;
         this.rateLimitHeaders = rateLimitHeaders;
+        this.quotaMetrics = quotaMetrics;
         this.forwarder = forwarder;
         this.metering = metering;
         this.metrics = metrics;
@@ -125,15 +129,20 @@ class ProxyHandler {
         Limits teamLimits = team == null ? Limits.NONE : team.limits();
         if (policy.checkRequest(caller.policy(), caller.limits(), teamPolicy, teamLimits, inspection.facts())
                 instanceof Decision.Denied denied) {
-            throw new GatewayException(ApiError.of(denied), denied.retryAfter());
+            throw refuse(denied);
         }
         long cost = pricing.of(body.model()).costMicros(inspection.promptTokens(), 0, inspection.completionReserve());
         var admission = quotas.admit(new QuotaRequest(caller.scope(), caller.limits(), team == null ? null : team.scope(),
                 teamLimits, inspection.reservedTokens(), cost), exchange.startedAt);
         if (admission.decision() instanceof Decision.Denied denied) {
-            throw new GatewayException(ApiError.of(denied), denied.retryAfter());
+            throw refuse(denied);
         }
         exchange.reservation = admission.reservation();
+    }
+
+    private GatewayException refuse(Decision.Denied denied) {
+        quotaMetrics.rejected(denied.reason());
+        return new GatewayException(ApiError.of(denied), denied.retryAfter());
     }
 
     /**

@@ -39,6 +39,9 @@ class QuotaEnforcementTest extends GatewayIntegrationTest {
         assertThat(refused.headers().firstValue("Retry-After")).hasValueSatisfying(
                 v -> assertThat(Integer.parseInt(v)).isBetween(1, 60));
         assertThat(refused.headers().firstValue("x-ratelimit-remaining-requests")).hasValue("0");
+        assertThat(client.get("/actuator/prometheus", null).body())
+                .containsPattern("portcullis_quota_rejections_total\\{[^}]*reason=\"requests_per_minute\"[^}]*} [1-9]")
+                .contains("portcullis_quota_leases");
     }
 
     @Test
