@@ -52,24 +52,32 @@ public final class AccessPolicy {
      */
     public Decision checkRequest(UsagePolicy key, Limits keyLimits, UsagePolicy team, Limits teamLimits,
                                  RequestFacts facts) {
-        for (UsagePolicy policy : new UsagePolicy[] {key, team}) {
-            if (!policy.models().isEmpty() && !policy.models().contains(facts.model())) {
-                return Decision.Denied.permanently(DenialReason.MODEL_NOT_ALLOWED,
-                        "This API key is not allowed to use the model '" + facts.model() + "'");
-            }
+        if (!allowsModel(key, facts) || !allowsModel(team, facts)) {
+            return Decision.Denied.permanently(DenialReason.MODEL_NOT_ALLOWED,
+                    "This API key is not allowed to use the model '" + facts.model() + "'");
         }
-        for (UsagePolicy policy : new UsagePolicy[] {key, team}) {
-            Decision d = checkPolicy(policy, facts);
-            if (!d.isAllowed()) {
-                return d;
-            }
+        Decision d = checkPolicy(key, facts);
+        if (d.isAllowed()) {
+            d = checkPolicy(team, facts);
         }
-        for (Limits limits : new Limits[] {keyLimits, teamLimits}) {
-            Long max = limits.maxTokensPerRequest();
-            if (max != null && facts.maxTokens() > max) {
-                return Decision.Denied.permanently(DenialReason.MAX_TOKENS_EXCEEDED,
-                        "max_tokens " + facts.maxTokens() + " is above this key's limit of " + max + " per request");
-            }
+        if (d.isAllowed()) {
+            d = checkMaxTokens(keyLimits, facts);
+        }
+        if (d.isAllowed()) {
+            d = checkMaxTokens(teamLimits, facts);
+        }
+        return d;
+    }
+
+    private static boolean allowsModel(UsagePolicy policy, RequestFacts facts) {
+        return policy.models().isEmpty() || policy.models().contains(facts.model());
+    }
+
+    private static Decision checkMaxTokens(Limits limits, RequestFacts facts) {
+        Long max = limits.maxTokensPerRequest();
+        if (max != null && facts.maxTokens() > max) {
+            return Decision.Denied.permanently(DenialReason.MAX_TOKENS_EXCEEDED,
+                    "max_tokens " + facts.maxTokens() + " is above this key's limit of " + max + " per request");
         }
         return Decision.ALLOWED;
     }

@@ -49,14 +49,22 @@ public final class Cidr {
         if (address == null) {
             return false;
         }
-        byte[] candidate = address;
-        if (candidate.length == 16 && network.length == 4 && IpAddresses.isV4Mapped(candidate)) {
-            candidate = Arrays.copyOfRange(candidate, 12, 16);
+        int offset = 0;
+        if (address.length == 16 && network.length == 4 && IpAddresses.isV4Mapped(address)) {
+            offset = 12;
         }
-        if (candidate.length != network.length) {
+        if (address.length - offset != network.length) {
             return false;
         }
-        return Arrays.equals(mask(candidate, prefix), network);
+        // compare under the mask byte by byte, without allocating: this runs on every request
+        for (int i = 0; i < network.length; i++) {
+            int bits = Math.max(0, Math.min(8, prefix - i * 8));
+            int mask = (0xFF << (8 - bits)) & 0xFF;
+            if ((address[offset + i] & mask) != (network[i] & 0xFF)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static byte[] mask(byte[] address, int prefix) {

@@ -6,8 +6,6 @@ import io.portcullis.policy.Limits;
 import io.portcullis.policy.spi.LeaseStore;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -28,16 +26,25 @@ import java.util.concurrent.ConcurrentHashMap;
  * in-flight requests use beyond their reservation (prompt estimate errors, or output without
  * {@code max_tokens} beyond the default). See docs/quotas.md.
  *
- * <p>Thread-safe. Time is passed in, so tests move it.
+ * <p>The hot path allocates two small objects: each scope's limits are compiled once per
+ * window into a {@link Plan} holding its leases, and a reservation is the plans plus the
+ * estimate. Thread-safe. Time is passed in, so tests move it.
  */
 public final class QuotaEngine {
 
     /** Idle leases are worth giving back after this long. */
     public static final Duration DEFAULT_IDLE = Duration.ofSeconds(1);
+    /** Leases with nothing in them and unused this long are forgotten, so memory follows active keys. */
+    static final Duration FORGET_AFTER = Duration.ofMinutes(10);
+
+    /** Metrics in the order they are reserved: cheapest to refuse first. */
+    private static final Metric[] ORDER = {Metric.CONCURRENT_REQUESTS, Metric.REQUESTS_PER_MINUTE,
+            Metric.TOKENS_PER_MINUTE, Metric.TOKENS_PER_DAY, Metric.TOKENS_PER_MONTH, Metric.SPEND_PER_MONTH};
 
     private final LeaseStore store;
     private final CalendarWindows windows;
     private final Map<LeaseKey, Lease> leases = new ConcurrentHashMap<>();
+    private final Map<String, Plan> plans = new ConcurrentHashMap<>();
 
     public QuotaEngine(LeaseStore store, CalendarWindows windows) {
         this.store = store;
@@ -55,25 +62,24 @@ public final class QuotaEngine {
      * Reserves the request's estimate against every limit of its key and team, all or nothing.
      */
     public Admission admit(QuotaRequest request, Instant now) {
-        List<Reservation.Item> wanted = new ArrayList<>(12);
-        addItems(wanted, request.keyScope(), request.keyLimits(), request, now);
-        if (request.teamScope() != null) {
-            addItems(wanted, request.teamScope(), request.teamLimits(), request, now);
-        }
-        if (wanted.isEmpty()) {
+        Plan keyPlan = plan(request.keyScope(), request.keyLimits(), now);
+        Plan teamPlan = request.teamScope() == null ? null : plan(request.teamScope(), request.teamLimits(), now);
+        if (keyPlan.size() == 0 && (teamPlan == null || teamPlan.size() == 0)) {
             return new Admission(Decision.ALLOWED, Reservation.NOTHING);
         }
-        for (int i = 0; i < wanted.size(); i++) {
-            Reservation.Item item = wanted.get(i);
-            Decision d = take(item, now);
+        long tokens = request.tokens();
+        long cost = request.costMicros();
+        Decision d = keyPlan.take(this, tokens, cost, now);
+        if (d.isAllowed() && teamPlan != null) {
+            d = teamPlan.take(this, tokens, cost, now);
             if (!d.isAllowed()) {
-                for (int j = 0; j < i; j++) {
-                    giveBackLocally(wanted.get(j), wanted.get(j).amount());
-                }
-                return new Admission(d, Reservation.NOTHING);
+                keyPlan.giveBack(keyPlan.size(), tokens, cost);
             }
         }
-        return new Admission(Decision.ALLOWED, new Reservation(wanted, request.tokens(), request.costMicros()));
+        if (!d.isAllowed()) {
+            return new Admission(d, Reservation.NOTHING);
+        }
+        return new Admission(Decision.ALLOWED, new Reservation(keyPlan, teamPlan, tokens, cost));
     }
 
     /**
@@ -81,36 +87,46 @@ public final class QuotaEngine {
      * Call exactly once per admitted request, including failed and cancelled ones.
      */
     public void settle(Reservation reservation, long actualTokens, long actualCostMicros, Instant now) {
-        for (Reservation.Item item : reservation.items) {
-            Metric metric = item.key().metric();
-            switch (metric) {
-                case REQUESTS_PER_MINUTE -> {
-                    // the request happened: nothing to give back
+        for (Plan plan : new Plan[] {reservation.keyPlan, reservation.teamPlan}) {
+            if (plan == null) {
+                continue;
+            }
+            for (int i = 0; i < plan.size(); i++) {
+                Lease lease = plan.leases[i];
+                switch (lease.key.metric()) {
+                    case REQUESTS_PER_MINUTE -> {
+                        // the request happened: nothing to give back
+                    }
+                    case CONCURRENT_REQUESTS -> lease.giveBack(1);
+                    case SPEND_PER_MONTH -> correct(lease, reservation.costMicros, actualCostMicros, now);
+                    default -> correct(lease, reservation.tokens, actualTokens, now);
                 }
-                case CONCURRENT_REQUESTS -> giveBackLocally(item, item.amount());
-                case SPEND_PER_MONTH -> correct(item, actualCostMicros, now);
-                default -> correct(item, actualTokens, now);
             }
         }
     }
 
     /**
      * Gives back every lease unused for {@code idle}, and forgets leases of windows that are
-     * over. Call periodically (the gateway does every few hundred milliseconds) and at shutdown
-     * with {@link Duration#ZERO}.
+     * over or long unused. Call periodically (the gateway does every few hundred milliseconds)
+     * and at shutdown with {@link Duration#ZERO}.
      */
     public void returnIdleLeases(Duration idle, Instant now) {
+        long nowMillis = now.toEpochMilli();
         for (Map.Entry<LeaseKey, Lease> entry : leases.entrySet()) {
             LeaseKey key = entry.getKey();
             Lease lease = entry.getValue();
-            if (key.windowStart() != 0 && key.windowStart() < windows.windowStart(key.metric(), now)) {
-                leases.remove(key, lease); // the window is over; what it held no longer matters
-                continue;
-            }
+            boolean windowOver = key.windowStart() != 0 && key.windowStart() < windows.windowStart(key.metric(), now);
             long amount;
             long limit;
             synchronized (lease) {
-                if (lease.available <= 0 || now.toEpochMilli() - lease.lastUsedMillis < idle.toMillis()) {
+                boolean forgotten = lease.available <= 0 && nowMillis - lease.lastUsedMillis >= FORGET_AFTER.toMillis();
+                if (windowOver || forgotten) {
+                    // what an ended window held no longer matters; plans notice 'retired' and rebuild
+                    lease.retired = true;
+                    leases.remove(key, lease);
+                    continue;
+                }
+                if (lease.available <= 0 || nowMillis - lease.lastUsedMillis < idle.toMillis()) {
                     continue;
                 }
                 amount = lease.available;
@@ -120,11 +136,10 @@ public final class QuotaEngine {
             try {
                 store.release(key, amount, limit, now);
             } catch (RuntimeException e) {
-                synchronized (lease) {
-                    lease.available += amount; // keep it; try again next round
-                }
+                lease.giveBack(amount); // keep it; try again next round
             }
         }
+        plans.values().removeIf(Plan::stale);
     }
 
     /**
@@ -146,33 +161,58 @@ public final class QuotaEngine {
         return leases.size();
     }
 
-    private void addItems(List<Reservation.Item> items, String scope, Limits limits, QuotaRequest request,
-                          Instant now) {
-        add(items, scope, Metric.CONCURRENT_REQUESTS, limits.maxConcurrentRequests(), 1, now);
-        add(items, scope, Metric.REQUESTS_PER_MINUTE, limits.requestsPerMinute(), 1, now);
-        add(items, scope, Metric.TOKENS_PER_MINUTE, limits.tokensPerMinute(), request.tokens(), now);
-        add(items, scope, Metric.TOKENS_PER_DAY, limits.tokensPerDay(), request.tokens(), now);
-        add(items, scope, Metric.TOKENS_PER_MONTH, limits.tokensPerMonth(), request.tokens(), now);
-        add(items, scope, Metric.SPEND_PER_MONTH, limits.spendPerMonthMicros(), request.costMicros(), now);
+    private Plan plan(String scope, Limits limits, Instant now) {
+        long day = windows.windowStart(Metric.TOKENS_PER_DAY, now);
+        long month = windows.windowStart(Metric.TOKENS_PER_MONTH, now);
+        Plan plan = plans.get(scope);
+        if (plan != null && plan.fits(limits, day, month)) {
+            return plan;
+        }
+        int n = 0;
+        Lease[] built = new Lease[ORDER.length];
+        long[] limitValues = new long[ORDER.length];
+        for (Metric metric : ORDER) {
+            Long limit = limitOf(limits, metric);
+            if (limit == null) {
+                continue;
+            }
+            LeaseKey key = new LeaseKey(scope, metric, windows.windowStart(metric, now));
+            built[n] = leases.computeIfAbsent(key, Lease::new);
+            limitValues[n] = limit;
+            n++;
+        }
+        plan = new Plan(limits, day, month, java.util.Arrays.copyOf(built, n), java.util.Arrays.copyOf(limitValues, n));
+        plans.put(scope, plan);
+        return plan;
     }
 
-    private void add(List<Reservation.Item> items, String scope, Metric metric, Long limit, long amount, Instant now) {
-        if (limit == null) {
-            return;
-        }
-        items.add(new Reservation.Item(new LeaseKey(scope, metric, windows.windowStart(metric, now)), amount, limit));
+    private static Long limitOf(Limits limits, Metric metric) {
+        return switch (metric) {
+            case REQUESTS_PER_MINUTE -> limits.requestsPerMinute();
+            case TOKENS_PER_MINUTE -> limits.tokensPerMinute();
+            case TOKENS_PER_DAY -> limits.tokensPerDay();
+            case TOKENS_PER_MONTH -> limits.tokensPerMonth();
+            case SPEND_PER_MONTH -> limits.spendPerMonthMicros();
+            case CONCURRENT_REQUESTS -> limits.maxConcurrentRequests();
+        };
     }
 
-    private Decision take(Reservation.Item item, Instant now) {
-        LeaseKey key = item.key();
-        long amount = item.amount();
-        if (amount > item.limit()) {
-            return deny(item, Duration.ZERO, now, "this request alone (" + amount + ") exceeds the limit of "
-                    + item.limit());
+    static long amountOf(Metric metric, long tokens, long costMicros) {
+        return switch (metric) {
+            case REQUESTS_PER_MINUTE, CONCURRENT_REQUESTS -> 1;
+            case SPEND_PER_MONTH -> costMicros;
+            default -> tokens;
+        };
+    }
+
+    /** Takes {@code amount} from the local lease, topping it up from the store when it runs dry. */
+    private Decision take(Lease lease, long amount, long limit, Instant now) {
+        if (amount > limit) {
+            return deny(lease.key, limit, Duration.ZERO, now, "this request alone (" + amount
+                    + ") exceeds the limit of " + limit);
         }
-        Lease lease = leases.computeIfAbsent(key, k -> new Lease());
         synchronized (lease) {
-            lease.limit = item.limit();
+            lease.limit = limit;
             lease.lastUsedMillis = now.toEpochMilli();
             if (lease.available >= amount) {
                 lease.available -= amount;
@@ -181,37 +221,35 @@ public final class QuotaEngine {
             long need = amount - lease.available;
             LeaseStore.Grant grant;
             try {
-                grant = store.acquire(key, need, Math.max(need, chunk(key.metric(), item.limit())), item.limit(), now);
+                grant = store.acquire(lease.key, need, Math.max(need, chunk(lease.key.metric(), limit)), limit, now);
             } catch (RuntimeException e) {
                 return Decision.Denied.permanently(DenialReason.QUOTA_UNAVAILABLE,
                         "Quotas cannot be checked right now; retry shortly");
             }
             lease.storeRemaining = grant.remaining();
             if (grant.granted() < need) {
-                if (grant.granted() > 0) {
-                    lease.available += grant.granted();
-                }
-                return deny(item, grant.retryAfter(), now, null);
+                lease.available += grant.granted();
+                return deny(lease.key, limit, grant.retryAfter(), now, null);
             }
             lease.available += grant.granted() - amount;
             return Decision.ALLOWED;
         }
     }
 
-    private Decision deny(Reservation.Item item, Duration retryAfter, Instant now, String detail) {
-        Metric metric = item.key().metric();
-        String scope = item.key().scope().startsWith("team:") ? "team" : "key";
+    private Decision deny(LeaseKey key, long limit, Duration retryAfter, Instant now, String detail) {
+        Metric metric = key.metric();
+        String scope = key.scope().startsWith("team:") ? "team" : "key";
         Duration wait = switch (metric.shape()) {
             case WINDOW -> Duration.between(now, windows.windowEnd(metric, now));
             case SLOTS -> Duration.ofSeconds(1);
             case BUCKET -> retryAfter.isZero() ? Duration.ofSeconds(1) : retryAfter;
         };
         String message = switch (metric) {
-            case REQUESTS_PER_MINUTE -> "Rate limit reached: " + item.limit() + " requests per minute for this " + scope;
-            case TOKENS_PER_MINUTE -> "Rate limit reached: " + item.limit() + " tokens per minute for this " + scope;
-            case CONCURRENT_REQUESTS -> "Too many concurrent requests: at most " + item.limit() + " for this " + scope;
-            case TOKENS_PER_DAY -> "Daily token budget of " + item.limit() + " is used up for this " + scope;
-            case TOKENS_PER_MONTH -> "Monthly token budget of " + item.limit() + " is used up for this " + scope;
+            case REQUESTS_PER_MINUTE -> "Rate limit reached: " + limit + " requests per minute for this " + scope;
+            case TOKENS_PER_MINUTE -> "Rate limit reached: " + limit + " tokens per minute for this " + scope;
+            case CONCURRENT_REQUESTS -> "Too many concurrent requests: at most " + limit + " for this " + scope;
+            case TOKENS_PER_DAY -> "Daily token budget of " + limit + " is used up for this " + scope;
+            case TOKENS_PER_MONTH -> "Monthly token budget of " + limit + " is used up for this " + scope;
             case SPEND_PER_MONTH -> "Monthly spend budget is used up for this " + scope;
         };
         if (detail != null) {
@@ -221,41 +259,28 @@ public final class QuotaEngine {
         return new Decision.Denied(metric.reason(), message, wait);
     }
 
-    private void correct(Reservation.Item item, long actual, Instant now) {
-        long delta = item.amount() - actual;
+    private void correct(Lease lease, long reserved, long actual, Instant now) {
+        long delta = reserved - actual;
         if (delta > 0) {
-            giveBackLocally(item, delta);
+            lease.giveBack(delta);
             return;
         }
         if (delta == 0) {
             return;
         }
         long extra = -delta;
-        Lease lease = leases.get(item.key());
-        if (lease != null) {
-            synchronized (lease) {
-                long fromLease = Math.min(extra, Math.max(0, lease.available));
-                lease.available -= fromLease;
-                extra -= fromLease;
-            }
+        synchronized (lease) {
+            long fromLease = Math.min(extra, Math.max(0, lease.available));
+            lease.available -= fromLease;
+            extra -= fromLease;
         }
         if (extra > 0) {
             try {
-                store.charge(item.key(), extra, now);
+                store.charge(lease.key, extra, now);
             } catch (RuntimeException e) {
                 // The usage is in the ledger either way; the shared counter under-counts by
                 // 'extra' until the window ends. Documented in docs/quotas.md.
             }
-        }
-    }
-
-    private void giveBackLocally(Reservation.Item item, long amount) {
-        Lease lease = leases.get(item.key());
-        if (lease == null) {
-            return; // the window ended and was forgotten
-        }
-        synchronized (lease) {
-            lease.available += amount;
         }
     }
 
@@ -268,11 +293,73 @@ public final class QuotaEngine {
         };
     }
 
+    /** One scope's limits for the current day and month, with the leases they draw on. */
+    static final class Plan {
+        private final Limits limits;
+        private final long dayStart;
+        private final long monthStart;
+        private final Lease[] leases;
+        private final long[] limitValues;
+
+        Plan(Limits limits, long dayStart, long monthStart, Lease[] leases, long[] limitValues) {
+            this.limits = limits;
+            this.dayStart = dayStart;
+            this.monthStart = monthStart;
+            this.leases = leases;
+            this.limitValues = limitValues;
+        }
+
+        int size() {
+            return leases.length;
+        }
+
+        boolean fits(Limits current, long day, long month) {
+            return dayStart == day && monthStart == month && limits.equals(current) && !stale();
+        }
+
+        boolean stale() {
+            for (Lease lease : leases) {
+                if (lease.retired) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        /** Takes from every lease in order; on a refusal gives back what it took. */
+        Decision take(QuotaEngine engine, long tokens, long cost, Instant now) {
+            for (int i = 0; i < leases.length; i++) {
+                Decision d = engine.take(leases[i], amountOf(leases[i].key.metric(), tokens, cost), limitValues[i], now);
+                if (!d.isAllowed()) {
+                    giveBack(i, tokens, cost);
+                    return d;
+                }
+            }
+            return Decision.ALLOWED;
+        }
+
+        void giveBack(int count, long tokens, long cost) {
+            for (int j = 0; j < count; j++) {
+                leases[j].giveBack(amountOf(leases[j].key.metric(), tokens, cost));
+            }
+        }
+    }
+
     /** This replica's slice of one shared budget. Guarded by its own monitor. */
-    private static final class Lease {
+    static final class Lease {
+        final LeaseKey key;
         long available;
         long limit;
         long storeRemaining = Long.MAX_VALUE / 4;
         long lastUsedMillis;
+        volatile boolean retired;
+
+        Lease(LeaseKey key) {
+            this.key = key;
+        }
+
+        synchronized void giveBack(long amount) {
+            available += amount;
+        }
     }
 }

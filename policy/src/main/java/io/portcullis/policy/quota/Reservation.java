@@ -1,25 +1,21 @@
 package io.portcullis.policy.quota;
 
-import java.util.List;
-
 /**
- * What an admitted request holds until it is settled: one entry per quota it was counted
- * against. Settle it exactly once, whatever happens to the request.
+ * What an admitted request holds until it is settled: its estimate, counted against every limit
+ * of its key's and its team's plans. Settle it exactly once, whatever happens to the request.
  */
 public final class Reservation {
 
-    /** One quota's share of the reservation. */
-    record Item(LeaseKey key, long amount, long limit) {
-    }
+    static final Reservation NOTHING = new Reservation(null, null, 0, 0);
 
-    static final Reservation NOTHING = new Reservation(List.of(), 0, 0);
-
-    final List<Item> items;
+    final QuotaEngine.Plan keyPlan;
+    final QuotaEngine.Plan teamPlan;
     final long tokens;
     final long costMicros;
 
-    Reservation(List<Item> items, long tokens, long costMicros) {
-        this.items = items;
+    Reservation(QuotaEngine.Plan keyPlan, QuotaEngine.Plan teamPlan, long tokens, long costMicros) {
+        this.keyPlan = keyPlan;
+        this.teamPlan = teamPlan;
         this.tokens = tokens;
         this.costMicros = costMicros;
     }
@@ -36,6 +32,6 @@ public final class Reservation {
 
     /** @return whether any quota applies at all */
     public boolean isEmpty() {
-        return items.isEmpty();
+        return (keyPlan == null || keyPlan.size() == 0) && (teamPlan == null || teamPlan.size() == 0);
     }
 }
