@@ -144,13 +144,24 @@ public record GatewayProperties(
      * @param batchSize       most records written in one statement
      * @param flushInterval   longest a record waits for its batch to fill
      * @param shutdownTimeout how long shutdown keeps trying to write what is queued
+     * @param partitionsAhead how many days of raw-ledger partitions exist ahead of today
+     * @param retention       raw rows older than this are dropped, a whole day's partition at a
+     *                        time (rollups are kept); zero keeps raw rows forever
      */
     public record Usage(@DefaultValue("100000") int queueCapacity, @DefaultValue("1000") int batchSize,
                         @DefaultValue("100ms") Duration flushInterval,
-                        @DefaultValue("30s") Duration shutdownTimeout) {
+                        @DefaultValue("30s") Duration shutdownTimeout,
+                        @DefaultValue("7") int partitionsAhead,
+                        @DefaultValue("0d") Duration retention) {
         public Usage {
             if (queueCapacity < 1 || batchSize < 1) {
                 throw new IllegalArgumentException("gateway.usage.queue-capacity and batch-size must be positive");
+            }
+            if (partitionsAhead < 1 || partitionsAhead > 366) {
+                throw new IllegalArgumentException("gateway.usage.partitions-ahead must be between 1 and 366");
+            }
+            if (retention.isNegative() || (!retention.isZero() && retention.toDays() < 2)) {
+                throw new IllegalArgumentException("gateway.usage.retention must be 0 (keep) or at least 2 days");
             }
         }
     }

@@ -20,6 +20,8 @@ final class Exchange {
 
     Caller caller;
     String model;
+    /** Whether a configured backend serves {@link #model}. */
+    boolean modelServed;
     Route route;
     boolean streamed;
     int status;

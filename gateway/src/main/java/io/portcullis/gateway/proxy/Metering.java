@@ -3,6 +3,8 @@ package io.portcullis.gateway.proxy;
 import io.portcullis.gateway.metrics.CompletedRequest;
 import io.portcullis.gateway.metrics.GatewayMetrics;
 import io.portcullis.gateway.usage.UsageLedger;
+import io.portcullis.gateway.usage.UsageNames;
+import io.portcullis.gateway.web.RequestIdFilter;
 import io.portcullis.gateway.usage.UsageRecord;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -35,8 +37,12 @@ class Metering {
         if (exchange.caller == null) {
             return; // nobody to bill: the request never got past authentication
         }
-        ledger.record(new UsageRecord(UUID.randomUUID(), exchange.requestId, exchange.caller.keyId(),
-                exchange.caller.teamId(), exchange.model == null ? "" : exchange.model,
+        UUID id = RequestIdFilter.uuidOf(exchange.requestId);
+        String clientRequestId = id == null ? exchange.requestId : null;
+        // Only configured model names reach the ledger's dictionary; anything else is "(unknown)".
+        String model = exchange.modelServed ? exchange.model : UsageNames.UNKNOWN_MODEL;
+        ledger.record(new UsageRecord(id != null ? id : UUID.randomUUID(), clientRequestId, exchange.caller.keyId(),
+                exchange.caller.teamId(), model,
                 exchange.route != null ? exchange.route.backend().name() : null, exchange.endpoint.tag(),
                 exchange.status, outcome, exchange.streamed, usage.promptTokens(), usage.completionTokens(),
                 usage.cachedTokens(), exchange.costMicros, (int) Math.min(Integer.MAX_VALUE, TimeUnit.NANOSECONDS.toMillis(durationNanos)),

@@ -91,6 +91,7 @@ class ProxyHandler {
             exchange.streamed = body.stream();
             Route route = backends.route(body.model())
                     .orElseThrow(() -> ApiError.modelNotFound(body.model()).toException());
+            exchange.modelServed = true;
             decide(exchange, caller, team, body, request.getRemoteAddr());
             rateLimitHeaders.write(response, caller, team);
             exchange.route = route;

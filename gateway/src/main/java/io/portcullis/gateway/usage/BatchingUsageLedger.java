@@ -5,18 +5,15 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.portcullis.gateway.GatewayProperties;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.SQLException;
-import java.sql.Timestamp;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
@@ -25,7 +22,7 @@ import org.springframework.stereotype.Component;
 /**
  * The usage ledger off the request path: requests drop their record into a bounded queue and
  * move on; one writer thread drains it in batches of up to {@code gateway.usage.batch-size}
- * rows, each batch one {@code INSERT ... SELECT FROM unnest(...)} statement.
+ * rows, each batch written with its rollups in one transaction by {@link UsageWriter}.
  *
  * <p>If the database is away, the writer keeps the batch and retries with backoff while the
  * queue absorbs new records. Only when the queue itself is full is a record refused, and then
@@ -37,16 +34,8 @@ class BatchingUsageLedger implements UsageLedger, SmartLifecycle {
 
     private static final Logger log = LoggerFactory.getLogger(BatchingUsageLedger.class);
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
-    private static final String INSERT = """
-            insert into usage_record (id, request_id, key_id, team_id, model, backend, endpoint, status, outcome,
-                streamed, prompt_tokens, completion_tokens, cached_tokens, cost_micros, latency_ms, ttft_ms, created_at)
-            select * from unnest(?::uuid[], ?::text[], ?::uuid[], ?::uuid[], ?::text[], ?::text[], ?::text[],
-                ?::smallint[], ?::text[], ?::boolean[], ?::integer[], ?::integer[], ?::integer[], ?::bigint[],
-                ?::integer[], ?::integer[], ?::timestamptz[])
-            on conflict (id) do nothing
-            """;
 
-    private final DataSource dataSource;
+    private final UsageWriter batchWriter;
     private final BlockingQueue<UsageRecord> queue;
     private final int batchSize;
     private final Duration flushInterval;
@@ -62,8 +51,8 @@ class BatchingUsageLedger implements UsageLedger, SmartLifecycle {
     private volatile int inFlight;
     private Thread writer;
 
-    BatchingUsageLedger(DataSource dataSource, GatewayProperties properties, MeterRegistry registry) {
-        this.dataSource = dataSource;
+    BatchingUsageLedger(UsageWriter writer, GatewayProperties properties, MeterRegistry registry) {
+        this.batchWriter = writer;
         var usage = properties.usage();
         this.queue = new ArrayBlockingQueue<>(usage.queueCapacity());
         this.batchSize = usage.batchSize();
@@ -156,7 +145,7 @@ class BatchingUsageLedger implements UsageLedger, SmartLifecycle {
                 }
             }
             inFlight = batch.size();
-            if (writeWithRetry(batch, deadline)) {
+            if (writeWithRetry(UUID.randomUUID(), batch, deadline)) {
                 batch.clear();
                 inFlight = 0;
             } else {
@@ -201,12 +190,12 @@ class BatchingUsageLedger implements UsageLedger, SmartLifecycle {
         }
     }
 
-    private boolean writeWithRetry(List<UsageRecord> batch, long deadline) {
+    private boolean writeWithRetry(UUID batchId, List<UsageRecord> batch, long deadline) {
         Duration backoff = Duration.ofMillis(100);
         while (true) {
             try {
                 long start = System.nanoTime();
-                write(batch);
+                write(batchId, batch);
                 flushTimer.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
                 written.increment(batch.size());
                 return true;
@@ -231,53 +220,9 @@ class BatchingUsageLedger implements UsageLedger, SmartLifecycle {
         }
     }
 
-    private void write(List<UsageRecord> batch) throws SQLException {
-        int n = batch.size();
-        Object[] id = new Object[n], requestId = new Object[n], keyId = new Object[n], teamId = new Object[n],
-                model = new Object[n], backend = new Object[n], endpoint = new Object[n], status = new Object[n],
-                outcome = new Object[n], streamed = new Object[n], prompt = new Object[n],
-                completion = new Object[n], cached = new Object[n], cost = new Object[n], latency = new Object[n], ttft = new Object[n],
-                created = new Object[n];
-        for (int i = 0; i < n; i++) {
-            UsageRecord r = batch.get(i);
-            id[i] = r.id();
-            requestId[i] = r.requestId();
-            keyId[i] = r.keyId();
-            teamId[i] = r.teamId();
-            model[i] = r.model();
-            backend[i] = r.backend();
-            endpoint[i] = r.endpoint();
-            status[i] = (short) r.status();
-            outcome[i] = r.outcome();
-            streamed[i] = r.streamed();
-            prompt[i] = r.promptTokens();
-            completion[i] = r.completionTokens();
-            cached[i] = r.cachedTokens();
-            cost[i] = r.costMicros();
-            latency[i] = r.latencyMs();
-            ttft[i] = r.ttftMs();
-            created[i] = Timestamp.from(r.createdAt());
-        }
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(INSERT)) {
-            c.setAutoCommit(true);
-            ps.setArray(1, c.createArrayOf("uuid", id));
-            ps.setArray(2, c.createArrayOf("text", requestId));
-            ps.setArray(3, c.createArrayOf("uuid", keyId));
-            ps.setArray(4, c.createArrayOf("uuid", teamId));
-            ps.setArray(5, c.createArrayOf("text", model));
-            ps.setArray(6, c.createArrayOf("text", backend));
-            ps.setArray(7, c.createArrayOf("text", endpoint));
-            ps.setArray(8, c.createArrayOf("int2", status));
-            ps.setArray(9, c.createArrayOf("text", outcome));
-            ps.setArray(10, c.createArrayOf("bool", streamed));
-            ps.setArray(11, c.createArrayOf("int4", prompt));
-            ps.setArray(12, c.createArrayOf("int4", completion));
-            ps.setArray(13, c.createArrayOf("int4", cached));
-            ps.setArray(14, c.createArrayOf("int8", cost));
-            ps.setArray(15, c.createArrayOf("int4", latency));
-            ps.setArray(16, c.createArrayOf("int4", ttft));
-            ps.setArray(17, c.createArrayOf("timestamptz", created));
-            ps.executeUpdate();
+    private void write(UUID batchId, List<UsageRecord> batch) throws SQLException {
+        if (!batchWriter.write(batchId, batch)) {
+            log.info("Usage batch {} had already been written; skipped the retry", batchId);
         }
     }
 }

@@ -60,6 +60,21 @@ public class RequestIdFilter extends OncePerRequestFilter {
         return true;
     }
 
+    /**
+     * The UUID behind a gateway-generated id ({@code req_} and 32 hex digits), so the ledger can
+     * store it in 16 bytes; null for any other id (a client's own).
+     */
+    public static java.util.UUID uuidOf(String id) {
+        if (id == null || id.length() != 36 || !id.startsWith("req_")) {
+            return null;
+        }
+        try {
+            return new java.util.UUID(Long.parseUnsignedLong(id, 4, 20, 16), Long.parseUnsignedLong(id, 20, 36, 16));
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
     /** Request ids need to be unique, not secret: a fast random source is enough. */
     static String generate() {
         var random = ThreadLocalRandom.current();

@@ -27,7 +27,7 @@ class ChatCompletionsTest extends GatewayIntegrationTest {
         // the request body reaches the backend byte for byte
         assertThat(backend.lastFor("fake-chat").body()).isEqualTo(body);
         awaitUsageRows(key.id(), 1);
-        Map<String, Object> row = jdbc.queryForMap("select * from usage_record where key_id = ?::uuid", key.id());
+        Map<String, Object> row = jdbc.queryForMap("select * from usage_event_named where key_id = ?::uuid", key.id());
         assertThat(row).containsEntry("model", "fake-chat").containsEntry("backend", "fake")
                 .containsEntry("endpoint", "chat").containsEntry("outcome", "success")
                 .containsEntry("streamed", false).containsEntry("prompt_tokens", 4020)
@@ -106,7 +106,7 @@ class ChatCompletionsTest extends GatewayIntegrationTest {
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(GatewayClient.json(response).at("/choices/0/text").stringValue()).isEqualTo("Paris");
         awaitUsageRows(key.id(), 1);
-        assertThat(jdbc.queryForObject("select prompt_tokens + completion_tokens from usage_record where key_id = ?::uuid",
+        assertThat(jdbc.queryForObject("select prompt_tokens + completion_tokens from usage_event_named where key_id = ?::uuid",
                 Integer.class, key.id())).isEqualTo(6);
     }
 }

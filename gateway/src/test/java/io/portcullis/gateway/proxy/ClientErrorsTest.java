@@ -123,7 +123,7 @@ class ClientErrorsTest extends GatewayIntegrationTest {
         assertError(client.post("/v1/chat/completions", key.secret(), GatewayClient.chat("fake-slow")), 504,
                 "upstream_timeout");
         awaitUsageRows(key.id(), 1);
-        assertThat(jdbc.queryForObject("select outcome from usage_record where key_id = ?::uuid", String.class,
+        assertThat(jdbc.queryForObject("select outcome from usage_event_named where key_id = ?::uuid", String.class,
                 key.id())).isEqualTo("upstream_timeout");
     }
 

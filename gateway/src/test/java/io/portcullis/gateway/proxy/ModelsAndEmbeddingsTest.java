@@ -23,7 +23,7 @@ class ModelsAndEmbeddingsTest extends GatewayIntegrationTest {
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(response.body()).isEqualTo(Fixtures.text("openai/embeddings.float.response.json"));
         awaitUsageRows(key.id(), 1);
-        assertThat(jdbc.queryForMap("select endpoint, prompt_tokens from usage_record where key_id = ?::uuid", key.id()))
+        assertThat(jdbc.queryForMap("select endpoint, prompt_tokens from usage_event_named where key_id = ?::uuid", key.id()))
                 .containsEntry("endpoint", "embeddings").containsEntry("prompt_tokens", 3);
     }
 

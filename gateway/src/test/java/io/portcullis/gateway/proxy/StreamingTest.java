@@ -70,7 +70,7 @@ class StreamingTest extends GatewayIntegrationTest {
         dataLines(open(key.secret(), STREAM.formatted("fake-chat")));
 
         awaitUsageRows(key.id(), 1);
-        Map<String, Object> row = jdbc.queryForMap("select * from usage_record where key_id = ?::uuid", key.id());
+        Map<String, Object> row = jdbc.queryForMap("select * from usage_event_named where key_id = ?::uuid", key.id());
         assertThat(row).containsEntry("streamed", true).containsEntry("prompt_tokens", 14)
                 .containsEntry("completion_tokens", 8).containsEntry("outcome", "success");
         assertThat(row.get("ttft_ms")).isNotNull();
@@ -88,7 +88,7 @@ class StreamingTest extends GatewayIntegrationTest {
 
         assertThat(backend.awaitEndlessAborted(10)).as("backend saw its stream cancelled").isTrue();
         awaitUsageRows(key.id(), 1);
-        assertThat(jdbc.queryForObject("select outcome from usage_record where key_id = ?::uuid", String.class,
+        assertThat(jdbc.queryForObject("select outcome from usage_event_named where key_id = ?::uuid", String.class,
                 key.id())).isEqualTo("client_closed");
     }
 

@@ -169,7 +169,7 @@ class QuotaEnforcementTest extends GatewayIntegrationTest {
         open.body().close();
 
         awaitUsageRows(key.id(), 1);
-        Map<String, Object> row = jdbc.queryForMap("select * from usage_record where key_id = ?::uuid", key.id());
+        Map<String, Object> row = jdbc.queryForMap("select * from usage_event_named where key_id = ?::uuid", key.id());
         assertThat(row).containsEntry("outcome", "client_closed").containsEntry("completion_tokens", 1024);
         assertThat((Integer) row.get("prompt_tokens")).isPositive();
     }
@@ -180,7 +180,7 @@ class QuotaEnforcementTest extends GatewayIntegrationTest {
         client.post("/v1/chat/completions", key.secret(), GatewayClient.chat("fake-chat"));
         awaitUsageRows(key.id(), 1);
         // 8 uncached * 2.50 + 4012 cached * 1.25 + 4 * 10.00 = 5,075 micro-dollars
-        assertThat(jdbc.queryForObject("select cost_micros from usage_record where key_id = ?::uuid", Long.class,
+        assertThat(jdbc.queryForObject("select cost_micros from usage_event_named where key_id = ?::uuid", Long.class,
                 key.id())).isEqualTo(5075);
         JsonNode rows = GatewayClient.json(client.admin("GET", "/admin/api/usage?groupBy=key&keyId=" + key.id(), null))
                 .get("data");

@@ -104,9 +104,9 @@ class QuotaExactnessTest {
     }
 
     private static void assertLedgerWithinBudget(String where, int admitted) throws Exception {
-        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> query("select count(*) from usage_record where "
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> query("select count(*) from usage_event_named where "
                 + where + " and status = 200") == admitted);
-        long used = query("select coalesce(sum(prompt_tokens + completion_tokens), 0) from usage_record where " + where);
+        long used = query("select coalesce(sum(prompt_tokens + completion_tokens), 0) from usage_event_named where " + where);
         assertThat(used).as("tokens recorded").isLessThanOrEqualTo(BUDGET);
         // and the budget was really used, not refused early (at most a few leases' worth left)
         assertThat(used).as("tokens recorded").isGreaterThan(BUDGET * 8 / 10);

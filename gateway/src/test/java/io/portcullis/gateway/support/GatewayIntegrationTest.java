@@ -46,7 +46,7 @@ public abstract class GatewayIntegrationTest {
     }
 
     protected int usageRows(String keyId) {
-        Integer n = jdbc.queryForObject("select count(*) from usage_record where key_id = ?::uuid", Integer.class,
+        Integer n = jdbc.queryForObject("select count(*) from usage_event_named where key_id = ?::uuid", Integer.class,
                 keyId);
         return n == null ? 0 : n;
     }

@@ -57,13 +57,13 @@ class UsageLedgerDurabilityTest {
             postgres.start();
 
             Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> count(postgres, key.id()) == 12);
-            Integer tokens = query(postgres, "select sum(prompt_tokens) from usage_record where key_id = '" + key.id() + "'");
+            Integer tokens = query(postgres, "select sum(prompt_tokens) from usage_event_named where key_id = '" + key.id() + "'");
             assertThat(tokens).isEqualTo(12 * 4020);
         }
     }
 
     private static int count(EmbeddedPostgresServer postgres, String keyId) throws Exception {
-        return query(postgres, "select count(*) from usage_record where key_id = '" + keyId + "'");
+        return query(postgres, "select count(*) from usage_event_named where key_id = '" + keyId + "'");
     }
 
     private static Integer query(EmbeddedPostgresServer postgres, String sql) throws Exception {

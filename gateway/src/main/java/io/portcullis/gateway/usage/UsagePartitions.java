@@ -1,0 +1,145 @@
+package io.portcullis.gateway.usage;
+
+import io.portcullis.gateway.GatewayProperties;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * Keeps the raw ledger's daily partitions ({@code usage_event_pYYYYMMDD}, UTC days) created ahead
+ * of time, and drops whole partitions past {@code gateway.usage.retention} — no mass DELETE, no
+ * VACUUM debt. Rollups are written with every batch, so a dropped day is already in them.
+ *
+ * <p>Daily rather than monthly: retention then works to the day, each partition's indexes stay
+ * small, and a query for "today" prunes to one partition. PostgreSQL 17 plans over hundreds of
+ * partitions without trouble (docs/usage.md). Runs at start (before the first write) and hourly;
+ * replicas take turns through an advisory lock.
+ */
+@Component
+public class UsagePartitions implements SmartLifecycle {
+
+    private static final Logger log = LoggerFactory.getLogger(UsagePartitions.class);
+    private static final DateTimeFormatter NAME = DateTimeFormatter.ofPattern("'usage_event_p'yyyyMMdd");
+    private static final long LOCK = 7235002;
+    private static final Duration EVERY = Duration.ofHours(1);
+
+    private final JdbcTemplate jdbc;
+    private final TransactionTemplate tx;
+    private final InstantSource clock;
+    private final int ahead;
+    private final Duration retention;
+    private volatile boolean running;
+    private Thread thread;
+
+    UsagePartitions(JdbcTemplate jdbc, TransactionTemplate tx, InstantSource clock, GatewayProperties properties) {
+        this.jdbc = jdbc;
+        this.tx = tx;
+        this.clock = clock;
+        this.ahead = properties.usage().partitionsAhead();
+        this.retention = properties.usage().retention();
+    }
+
+    /** Creates missing partitions from yesterday to {@code ahead} days on, and drops expired ones. */
+    public void maintain(Instant now) {
+        tx.executeWithoutResult(status -> {
+            jdbc.queryForList("select pg_advisory_xact_lock(?)", LOCK);
+            LocalDate today = LocalDate.ofInstant(now, ZoneOffset.UTC);
+            List<String> existing = partitions();
+            for (LocalDate day = today.minusDays(1); !day.isAfter(today.plusDays(ahead)); day = day.plusDays(1)) {
+                if (!existing.contains(NAME.format(day))) {
+                    create(day);
+                }
+            }
+            if (!retention.isZero()) {
+                LocalDate keepFrom = LocalDate.ofInstant(now.minus(retention), ZoneOffset.UTC);
+                for (String name : existing) {
+                    LocalDate day = LocalDate.parse(name.substring("usage_event_p".length()),
+                            DateTimeFormatter.BASIC_ISO_DATE);
+                    if (day.isBefore(keepFrom)) {
+                        jdbc.execute("drop table " + name);
+                        log.info("Dropped raw usage partition {} (retention {} days; its totals stay in the rollups)",
+                                name, retention.toDays());
+                    }
+                }
+            }
+        });
+    }
+
+    /** Names of the daily partitions that exist, oldest first. */
+    public List<String> partitions() {
+        return new ArrayList<>(jdbc.queryForList("""
+                select c.relname from pg_inherits i join pg_class c on c.oid = i.inhrelid
+                join pg_class p on p.oid = i.inhparent
+                where p.relname = 'usage_event' and c.relname like 'usage\\_event\\_p%' order by c.relname""",
+                String.class));
+    }
+
+    private void create(LocalDate day) {
+        String name = NAME.format(day);
+        String from = day.atStartOfDay(ZoneOffset.UTC).toInstant().toString();
+        String to = day.plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant().toString();
+        Boolean stray = jdbc.queryForObject("select exists (select 1 from usage_event_default where created_at >= ?::timestamptz"
+                + " and created_at < ?::timestamptz)", Boolean.class, from, to);
+        if (Boolean.TRUE.equals(stray)) {
+            // Rows for that day wait in the default partition (written while no partition existed):
+            // move them into the new partition, which PostgreSQL refuses to create over them.
+            jdbc.execute("alter table usage_event detach partition usage_event_default");
+            jdbc.execute("create table " + name + " partition of usage_event for values from ('" + from + "') to ('" + to + "')");
+            jdbc.update("with moved as (delete from usage_event_default where created_at >= ?::timestamptz"
+                    + " and created_at < ?::timestamptz returning *) insert into " + name + " select * from moved", from, to);
+            jdbc.execute("alter table usage_event attach partition usage_event_default default");
+        } else {
+            jdbc.execute("create table " + name + " partition of usage_event for values from ('" + from + "') to ('" + to + "')");
+        }
+    }
+
+    @Override
+    public void start() {
+        maintain(clock.instant()); // before the ledger's first write
+        running = true;
+        thread = Thread.ofPlatform().daemon().name("usage-partitions").start(this::run);
+    }
+
+    /** Starts before the usage ledger (lower phase starts first). */
+    @Override
+    public int getPhase() {
+        return SmartLifecycle.DEFAULT_PHASE - 8192;
+    }
+
+    @Override
+    public void stop() {
+        running = false;
+        if (thread != null) {
+            thread.interrupt();
+        }
+    }
+
+    @Override
+    public boolean isRunning() {
+        return running;
+    }
+
+    private void run() {
+        while (running) {
+            try {
+                Thread.sleep(EVERY);
+                maintain(clock.instant());
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                log.warn("Usage partition upkeep failed, will retry in {}: {}", EVERY, e.toString());
+            }
+        }
+    }
+}
