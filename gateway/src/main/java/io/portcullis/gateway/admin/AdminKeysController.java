@@ -1,5 +1,6 @@
 package io.portcullis.gateway.admin;
 
+import io.portcullis.gateway.audit.AuditLog;
 import io.portcullis.gateway.auth.KeyIssuer;
 import io.portcullis.gateway.auth.KeyStore;
 import io.portcullis.gateway.auth.StoredKey;
@@ -9,6 +10,7 @@ import java.time.InstantSource;
 import java.util.List;
 import java.util.UUID;
 import org.springframework.http.HttpStatus;
+import org.springframework.transaction.annotation.Transactional;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PatchMapping;
@@ -35,11 +37,13 @@ class AdminKeysController {
     private final KeyStore store;
     private final KeyIssuer issuer;
     private final InstantSource clock;
+    private final AuditLog audit;
 
-    AdminKeysController(KeyStore store, KeyIssuer issuer, InstantSource clock) {
+    AdminKeysController(KeyStore store, KeyIssuer issuer, InstantSource clock, AuditLog audit) {
         this.store = store;
         this.issuer = issuer;
         this.clock = clock;
+        this.audit = audit;
     }
 
     /** A key as admins see it: never the secret nor its hash. */
@@ -66,6 +70,7 @@ class AdminKeysController {
 
     @PostMapping
     @ResponseStatus(HttpStatus.CREATED)
+    @Transactional // the change and its audit entry commit together
     CreatedKey create(@RequestBody(required = false) JsonNode body) {
         AdminJson.object(body);
         String name = AdminJson.requiredString(body, "name", NAME_MAX);
@@ -81,6 +86,7 @@ class AdminKeysController {
         }
         var issued = issuer.create(name, teamId, models, expiresAt);
         var k = issued.key();
+        audit.record("key.create", "key", k.id().toString(), null, KeyView.of(k, clock.instant()));
         return new CreatedKey(k.id(), issued.secret(), k.prefix(), k.name(), k.teamId(), k.models(), k.createdAt(),
                 k.expiresAt());
     }
@@ -111,6 +117,7 @@ class AdminKeysController {
     }
 
     @PatchMapping("/{id}")
+    @Transactional
     KeyView update(@PathVariable String id, @RequestBody(required = false) JsonNode body) {
         UUID keyId = AdminJson.pathId(id);
         AdminJson.object(body);
@@ -126,26 +133,38 @@ class AdminKeysController {
         Instant expiresAt = AdminJson.present(body, "expiresAt") ? AdminJson.optionalInstant(body, "expiresAt")
                 : current.expiresAt();
         Instant now = clock.instant();
-        return store.update(keyId, name, models, expiresAt, now).map(k -> KeyView.of(k, now))
+        KeyView after = store.update(keyId, name, models, expiresAt, now).map(k -> KeyView.of(k, now))
                 .orElseThrow(() -> notFound(id));
+        audit.record("key.update", "key", id, KeyView.of(current, now), after);
+        return after;
     }
 
     @PostMapping("/{id}/rotate")
+    @Transactional
     RotatedKey rotate(@PathVariable String id) {
         UUID keyId = AdminJson.pathId(id);
-        if (find(keyId).revokedAt() != null) {
+        StoredKey current = find(keyId);
+        if (current.revokedAt() != null) {
             throw new ApiError(409, "A revoked key cannot be rotated; create a new key", "invalid_request_error",
                     null, "key_revoked").toException();
         }
         var issued = issuer.rotate(keyId).orElseThrow(() -> notFound(id));
+        audit.record("key.rotate", "key", id, KeyView.of(current, clock.instant()),
+                KeyView.of(issued.key(), clock.instant()));
         return new RotatedKey(issued.key().id(), issued.secret(), issued.key().prefix());
     }
 
     @DeleteMapping("/{id}")
+    @Transactional
     KeyView revoke(@PathVariable String id) {
         Instant now = clock.instant();
-        return store.revoke(AdminJson.pathId(id), now).map(k -> KeyView.of(k, now))
+        StoredKey current = find(AdminJson.pathId(id));
+        KeyView after = store.revoke(current.id(), now).map(k -> KeyView.of(k, now))
                 .orElseThrow(() -> notFound(id));
+        if (current.revokedAt() == null) {
+            audit.record("key.revoke", "key", id, KeyView.of(current, now), after);
+        }
+        return after;
     }
 
     private StoredKey find(UUID id) {
