@@ -84,7 +84,8 @@ class SecurityConfiguration {
         var loginPage = new LoginUrlAuthenticationEntryPoint("/admin/login.html");
         http.securityMatcher("/admin", "/admin/**")
                 .authenticationProvider(new AccountAuthenticationProvider(accounts))
-                .addFilterAfter(new AdminTokenFilter(tokens), SecurityContextHolderFilter.class)
+                .addFilterAfter(new SessionAccountFilter(accounts), SecurityContextHolderFilter.class)
+                .addFilterAfter(new AdminTokenFilter(tokens), SessionAccountFilter.class)
                 .csrf(csrf -> csrf.csrfTokenRepository(csrfRepository)
                         // The token lives in a cookie, never in a compressed page body, so the
                         // plain handler (no BREACH masking) is enough and lets the static login

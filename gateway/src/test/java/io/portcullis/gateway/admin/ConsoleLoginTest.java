@@ -62,6 +62,34 @@ class ConsoleLoginTest extends GatewayIntegrationTest {
     }
 
     @Test
+    void aRoleChangeAppliesToAnOpenSessionAtOnce() {
+        var account = AdminIdentities.account(client, "operator");
+        var session = new ConsoleSession(client);
+        session.login(account.username(), AdminIdentities.PASSWORD);
+        assertThat(session.api("POST", "/admin/api/keys", "{\"name\":\"while operator\"}").statusCode())
+                .isEqualTo(201);
+
+        client.admin("PATCH", "/admin/api/accounts/" + account.id(), "{\"role\":\"viewer\"}");
+
+        assertThat(session.api("POST", "/admin/api/keys", "{\"name\":\"after demotion\"}").statusCode())
+                .isEqualTo(403);
+        assertThat(GatewayClient.json(session.api("GET", "/admin/api/me", null)).get("role").stringValue())
+                .isEqualTo("viewer");
+    }
+
+    @Test
+    void disablingAnAccountEndsItsOpenSession() {
+        var account = AdminIdentities.account(client, "viewer");
+        var session = new ConsoleSession(client);
+        session.login(account.username(), AdminIdentities.PASSWORD);
+        assertThat(session.api("GET", "/admin/api/me", null).statusCode()).isEqualTo(200);
+
+        client.admin("PATCH", "/admin/api/accounts/" + account.id(), "{\"disabled\":true}");
+
+        assertThat(session.api("GET", "/admin/api/me", null).statusCode()).isEqualTo(401);
+    }
+
+    @Test
     void refusesWrongPasswordsAndThenLocksTheAccountEvenForTheRightOne() {
         var account = AdminIdentities.account(client, "admin");
         for (int i = 0; i < AdminAccounts.FREE_FAILURES; i++) {
