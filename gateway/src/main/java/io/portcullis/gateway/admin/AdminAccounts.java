@@ -119,7 +119,8 @@ class AdminAccounts {
                         account.id());
             }
             jdbc.update("update admin_account set failed_logins = 0, locked_until = null where id = ?", account.id());
-            return Optional.of(new AdminIdentity(account.username(), account.role(), account.id(), null));
+            return Optional.of(new AdminIdentity(account.username(), account.role(), account.id(), null,
+                    AdminIdentity.Kind.SESSION));
         });
     }
 

@@ -59,7 +59,7 @@ class AdminAccountsController {
 
     @GetMapping("/admin/api/me")
     Me me(@AuthenticationPrincipal AdminIdentity identity) {
-        return new Me(identity.name(), identity.role().value(), identity.kind(), identity.accountId());
+        return new Me(identity.name(), identity.role().value(), identity.kind().value, identity.accountId());
     }
 
     @GetMapping("/admin/api/accounts")

@@ -80,7 +80,8 @@ class AdminTokens {
         }
         byte[] digest = digest(token);
         if (bootstrapDigest != null && MessageDigest.isEqual(bootstrapDigest, digest)) {
-            return Optional.of(new AdminIdentity(AdminIdentity.BOOTSTRAP, AdminRole.ADMIN, null, null));
+            return Optional.of(new AdminIdentity(AdminIdentity.BOOTSTRAP, AdminRole.ADMIN, null, null,
+                    AdminIdentity.Kind.BOOTSTRAP_TOKEN));
         }
         return known.get(HexFormat.of().formatHex(digest), h -> jdbc.query("""
                 select t.id, t.name, t.account_id, a.username, a.role, a.disabled_at
@@ -89,13 +90,15 @@ class AdminTokens {
             UUID tokenId = rs.getObject("id", UUID.class);
             UUID accountId = rs.getObject("account_id", UUID.class);
             if (accountId == null) {
-                return Optional.of(new AdminIdentity(AdminIdentity.BOOTSTRAP, AdminRole.ADMIN, null, tokenId));
+                return Optional.of(new AdminIdentity(AdminIdentity.BOOTSTRAP, AdminRole.ADMIN, null, tokenId,
+                        AdminIdentity.Kind.BOOTSTRAP_TOKEN));
             }
             if (rs.getString("username") == null || rs.getTimestamp("disabled_at") != null) {
                 return Optional.<AdminIdentity>empty();
             }
             return Optional.of(new AdminIdentity(rs.getString("username") + " (token " + rs.getString("name") + ")",
-                    AdminRole.valueOf(rs.getString("role").toUpperCase(Locale.ROOT)), accountId, tokenId));
+                    AdminRole.valueOf(rs.getString("role").toUpperCase(Locale.ROOT)), accountId, tokenId,
+                    AdminIdentity.Kind.TOKEN));
         }, digest).stream().findFirst().flatMap(o -> o));
     }
 

@@ -7,6 +7,7 @@ import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -20,6 +21,7 @@ import org.springframework.security.core.context.SecurityContextHolder;
 import org.springframework.security.config.http.SessionCreationPolicy;
 import org.springframework.security.crypto.factory.PasswordEncoderFactories;
 import org.springframework.security.crypto.password.PasswordEncoder;
+import org.springframework.security.oauth2.client.registration.ClientRegistrationRepository;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.authentication.LoginUrlAuthenticationEntryPoint;
 import org.springframework.security.web.context.SecurityContextHolderFilter;
@@ -56,6 +58,10 @@ class SecurityConfiguration {
     /** Cookie the console reads the CSRF token from; its value goes back in {@value #CSRF_HEADER}. */
     static final String CSRF_COOKIE = "XSRF-TOKEN";
     static final String CSRF_HEADER = "X-XSRF-TOKEN";
+    /** Where the console starts a single sign-on ({@code /<registration id>} appended). */
+    static final String SSO_AUTHORIZATION = "/admin/oauth2/authorization";
+    /** Where identity providers send users back; register {@code {baseUrl}/admin/login/oauth2/code/<id>}. */
+    static final String SSO_CALLBACK = "/admin/login/oauth2/code/*";
 
     @Bean
     PasswordEncoder passwordEncoder() {
@@ -74,6 +80,8 @@ class SecurityConfiguration {
     @Bean
     @Order(1)
     SecurityFilterChain console(HttpSecurity http, AdminTokens tokens, AdminAccounts accounts,
+                                ObjectProvider<ClientRegistrationRepository> ssoProviders,
+                                ConsoleSsoProperties sso,
                                 @Value("${server.servlet.session.cookie.secure:true}") boolean secureCookies)
             throws Exception {
         var api = PathPatternRequestMatcher.withDefaults().matcher("/admin/api/**");
@@ -95,7 +103,8 @@ class SecurityConfiguration {
                 .addFilterAfter(new CsrfCookieFilter(), CsrfFilter.class)
                 .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.IF_REQUIRED))
                 .authorizeHttpRequests(auth -> auth
-                        .requestMatchers("/admin/login.html", "/admin/login", "/admin/assets/**").permitAll()
+                        .requestMatchers("/admin/login.html", "/admin/login", "/admin/login/options",
+                                "/admin/assets/**", SSO_AUTHORIZATION + "/*", SSO_CALLBACK).permitAll()
                         .requestMatchers("/admin/api/accounts", "/admin/api/accounts/**", "/admin/api/tokens",
                                 "/admin/api/tokens/**").hasRole("ADMIN")
                         .requestMatchers(HttpMethod.GET, "/admin/api/**").hasRole("VIEWER")
@@ -114,6 +123,14 @@ class SecurityConfiguration {
                         .referrerPolicy(r -> r.policy(ReferrerPolicy.SAME_ORIGIN)))
                 .requestCache(c -> c.disable())
                 .httpBasic(b -> b.disable());
+        if (ssoProviders.getIfAvailable() != null) {
+            // Optional OpenID Connect login, on when spring.security.oauth2.client.registration.* is set.
+            http.oauth2Login(o -> o.loginPage("/admin/login.html")
+                    .authorizationEndpoint(a -> a.baseUri(SSO_AUTHORIZATION))
+                    .redirectionEndpoint(r -> r.baseUri(SSO_CALLBACK))
+                    .successHandler(new SsoLogin(sso))
+                    .failureUrl("/admin/login.html?error=sso"));
+        }
         return http.build();
     }
 

@@ -27,7 +27,7 @@ class SessionAccountFilter extends OncePerRequestFilter {
             throws ServletException, IOException {
         var authentication = SecurityContextHolder.getContext().getAuthentication();
         if (authentication != null && authentication.getPrincipal() instanceof AdminIdentity identity
-                && identity.tokenId() == null && identity.accountId() != null) {
+                && identity.kind() == AdminIdentity.Kind.SESSION) {
             var account = accounts.find(identity.accountId()).filter(a -> a.disabledAt() == null);
             var context = SecurityContextHolder.createEmptyContext();
             if (account.isEmpty()) {
@@ -37,7 +37,8 @@ class SessionAccountFilter extends OncePerRequestFilter {
                 }
             } else {
                 // Only for this request: the session keeps the identity, which is read afresh next time.
-                var current = new AdminIdentity(identity.name(), account.get().role(), identity.accountId(), null);
+                var current = new AdminIdentity(identity.name(), account.get().role(), identity.accountId(), null,
+                        AdminIdentity.Kind.SESSION);
                 context.setAuthentication(UsernamePasswordAuthenticationToken.authenticated(current, null,
                         current.authorities()));
             }

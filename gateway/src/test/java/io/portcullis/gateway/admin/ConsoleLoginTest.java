@@ -128,13 +128,13 @@ class ConsoleLoginTest extends GatewayIntegrationTest {
     }
 
     @Test
-    void theSessionCookieIsHttpOnlySecureAndSameSiteStrict() {
+    void theSessionCookieIsHttpOnlySecureAndSameSiteLax() {
         var account = AdminIdentities.account(client, "viewer");
         var login = new ConsoleSession(client).login(account.username(), AdminIdentities.PASSWORD);
 
         String cookie = login.headers().allValues("Set-Cookie").stream()
                 .filter(c -> c.startsWith("PORTCULLIS_SESSION=")).findFirst().orElseThrow();
-        assertThat(cookie).contains("HttpOnly").contains("Secure").contains("SameSite=Strict");
+        assertThat(cookie).contains("HttpOnly").contains("Secure").contains("SameSite=Lax");
     }
 
     @Test
