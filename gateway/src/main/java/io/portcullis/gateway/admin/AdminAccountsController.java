@@ -3,6 +3,7 @@ package io.portcullis.gateway.admin;
 import io.portcullis.gateway.audit.AuditLog;
 import io.portcullis.gateway.web.ApiError;
 import java.time.Instant;
+import java.time.InstantSource;
 import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
@@ -35,11 +36,13 @@ class AdminAccountsController {
     private final AdminAccounts accounts;
     private final AdminTokens tokens;
     private final AuditLog audit;
+    private final InstantSource clock;
 
-    AdminAccountsController(AdminAccounts accounts, AdminTokens tokens, AuditLog audit) {
+    AdminAccountsController(AdminAccounts accounts, AdminTokens tokens, AuditLog audit, InstantSource clock) {
         this.accounts = accounts;
         this.tokens = tokens;
         this.audit = audit;
+        this.clock = clock;
     }
 
     /** An account as admins see it: never the password hash. */
@@ -64,7 +67,7 @@ class AdminAccountsController {
 
     @GetMapping("/admin/api/accounts")
     Accounts list() {
-        Instant now = Instant.now();
+        Instant now = clock.instant();
         return new Accounts(accounts.list().stream().map(a -> AccountView.of(a, now)).toList());
     }
 
@@ -87,7 +90,7 @@ class AdminAccountsController {
             throw new ApiError(409, "An account named '" + username + "' already exists", "invalid_request_error",
                     "username", "already_exists").toException();
         }
-        var view = AccountView.of(accounts.create(username, password, role), Instant.now());
+        var view = AccountView.of(accounts.create(username, password, role), clock.instant());
         audit.record("account.create", "account", view.id().toString(), null, view);
         return view;
     }
@@ -114,7 +117,7 @@ class AdminAccountsController {
             throw new ApiError(409, "You cannot disable or demote your own account", "invalid_request_error",
                     null, "self_change").toException();
         }
-        Instant now = Instant.now();
+        Instant now = clock.instant();
         var after = accounts.update(accountId, role, password, disabled).orElseThrow(() -> notFound(id));
         tokens.forgetCached();
         var afterView = AccountView.of(after, now);
@@ -136,7 +139,7 @@ class AdminAccountsController {
         var before = accounts.find(accountId).orElseThrow(() -> notFound(id));
         accounts.delete(accountId);
         tokens.forgetCached();
-        audit.record("account.delete", "account", id, AccountView.of(before, Instant.now()), null);
+        audit.record("account.delete", "account", id, AccountView.of(before, clock.instant()), null);
     }
 
     private static String password(JsonNode body) {

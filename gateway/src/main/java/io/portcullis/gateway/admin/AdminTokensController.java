@@ -58,7 +58,7 @@ class AdminTokensController {
             accountId = caller.accountId();
         }
         if (accountId == null) {
-            throw ApiError.invalidRequest("'accountId' is required when calling with the bootstrap token",
+            throw ApiError.invalidRequest("'accountId' is required: this identity has no account of its own",
                     "accountId").toException();
         }
         if (accounts.find(accountId).isEmpty()) {

@@ -76,6 +76,29 @@ class ConsoleBrowserTest extends GatewayIntegrationTest {
     }
 
     @Test
+    void findsAKeyBySearchAndEditsItsModelsAndExpiry() {
+        String name = "editable " + System.nanoTime();
+        var key = client.createKey("{\"name\":\"" + name + "\",\"models\":[\"fake-chat\"]}");
+        signIn("operator");
+        WebDriver web = browser.driver();
+        open("keys");
+
+        web.findElement(By.id("key-search")).sendKeys(name);
+        browser.await().until(ExpectedConditions.numberOfElementsToBe(By.cssSelector("#keys-table tbody tr"), 1));
+        web.findElement(By.xpath("//tr[td[text()='" + name + "']]//button[contains(@class,'edit')]")).click();
+        var models = browser.await().until(ExpectedConditions.visibilityOfElementLocated(By.id("edit-key-models")));
+        models.clear();
+        models.sendKeys("fake-embed, fake-chat");
+        web.findElement(By.id("edit-key-expiry")).sendKeys("12312099");
+        web.findElement(By.id("save-key")).click();
+        browser.await().until(ExpectedConditions.textToBePresentInElementLocated(By.id("keys-table"), "fake-embed"));
+
+        var stored = GatewayClient.json(client.admin("GET", "/admin/api/keys/" + key.id(), null));
+        assertThat(stored.get("models").toString()).isEqualTo("[\"fake-embed\",\"fake-chat\"]");
+        assertThat(stored.get("expiresAt").stringValue()).isEqualTo("2099-12-31T00:00:00Z");
+    }
+
+    @Test
     void showsTrafficOnTheOverviewChartAndInTheUsageExplorer() {
         String name = "traffic " + System.nanoTime();
         var key = client.createKey("{\"name\":\"" + name + "\"}");

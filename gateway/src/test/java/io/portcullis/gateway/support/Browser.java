@@ -37,6 +37,7 @@ public final class Browser implements AfterTestExecutionCallback, AutoCloseable 
             var options = new ChromeOptions().setBinary(CHROMIUM).addArguments("--headless=new", "--no-sandbox",
                     "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
                     "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=1366,900",
+                    "--lang=en-US", // date inputs take keys in the locale's order (mm/dd/yyyy here)
                     "--user-data-dir=" + profile);
             var service = new ChromeDriverService.Builder().usingDriverExecutable(Path.of(CHROMEDRIVER).toFile())
                     .usingAnyFreePort().build();
