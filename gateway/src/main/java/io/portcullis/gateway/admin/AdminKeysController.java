@@ -1,5 +1,6 @@
 package io.portcullis.gateway.admin;
 
+import io.portcullis.gateway.audit.AuditLog;
 import io.portcullis.gateway.auth.KeyIssuer;
 import io.portcullis.gateway.auth.KeyStore;
 import io.portcullis.gateway.auth.StoredKey;
@@ -14,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.springframework.http.HttpStatus;
+import org.springframework.transaction.annotation.Transactional;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PatchMapping;
@@ -41,12 +43,14 @@ class AdminKeysController {
     private final KeyIssuer issuer;
     private final TeamStore teams;
     private final InstantSource clock;
+    private final AuditLog audit;
 
-    AdminKeysController(KeyStore store, KeyIssuer issuer, TeamStore teams, InstantSource clock) {
+    AdminKeysController(KeyStore store, KeyIssuer issuer, TeamStore teams, InstantSource clock, AuditLog audit) {
         this.store = store;
         this.issuer = issuer;
         this.teams = teams;
         this.clock = clock;
+        this.audit = audit;
     }
 
     /** A key as admins see it: never the secret nor its hash. */
@@ -75,6 +79,7 @@ class AdminKeysController {
 
     @PostMapping
     @ResponseStatus(HttpStatus.CREATED)
+    @Transactional // the change and its audit entry commit together
     CreatedKey create(@RequestBody(required = false) JsonNode body) {
         AdminJson.object(body);
         String name = AdminJson.requiredString(body, "name", NAME_MAX);
@@ -88,6 +93,7 @@ class AdminKeysController {
         }
         var issued = issuer.create(name, teamId, models, limits, policy, expiresAt);
         var k = issued.key();
+        audit.record("key.create", "key", k.id().toString(), null, KeyView.of(k, clock.instant()));
         return new CreatedKey(k.id(), issued.secret(), k.prefix(), k.name(), k.teamId(), k.models(),
                 PolicyJson.toMap(k.limits()), PolicyJson.toMap(k.policy(), false), k.createdAt(), k.expiresAt());
     }
@@ -118,6 +124,7 @@ class AdminKeysController {
     }
 
     @PatchMapping("/{id}")
+    @Transactional
     KeyView update(@PathVariable String id, @RequestBody(required = false) JsonNode body) {
         UUID keyId = AdminJson.pathId(id);
         AdminJson.object(body);
@@ -136,25 +143,37 @@ class AdminKeysController {
         Instant now = clock.instant();
         var edited = new StoredKey(current.id(), current.publicId(), current.secretHash(), name, teamId, models, limits,
                 policy, current.createdAt(), now, expiresAt, current.revokedAt());
-        return store.update(edited, now).map(k -> KeyView.of(k, now)).orElseThrow(() -> notFound(id));
+        KeyView after = store.update(edited, now).map(k -> KeyView.of(k, now)).orElseThrow(() -> notFound(id));
+        audit.record("key.update", "key", id, KeyView.of(current, now), after);
+        return after;
     }
 
     @PostMapping("/{id}/rotate")
+    @Transactional
     RotatedKey rotate(@PathVariable String id) {
         UUID keyId = AdminJson.pathId(id);
-        if (find(keyId).revokedAt() != null) {
+        StoredKey current = find(keyId);
+        if (current.revokedAt() != null) {
             throw new ApiError(409, "A revoked key cannot be rotated; create a new key", "invalid_request_error",
                     null, "key_revoked").toException();
         }
         var issued = issuer.rotate(keyId).orElseThrow(() -> notFound(id));
+        audit.record("key.rotate", "key", id, KeyView.of(current, clock.instant()),
+                KeyView.of(issued.key(), clock.instant()));
         return new RotatedKey(issued.key().id(), issued.secret(), issued.key().prefix());
     }
 
     @DeleteMapping("/{id}")
+    @Transactional
     KeyView revoke(@PathVariable String id) {
         Instant now = clock.instant();
-        return store.revoke(AdminJson.pathId(id), now).map(k -> KeyView.of(k, now))
+        StoredKey current = find(AdminJson.pathId(id));
+        KeyView after = store.revoke(current.id(), now).map(k -> KeyView.of(k, now))
                 .orElseThrow(() -> notFound(id));
+        if (current.revokedAt() == null) {
+            audit.record("key.revoke", "key", id, KeyView.of(current, now), after);
+        }
+        return after;
     }
 
     private StoredKey find(UUID id) {

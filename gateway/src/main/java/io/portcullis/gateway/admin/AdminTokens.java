@@ -8,9 +8,16 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Duration;
-import java.time.InstantSource;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Timestamp;
+import java.time.Instant;
+import java.time.InstantSource;
 import java.util.Base64;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,7 +31,9 @@ import org.springframework.transaction.support.TransactionTemplate;
  * Admin bearer tokens: the configured bootstrap token ({@code GATEWAY_ADMIN_TOKEN}) and tokens
  * stored (as SHA-256 digests; they are long random strings, so no pepper is needed) in
  * {@code admin_token}. With no configured token and no stored one, a first start generates a
- * token, stores its digest and prints it once.
+ * token, stores its digest and prints it once. Personal tokens belong to an account and act with
+ * its current role; a disabled or deleted account's tokens stop working. A revocation reaches
+ * other replicas within {@link #CACHE_TTL}.
  */
 @Component
 class AdminTokens {
@@ -32,13 +41,29 @@ class AdminTokens {
     private static final Logger log = LoggerFactory.getLogger(AdminTokens.class);
     /** Prefix of generated admin tokens, distinct from API keys so one is never taken for the other. */
     static final String PREFIX = "gwadm-";
+    static final Duration CACHE_TTL = Duration.ofSeconds(10);
+    /** Characters of a token kept in clear to recognise it in lists (the prefix plus six random ones). */
+    static final int SHOWN_CHARS = PREFIX.length() + 6;
+
+    /** A stored token as listed to admins: never the token nor its hash. */
+    record TokenView(UUID id, String name, String prefix, UUID accountId, String username, Instant createdAt,
+                     Instant revokedAt) {
+    }
+
+    /** A newly created token, with its secret shown this once. */
+    record Issued(TokenView view, String token) {
+        @Override
+        public String toString() {
+            return "Issued[" + view + "]";
+        }
+    }
 
     private final JdbcTemplate jdbc;
     private final TransactionTemplate tx;
     private final InstantSource clock;
     private final byte[] bootstrapDigest;
-    private final Cache<String, Boolean> known = Caffeine.newBuilder()
-            .maximumSize(10_000).expireAfterWrite(Duration.ofSeconds(10)).build();
+    private final Cache<String, Optional<AdminIdentity>> known = Caffeine.newBuilder()
+            .maximumSize(10_000).expireAfterWrite(CACHE_TTL).build();
 
     AdminTokens(JdbcTemplate jdbc, TransactionTemplate tx, InstantSource clock, GatewayProperties properties) {
         this.jdbc = jdbc;
@@ -48,18 +73,80 @@ class AdminTokens {
         this.bootstrapDigest = bootstrap == null || bootstrap.isBlank() ? null : digest(bootstrap);
     }
 
-    /** @return whether the presented bearer token is a live admin token */
-    boolean isValid(String token) {
+    /** @return who the presented bearer token stands for, empty when it is not a live admin token */
+    Optional<AdminIdentity> resolve(String token) {
         if (token == null || token.isEmpty() || token.length() > 512) {
-            return false;
+            return Optional.empty();
         }
         byte[] digest = digest(token);
         if (bootstrapDigest != null && MessageDigest.isEqual(bootstrapDigest, digest)) {
-            return true;
+            return Optional.of(new AdminIdentity(AdminIdentity.BOOTSTRAP, AdminRole.ADMIN, null, null,
+                    AdminIdentity.Kind.BOOTSTRAP_TOKEN));
         }
-        String hex = java.util.HexFormat.of().formatHex(digest);
-        return known.get(hex, h -> !jdbc.queryForList(
-                "select 1 from admin_token where token_hash = ? and revoked_at is null", digest).isEmpty());
+        return known.get(HexFormat.of().formatHex(digest), h -> jdbc.query("""
+                select t.id, t.name, t.account_id, a.username, a.role, a.disabled_at
+                from admin_token t left join admin_account a on a.id = t.account_id
+                where t.token_hash = ? and t.revoked_at is null""", (rs, i) -> {
+            UUID tokenId = rs.getObject("id", UUID.class);
+            UUID accountId = rs.getObject("account_id", UUID.class);
+            if (accountId == null) {
+                return Optional.of(new AdminIdentity(AdminIdentity.BOOTSTRAP, AdminRole.ADMIN, null, tokenId,
+                        AdminIdentity.Kind.BOOTSTRAP_TOKEN));
+            }
+            if (rs.getString("username") == null || rs.getTimestamp("disabled_at") != null) {
+                return Optional.<AdminIdentity>empty();
+            }
+            return Optional.of(new AdminIdentity(rs.getString("username") + " (token " + rs.getString("name") + ")",
+                    AdminRole.valueOf(rs.getString("role").toUpperCase(Locale.ROOT)), accountId, tokenId,
+                    AdminIdentity.Kind.TOKEN));
+        }, digest).stream().findFirst().flatMap(o -> o));
+    }
+
+    /** Creates a personal token for an account. */
+    Issued create(String name, UUID accountId) {
+        String token = generate();
+        UUID id = UUID.randomUUID();
+        jdbc.update("insert into admin_token (id, name, token_hash, created_at, account_id, prefix) values (?, ?, ?, ?, ?, ?)",
+                id, name, digest(token), Timestamp.from(clock.instant()), accountId, token.substring(0, SHOWN_CHARS));
+        return new Issued(find(id).orElseThrow(), token);
+    }
+
+    List<TokenView> list() {
+        return jdbc.query(VIEW + " order by t.created_at desc", (rs, i) -> view(rs));
+    }
+
+    Optional<TokenView> find(UUID id) {
+        return jdbc.query(VIEW + " where t.id = ?", (rs, i) -> view(rs), id).stream().findFirst();
+    }
+
+    /** Revokes (idempotent) and forgets every cached answer on this replica at once. */
+    Optional<TokenView> revoke(UUID id) {
+        jdbc.update("update admin_token set revoked_at = ? where id = ? and revoked_at is null",
+                Timestamp.from(clock.instant()), id);
+        known.invalidateAll();
+        return find(id);
+    }
+
+    /** Cached answers may name a role or account state that just changed. */
+    void forgetCached() {
+        known.invalidateAll();
+    }
+
+    private static final String VIEW = """
+            select t.id, t.name, t.prefix, t.account_id, a.username, t.created_at, t.revoked_at
+            from admin_token t left join admin_account a on a.id = t.account_id""";
+
+    private static TokenView view(ResultSet rs) throws SQLException {
+        Timestamp revoked = rs.getTimestamp("revoked_at");
+        return new TokenView(rs.getObject("id", UUID.class), rs.getString("name"), rs.getString("prefix"),
+                rs.getObject("account_id", UUID.class), rs.getString("username"),
+                rs.getTimestamp("created_at").toInstant(), revoked == null ? null : revoked.toInstant());
+    }
+
+    private static String generate() {
+        byte[] random = new byte[32];
+        new SecureRandom().nextBytes(random);
+        return PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(random);
     }
 
     @EventListener(ApplicationReadyEvent.class)
@@ -74,11 +161,10 @@ class AdminTokens {
             if (existing != null && existing > 0) {
                 return null;
             }
-            byte[] random = new byte[32];
-            new SecureRandom().nextBytes(random);
-            String token = PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(random);
-            jdbc.update("insert into admin_token (id, name, token_hash, created_at) values (?, ?, ?, ?)",
-                    UUID.randomUUID(), "bootstrap", digest(token), Timestamp.from(clock.instant()));
+            String token = generate();
+            jdbc.update("insert into admin_token (id, name, token_hash, created_at, prefix) values (?, ?, ?, ?, ?)",
+                    UUID.randomUUID(), "bootstrap", digest(token), Timestamp.from(clock.instant()),
+                    token.substring(0, SHOWN_CHARS));
             return token;
         });
         if (generated != null) {

@@ -154,13 +154,6 @@ class AdminKeysTest extends GatewayIntegrationTest {
         assertThat(withApiKey.statusCode()).isEqualTo(401);
     }
 
-    @Test
-    void servesTheConsolePlaceholder() {
-        var page = client.get("/admin/", null);
-        assertThat(page.statusCode()).isEqualTo(200);
-        assertThat(page.body()).contains("<title>Portcullis console</title>");
-    }
-
     private static void assertParam(java.net.http.HttpResponse<String> response, String param) {
         assertThat(response.statusCode()).as(response.body()).isEqualTo(400);
         assertThat(GatewayClient.json(response).at("/error/param").stringValue()).isEqualTo(param);

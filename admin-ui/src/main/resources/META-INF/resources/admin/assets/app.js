@@ -1,0 +1,56 @@
+// The console shell: who is signed in, the navigation, and one page module per section.
+import { api, signOut } from './api.js';
+import { h } from './dom.js';
+
+const pages = {
+  overview: () => import('./pages/overview.js'),
+  keys: () => import('./pages/keys.js'),
+  teams: () => import('./pages/teams.js'),
+  usage: () => import('./pages/usage.js'),
+  audit: () => import('./pages/audit.js'),
+  accounts: () => import('./pages/accounts.js'),
+};
+
+const main = document.getElementById('main');
+const banner = document.getElementById('banner');
+let me = null;
+
+function showBanner(message) {
+  banner.textContent = message;
+  banner.hidden = !message;
+}
+
+async function route() {
+  const name = (location.hash.match(/^#\/(\w+)/) ?? [])[1] ?? 'overview';
+  const load = pages[name] ?? pages.overview;
+  for (const a of document.querySelectorAll('nav a')) {
+    if (a.getAttribute('href') === `#/${name}`) a.setAttribute('aria-current', 'page');
+    else a.removeAttribute('aria-current');
+  }
+  showBanner('');
+  main.replaceChildren(h('p', {}, 'Loading…'));
+  try {
+    const page = await load();
+    main.replaceChildren();
+    await page.render(main, { me, showBanner });
+  } catch (err) {
+    main.replaceChildren(h('p', { class: 'notice error', role: 'alert' }, err.message ?? String(err)));
+  }
+  main.focus({ preventScroll: true });
+}
+
+async function start() {
+  try {
+    me = await api('GET', '/me');
+  } catch (err) {
+    showBanner(err.message);
+    return;
+  }
+  document.getElementById('who').textContent = `${me.name} · ${me.role}`;
+  for (const el of document.querySelectorAll('[data-role="admin"]')) el.hidden = me.role !== 'admin';
+  document.getElementById('sign-out').addEventListener('click', signOut);
+  window.addEventListener('hashchange', route);
+  await route();
+}
+
+start();

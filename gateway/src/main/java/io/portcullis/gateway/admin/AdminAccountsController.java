@@ -1,0 +1,172 @@
+package io.portcullis.gateway.admin;
+
+import io.portcullis.gateway.audit.AuditLog;
+import io.portcullis.gateway.web.ApiError;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.List;
+import java.util.Locale;
+import java.util.UUID;
+import java.util.regex.Pattern;
+import org.springframework.http.HttpStatus;
+import org.springframework.security.core.annotation.AuthenticationPrincipal;
+import org.springframework.transaction.annotation.Transactional;
+import org.springframework.web.bind.annotation.DeleteMapping;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PatchMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.ResponseStatus;
+import org.springframework.web.bind.annotation.RestController;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * {@code /admin/api/accounts} (admin role only) and {@code /admin/api/me}. The first account is
+ * created with the bootstrap token; after that, admins create the others from the console.
+ */
+@RestController
+class AdminAccountsController {
+
+    static final int USERNAME_MAX = 64;
+    static final int PASSWORD_MIN = 12;
+    static final int PASSWORD_MAX = 128;
+    private static final Pattern USERNAME = Pattern.compile("[a-z0-9][a-z0-9._@-]{1,63}");
+
+    private final AdminAccounts accounts;
+    private final AdminTokens tokens;
+    private final AuditLog audit;
+    private final InstantSource clock;
+
+    AdminAccountsController(AdminAccounts accounts, AdminTokens tokens, AuditLog audit, InstantSource clock) {
+        this.accounts = accounts;
+        this.tokens = tokens;
+        this.audit = audit;
+        this.clock = clock;
+    }
+
+    /** An account as admins see it: never the password hash. */
+    record AccountView(UUID id, String username, String role, boolean disabled, boolean locked, Instant createdAt,
+                       Instant updatedAt) {
+        static AccountView of(AdminAccounts.Account a, Instant now) {
+            return new AccountView(a.id(), a.username(), a.role().value(), a.disabledAt() != null,
+                    a.lockedUntil() != null && now.isBefore(a.lockedUntil()), a.createdAt(), a.updatedAt());
+        }
+    }
+
+    record Me(String name, String role, String kind, UUID accountId) {
+    }
+
+    record Accounts(List<AccountView> data) {
+    }
+
+    @GetMapping("/admin/api/me")
+    Me me(@AuthenticationPrincipal AdminIdentity identity) {
+        return new Me(identity.name(), identity.role().value(), identity.kind().value, identity.accountId());
+    }
+
+    @GetMapping("/admin/api/accounts")
+    Accounts list() {
+        Instant now = clock.instant();
+        return new Accounts(accounts.list().stream().map(a -> AccountView.of(a, now)).toList());
+    }
+
+    @PostMapping("/admin/api/accounts")
+    @ResponseStatus(HttpStatus.CREATED)
+    @Transactional
+    AccountView create(@RequestBody(required = false) JsonNode body) {
+        AdminJson.object(body);
+        String username = AdminJson.requiredString(body, "username", USERNAME_MAX).toLowerCase(Locale.ROOT);
+        if (!USERNAME.matcher(username).matches()) {
+            throw ApiError.invalidRequest("'username' must be 2-64 characters: letters, digits, '.', '_', '@', '-'",
+                    "username").toException();
+        }
+        String password = password(body);
+        if (password == null) {
+            throw ApiError.invalidRequest("'password' is required", "password").toException();
+        }
+        AdminRole role = AdminRole.parse(AdminJson.requiredString(body, "role", 20), "role");
+        if (accounts.usernameTaken(username)) {
+            throw new ApiError(409, "An account named '" + username + "' already exists", "invalid_request_error",
+                    "username", "already_exists").toException();
+        }
+        var view = AccountView.of(accounts.create(username, password, role), clock.instant());
+        audit.record("account.create", "account", view.id().toString(), null, view);
+        return view;
+    }
+
+    @PatchMapping("/admin/api/accounts/{id}")
+    @Transactional
+    AccountView update(@PathVariable String id, @RequestBody(required = false) JsonNode body,
+                       @AuthenticationPrincipal AdminIdentity caller) {
+        UUID accountId = accountId(id);
+        AdminJson.object(body);
+        var before = accounts.find(accountId).orElseThrow(() -> notFound(id));
+        AdminRole role = AdminJson.present(body, "role")
+                ? AdminRole.parse(AdminJson.requiredString(body, "role", 20), "role") : null;
+        String password = password(body);
+        Boolean disabled = null;
+        if (AdminJson.present(body, "disabled")) {
+            if (!body.get("disabled").isBoolean()) {
+                throw ApiError.invalidRequest("'disabled' must be true or false", "disabled").toException();
+            }
+            disabled = body.get("disabled").booleanValue();
+        }
+        if (accountId.equals(caller.accountId()) && (Boolean.TRUE.equals(disabled)
+                || role != null && role != AdminRole.ADMIN)) {
+            throw new ApiError(409, "You cannot disable or demote your own account", "invalid_request_error",
+                    null, "self_change").toException();
+        }
+        Instant now = clock.instant();
+        var after = accounts.update(accountId, role, password, disabled).orElseThrow(() -> notFound(id));
+        tokens.forgetCached();
+        var afterView = AccountView.of(after, now);
+        // The audit says that the password changed, never what it is.
+        audit.record(password == null ? "account.update" : "account.update-password", "account", id,
+                AccountView.of(before, now), afterView);
+        return afterView;
+    }
+
+    @DeleteMapping("/admin/api/accounts/{id}")
+    @ResponseStatus(HttpStatus.NO_CONTENT)
+    @Transactional
+    void delete(@PathVariable String id, @AuthenticationPrincipal AdminIdentity caller) {
+        UUID accountId = accountId(id);
+        if (accountId.equals(caller.accountId())) {
+            throw new ApiError(409, "You cannot delete your own account", "invalid_request_error", null,
+                    "self_change").toException();
+        }
+        var before = accounts.find(accountId).orElseThrow(() -> notFound(id));
+        accounts.delete(accountId);
+        tokens.forgetCached();
+        audit.record("account.delete", "account", id, AccountView.of(before, clock.instant()), null);
+    }
+
+    private static String password(JsonNode body) {
+        if (!AdminJson.present(body, "password")) {
+            return null;
+        }
+        JsonNode node = body.get("password");
+        if (!node.isString()) {
+            throw ApiError.invalidRequest("'password' must be a string", "password").toException();
+        }
+        String password = node.stringValue();
+        if (password.length() < PASSWORD_MIN || password.length() > PASSWORD_MAX) {
+            throw ApiError.invalidRequest("'password' must be " + PASSWORD_MIN + " to " + PASSWORD_MAX
+                    + " characters long", "password").toException();
+        }
+        return password;
+    }
+
+    private static UUID accountId(String id) {
+        try {
+            return UUID.fromString(id);
+        } catch (IllegalArgumentException e) {
+            throw notFound(id);
+        }
+    }
+
+    private static RuntimeException notFound(String id) {
+        return ApiError.notFound("No such account: " + id).toException();
+    }
+}

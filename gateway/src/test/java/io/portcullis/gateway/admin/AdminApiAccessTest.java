@@ -1,0 +1,115 @@
+package io.portcullis.gateway.admin;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.portcullis.gateway.support.GatewayIntegrationTest;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.web.bind.annotation.RequestMethod;
+import org.springframework.web.servlet.mvc.method.annotation.RequestMappingHandlerMapping;
+
+/**
+ * Every endpoint mapped under {@code /admin/api}, found from Spring MVC's own mappings (so a new
+ * endpoint is checked the day it is added), refuses callers without credentials and callers
+ * whose role is too small, and lets the right role through.
+ */
+class AdminApiAccessTest extends GatewayIntegrationTest {
+
+    @Autowired
+    @Qualifier("requestMappingHandlerMapping")
+    RequestMappingHandlerMapping mappings;
+
+    /** One method on one path template. */
+    record Endpoint(String method, String path) implements Comparable<Endpoint> {
+        /** The role this endpoint needs, by the rule the console documents. */
+        AdminRole needs() {
+            if (path.startsWith("/admin/api/accounts") || path.startsWith("/admin/api/tokens")) {
+                return AdminRole.ADMIN;
+            }
+            return method.equals("GET") ? AdminRole.VIEWER : AdminRole.OPERATOR;
+        }
+
+        /** The path with every template variable filled with an id that exists nowhere. */
+        String concrete() {
+            return path.replaceAll("\\{[^}]+}", "00000000-0000-0000-0000-00000000abcd");
+        }
+
+        @Override
+        public int compareTo(Endpoint o) {
+            return (path + " " + method).compareTo(o.path + " " + o.method);
+        }
+    }
+
+    Set<Endpoint> adminEndpoints() {
+        var endpoints = new TreeSet<Endpoint>();
+        mappings.getHandlerMethods().forEach((info, handler) -> {
+            var methods = info.getMethodsCondition().getMethods();
+            List<String> names = new ArrayList<>();
+            if (methods.isEmpty()) {
+                for (RequestMethod m : List.of(RequestMethod.GET, RequestMethod.POST, RequestMethod.PATCH,
+                        RequestMethod.PUT, RequestMethod.DELETE)) {
+                    names.add(m.name());
+                }
+            } else {
+                methods.forEach(m -> names.add(m.name()));
+            }
+            for (String pattern : info.getPatternValues()) {
+                if (pattern.startsWith("/admin/api")) {
+                    names.forEach(m -> endpoints.add(new Endpoint(m, pattern)));
+                }
+            }
+        });
+        return endpoints;
+    }
+
+    @Test
+    void findsTheAdminEndpointsItChecks() {
+        assertThat(adminEndpoints()).contains(new Endpoint("GET", "/admin/api/keys"),
+                new Endpoint("DELETE", "/admin/api/keys/{id}"), new Endpoint("POST", "/admin/api/accounts"),
+                new Endpoint("GET", "/admin/api/audit/verify"), new Endpoint("POST", "/admin/api/tokens"));
+    }
+
+    @Test
+    void everyAdminEndpointRefusesCallsWithoutCredentials() {
+        for (Endpoint e : adminEndpoints()) {
+            var none = AdminIdentities.call(client, e.method(), e.concrete(), null, "{}");
+            assertThat(none.statusCode()).as("%s without credentials", e).isEqualTo(401);
+            assertThat(none.body()).as("%s body", e).contains("\"code\":\"invalid_api_key\"");
+            var wrong = AdminIdentities.call(client, e.method(), e.concrete(), "gwadm-not-a-real-token", "{}");
+            assertThat(wrong.statusCode()).as("%s with an unknown token", e).isEqualTo(401);
+        }
+    }
+
+    @Test
+    void everyAdminEndpointRefusesRolesBelowTheOneItNeedsAndAdmitsThatRole() {
+        String viewer = AdminIdentities.token(client, "viewer");
+        String operator = AdminIdentities.token(client, "operator");
+        String admin = AdminIdentities.token(client, "admin");
+        for (Endpoint e : adminEndpoints()) {
+            AdminRole needs = e.needs();
+            List<String> tooSmall = switch (needs) {
+                case ADMIN -> List.of(viewer, operator);
+                case OPERATOR -> List.of(viewer);
+                case VIEWER -> List.of();
+            };
+            for (String token : tooSmall) {
+                var refused = AdminIdentities.call(client, e.method(), e.concrete(), token, "{}");
+                assertThat(refused.statusCode()).as("%s with a role below %s", e, needs).isEqualTo(403);
+                assertThat(refused.body()).as("%s body", e).contains("\"code\":\"forbidden\"");
+            }
+            String enough = switch (needs) {
+                case ADMIN -> admin;
+                case OPERATOR -> operator;
+                case VIEWER -> viewer;
+            };
+            var admitted = AdminIdentities.call(client, e.method(), e.concrete(), enough, "{}");
+            assertThat(admitted.statusCode()).as("%s with role %s", e, needs).isNotIn(401, 403)
+                    .isLessThan(500);
+        }
+    }
+}

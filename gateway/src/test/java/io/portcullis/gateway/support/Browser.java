@@ -1,0 +1,80 @@
+package io.portcullis.gateway.support;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.extension.AfterTestExecutionCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * Debian's headless Chromium driven by its chromedriver (both installed by {@code .ci/run}; no
+ * Selenium Manager download). Register as an extension: when a test fails, a screenshot and the
+ * page source are saved under {@code target/selenium/} before the browser closes.
+ */
+public final class Browser implements AfterTestExecutionCallback, AutoCloseable {
+
+    public static final String CHROMIUM = "/usr/bin/chromium";
+    public static final String CHROMEDRIVER = "/usr/bin/chromedriver";
+
+    private ChromeDriver driver;
+    private Path profile;
+
+    public ChromeDriver driver() {
+        if (driver == null) {
+            try {
+                profile = Files.createTempDirectory("portcullis-chromium-");
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            var options = new ChromeOptions().setBinary(CHROMIUM).addArguments("--headless=new", "--no-sandbox",
+                    "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+                    "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=1366,900",
+                    "--lang=en-US", // date inputs take keys in the locale's order (mm/dd/yyyy here)
+                    "--user-data-dir=" + profile);
+            var service = new ChromeDriverService.Builder().usingDriverExecutable(Path.of(CHROMEDRIVER).toFile())
+                    .usingAnyFreePort().build();
+            driver = new ChromeDriver(service, options);
+        }
+        return driver;
+    }
+
+    public WebDriverWait await() {
+        return new WebDriverWait(driver(), Duration.ofSeconds(10));
+    }
+
+    @Override
+    public void afterTestExecution(ExtensionContext context) throws IOException {
+        if (context.getExecutionException().isPresent() && driver != null) {
+            Path dir = Path.of("target", "selenium");
+            Files.createDirectories(dir);
+            String name = context.getRequiredTestClass().getSimpleName() + "-" + context.getRequiredTestMethod().getName();
+            Files.write(dir.resolve(name + ".png"), driver.getScreenshotAs(OutputType.BYTES));
+            Files.writeString(dir.resolve(name + ".html"), driver.getPageSource());
+        }
+        close();
+    }
+
+    @Override
+    public void close() {
+        if (driver != null) {
+            driver.quit();
+            driver = null;
+        }
+        if (profile != null) {
+            try (var files = Files.walk(profile)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            } catch (IOException e) {
+                // a leftover temporary profile is harmless
+            }
+            profile = null;
+        }
+    }
+}
