@@ -48,7 +48,8 @@ class BatchingUsageLedger implements UsageLedger, SmartLifecycle {
     private volatile long lastDropLogNanos;
     private volatile boolean running;
     private volatile boolean draining;
-    private volatile int inFlight;
+    /** Records accepted and not yet written: queued, or in the batch being written. */
+    private final AtomicLong outstanding = new AtomicLong();
     private Thread writer;
 
     BatchingUsageLedger(UsageWriter writer, GatewayProperties properties, MeterRegistry registry) {
@@ -72,9 +73,12 @@ class BatchingUsageLedger implements UsageLedger, SmartLifecycle {
 
     @Override
     public void record(UsageRecord record) {
+        // counted before it is queued, so pending() can never read zero while a record is in hand
+        outstanding.incrementAndGet();
         if (queue.offer(record)) {
             return;
         }
+        outstanding.decrementAndGet();
         dropped.increment();
         long count = droppedSinceLastLog.incrementAndGet();
         long now = System.nanoTime();
@@ -88,7 +92,7 @@ class BatchingUsageLedger implements UsageLedger, SmartLifecycle {
 
     @Override
     public int pending() {
-        return queue.size() + inFlight;
+        return (int) outstanding.get();
     }
 
     @Override
@@ -144,10 +148,9 @@ class BatchingUsageLedger implements UsageLedger, SmartLifecycle {
                     continue;
                 }
             }
-            inFlight = batch.size();
             if (writeWithRetry(UUID.randomUUID(), batch, deadline)) {
+                outstanding.addAndGet(-batch.size());
                 batch.clear();
-                inFlight = 0;
             } else {
                 return; // shutdown deadline passed; stop() reports what is left
             }

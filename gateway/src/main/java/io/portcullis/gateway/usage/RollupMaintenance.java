@@ -10,8 +10,8 @@ import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
- * Repairs for the rollups: {@link #check} compares them with the raw rows over a range of whole
- * UTC days, {@link #rebuild} recomputes them from the raw rows (for when they disagree, e.g. after
+ * Repairs for the rollups: {@link #check} compares them with the raw rows over a range widened to
+ * whole UTC days, {@link #rebuild} recomputes them from the raw rows (for when they disagree, e.g. after
  * a manual edit of the ledger). Raw rows already dropped by retention cannot be rebuilt from, so
  * ranges are limited to what the raw ledger still holds.
  */
@@ -45,7 +45,7 @@ public class RollupMaintenance {
 
     public Check check(Instant from, Instant to) {
         Instant start = from.truncatedTo(ChronoUnit.DAYS);
-        Instant end = to.truncatedTo(ChronoUnit.DAYS);
+        Instant end = ceilingDay(to);
         Timestamp a = Timestamp.from(start);
         Timestamp b = Timestamp.from(end);
         Map<String, Object> raw = normalise(jdbc.queryForMap(RAW_TOTALS, a, b));
@@ -60,7 +60,7 @@ public class RollupMaintenance {
     /** Recomputes both rollups for the whole UTC days in the range from the raw rows. */
     public void rebuild(Instant from, Instant to) {
         Timestamp a = Timestamp.from(from.truncatedTo(ChronoUnit.DAYS));
-        Timestamp b = Timestamp.from(to.truncatedTo(ChronoUnit.DAYS));
+        Timestamp b = Timestamp.from(ceilingDay(to));
         tx.executeWithoutResult(status -> {
             // writers take the same row locks; the ledger pauses behind this transaction
             jdbc.update("delete from usage_hourly where bucket >= ? and bucket < ?", a, b);
@@ -75,6 +75,12 @@ public class RollupMaintenance {
                         + " from usage_event where created_at >= ? and created_at < ? group by 1, 2, 3, 4, 5", a, b);
             }
         });
+    }
+
+    /** The UTC midnight at or after {@code instant}: a range always covers whole days. */
+    private static Instant ceilingDay(Instant instant) {
+        Instant day = instant.truncatedTo(ChronoUnit.DAYS);
+        return day.equals(instant) ? day : day.plus(1, ChronoUnit.DAYS);
     }
 
     private static Map<String, Object> normalise(Map<String, Object> row) {

@@ -30,7 +30,7 @@ public class UsageExport {
         RAW("""
                 select created_at, request_id, key_id, team_id, model, backend, endpoint, status, outcome, streamed,
                        prompt_tokens, completion_tokens, cached_tokens, cost_micros, latency_ms, ttft_ms
-                from usage_event_named where created_at >= ? and created_at < ?""", "created_at"),
+                from usage_event_named where created_at >= ? and created_at < ?""", null),
         HOURLY("""
                 select r.bucket, r.key_id, nullif(r.team_id, '00000000-0000-0000-0000-000000000000') as team_id,
                        m.name as model, o.name as outcome, r.requests, r.prompt_tokens, r.completion_tokens,
@@ -42,10 +42,12 @@ public class UsageExport {
                        m.name as model, o.name as outcome, r.requests, r.prompt_tokens, r.completion_tokens,
                        r.cached_tokens, r.cost_micros, r.errors, r.latency_ms_sum
                 from usage_daily r join usage_name m on m.id = r.model_id join usage_name o on o.id = r.outcome_id
-                where r.bucket >= (?::timestamptz at time zone 'UTC')::date and r.bucket < (?::timestamptz at time zone 'UTC')::date""",
+                where r.bucket >= (?::timestamptz at time zone 'UTC')::date
+                  and r.bucket < ((?::timestamptz - interval '1 microsecond') at time zone 'UTC')::date + 1""",
                 "r.bucket");
 
         private final String sql;
+        /** Null for raw rows: sorting millions of them would hold back the first row; they come in partition order. */
         private final String orderBy;
 
         Rows(String sql, String orderBy) {
@@ -101,7 +103,9 @@ public class UsageExport {
             sql.append(rows == Rows.RAW ? " and model = ?" : " and m.name = ?");
             args.add(filter.model());
         }
-        sql.append(" order by ").append(rows.orderBy);
+        if (rows.orderBy != null) {
+            sql.append(" order by ").append(rows.orderBy);
+        }
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false); // PostgreSQL only streams with a cursor inside a transaction
             try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
