@@ -188,8 +188,15 @@ class ProxyHandler {
         if (declared > maxRequestBytes) {
             throw ApiError.requestTooLarge(maxRequestBytes).toException();
         }
-        InputStream in = request.getInputStream();
-        byte[] body = in.readNBytes(maxRequestBytes + 1);
+        byte[] body;
+        try {
+            InputStream in = request.getInputStream();
+            body = in.readNBytes(maxRequestBytes + 1);
+        } catch (IOException e) {
+            // a body that stops arriving (server.tomcat.connection-timeout) or a client that leaves
+            throw new ApiError(408, "The request body was not received in time", "invalid_request_error", null,
+                    "request_timeout").toException();
+        }
         if (body.length > maxRequestBytes) {
             throw ApiError.requestTooLarge(maxRequestBytes).toException();
         }

@@ -18,6 +18,8 @@ import tools.jackson.databind.JsonNode;
 final class RequestInspector {
 
     static final int MEDIA_PART_TOKENS = 1000;
+    /** No model writes more than this per choice; larger {@code max_tokens} values reserve this much. */
+    static final long MAX_RESERVED_TOKENS = 10_000_000;
     static final int MESSAGE_FRAMING_TOKENS = 4;
 
     private RequestInspector() {
@@ -44,8 +46,11 @@ final class RequestInspector {
         }
         long promptTokens = tokens[0] + (text.length() + 3) / 4;
         long asked = maxTokens(endpoint, json);
-        long choices = Math.max(1, Math.min(128, json.path("n").asLong(1)));
-        long reserve = endpoint == Endpoint.EMBEDDINGS ? 0 : (asked >= 0 ? asked : defaultMaxTokens) * choices;
+        JsonNode n = json.get("n");
+        long choices = n != null && n.isIntegralNumber() && n.canConvertToLong() ? Math.max(1, Math.min(128, n.longValue())) : 1;
+        // Capped so absurd values cannot overflow the arithmetic; a limit still refuses them.
+        long perChoice = Math.min(asked >= 0 ? asked : defaultMaxTokens, MAX_RESERVED_TOKENS);
+        long reserve = endpoint == Endpoint.EMBEDDINGS ? 0 : perChoice * choices;
         var facts = new RequestFacts(request.model(), modalities, text.toString(), promptTokens, asked,
                 IpAddresses.parse(clientAddress));
         return new Inspection(facts, promptTokens, reserve);

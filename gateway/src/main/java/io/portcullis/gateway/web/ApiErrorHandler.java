@@ -45,6 +45,12 @@ class ApiErrorHandler {
 
     @ExceptionHandler(Exception.class)
     void unexpected(Exception e, HttpServletRequest request, HttpServletResponse response) throws IOException {
+        if (isMalformedRequest(e)) {
+            // Undecodable form parameters, or names Spring Security's firewall refuses: the
+            // client's fault, whatever layer noticed it.
+            ErrorWriter.write(response, ApiError.invalidRequest("Malformed request parameters or body encoding", null));
+            return;
+        }
         if (e instanceof ErrorResponse web && web.getStatusCode().value() < 500) {
             // Spring's own web errors (404 no handler, 405, 415...) keep their status.
             int status = web.getStatusCode().value();
@@ -58,6 +64,16 @@ class ApiErrorHandler {
         log.error("Unhandled error on {} {} (request {})", request.getMethod(), request.getRequestURI(),
                 RequestIdFilter.of(request), e);
         ErrorWriter.write(response, ApiError.internal());
+    }
+
+    static boolean isMalformedRequest(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof org.springframework.security.web.firewall.RequestRejectedException
+                    || t instanceof org.apache.tomcat.util.http.InvalidParameterException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     static String describe(int status) {
