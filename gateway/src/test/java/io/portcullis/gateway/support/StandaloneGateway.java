@@ -19,7 +19,13 @@ public final class StandaloneGateway implements AutoCloseable {
 
     /** Starts a gateway on a random port against {@code jdbcUrl}, with extra properties on top. */
     public static StandaloneGateway start(String jdbcUrl, Map<String, String> extra) {
+        return start(jdbcUrl, extra, java.util.Set.of());
+    }
+
+    /** As {@link #start(String, Map)}, leaving out some of the shared test properties. */
+    public static StandaloneGateway start(String jdbcUrl, Map<String, String> extra, java.util.Set<String> without) {
         var properties = TestGateway.properties();
+        properties.keySet().removeAll(without);
         properties.put("spring.datasource.url", jdbcUrl);
         properties.put("spring.datasource.username", "postgres");
         properties.put("server.port", "0");
