@@ -130,9 +130,12 @@ public record GatewayProperties(
      * @param cacheTtl     how long a looked-up key is trusted without asking the database again;
      *                     revocations reach every replica sooner through LISTEN/NOTIFY
      * @param cacheMaxSize most keys held in each replica's cache
+     * @param maxFailuresPerMinute failed authentications allowed per client address and minute
+     *                     (per replica) before the address is refused with 429
      */
     public record Keys(String pepper, @DefaultValue("5m") Duration cacheTtl,
-                       @DefaultValue("100000") long cacheMaxSize) {
+                       @DefaultValue("100000") long cacheMaxSize,
+                       @DefaultValue("30") int maxFailuresPerMinute) {
         @Override
         public String toString() {
             return "Keys[pepper=" + (pepper == null ? "unset" : "***") + ", cacheTtl=" + cacheTtl + "]";

@@ -5,6 +5,7 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import io.portcullis.gateway.GatewayProperties;
 import io.portcullis.gateway.database.ChangeSubscriber;
 import io.portcullis.gateway.web.ApiError;
+import io.portcullis.gateway.web.GatewayException;
 import io.portcullis.policy.AccessPolicy;
 import io.portcullis.policy.Decision;
 import jakarta.servlet.http.HttpServletRequest;
@@ -32,9 +33,11 @@ public class ApiKeyAuthenticator implements ChangeSubscriber {
     private final AccessPolicy policy;
     private final InstantSource clock;
     private final Cache<String, Optional<StoredKey>> cache;
+    private final AuthFailureLimiter failures;
 
     ApiKeyAuthenticator(KeyStore store, KeyHasher hasher, AccessPolicy policy, InstantSource clock,
-                        GatewayProperties properties) {
+                        GatewayProperties properties, AuthFailureLimiter failures) {
+        this.failures = failures;
         this.store = store;
         this.hasher = hasher;
         this.policy = policy;
@@ -51,6 +54,11 @@ public class ApiKeyAuthenticator implements ChangeSubscriber {
      *         expired key; 503 when the key is not cached and the database cannot be reached
      */
     public Caller authenticate(HttpServletRequest request) {
+        String address = request.getRemoteAddr();
+        if (failures.blocked(address)) {
+            throw new GatewayException(new ApiError(429, "Too many failed authentication attempts from this address;"
+                    + " retry later", "requests", null, "rate_limit_exceeded"), AuthFailureLimiter.WINDOW);
+        }
         String presented = presentedKey(request);
         if (presented == null) {
             throw ApiError.invalidApiKey("Missing API key: send 'Authorization: Bearer <key>'").toException();
@@ -61,11 +69,13 @@ public class ApiKeyAuthenticator implements ChangeSubscriber {
         // Hash even when nothing was found, so unknown and wrong keys cost the same.
         boolean matches = KeyHasher.matches(expected, hasher.hash(presented));
         if (stored.isEmpty() || !matches) {
+            failures.failed(address, publicId.orElse(null), stored.isEmpty() ? "unknown key" : "wrong secret");
             throw ApiError.invalidApiKey("Incorrect API key provided").toException();
         }
         StoredKey key = stored.get();
         var grant = key.grant();
         if (policy.checkKey(grant, clock.instant()) instanceof Decision.Denied denied) {
+            failures.failed(address, publicId.orElse(null), denied.reason().tag());
             throw ApiError.invalidApiKey(denied.message()).toException();
         }
         return new Caller(key.id(), key.teamId(), key.name(), key.prefix(), grant, key.limits(),

@@ -110,12 +110,7 @@ class ProxyHandler {
             if (exchange.caller != null && !response.isCommitted()) {
                 rateLimitHeaders.write(response, exchange.caller, team);
             }
-            if (!e.retryAfter().isZero() && !response.isCommitted()) {
-                // whole seconds, rounded up: a client retrying on the dot must not be refused again
-                long millis = e.retryAfter().toMillis();
-                response.setHeader("Retry-After", Long.toString(Math.max(1, (millis + 999) / 1000)));
-            }
-            ErrorWriter.write(response, e.error());
+            ErrorWriter.write(response, e);
         } finally {
             settle(exchange);
             metering.complete(exchange);

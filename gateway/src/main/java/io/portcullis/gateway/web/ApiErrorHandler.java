@@ -24,7 +24,7 @@ class ApiErrorHandler {
 
     @ExceptionHandler(GatewayException.class)
     void gateway(GatewayException e, HttpServletResponse response) throws IOException {
-        ErrorWriter.write(response, e.error());
+        ErrorWriter.write(response, e);
     }
 
     @ExceptionHandler(HttpMessageNotReadableException.class)

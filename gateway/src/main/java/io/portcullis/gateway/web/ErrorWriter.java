@@ -28,6 +28,16 @@ public final class ErrorWriter {
         response.flushBuffer();
     }
 
+    /** Writes the exception's error, with {@code Retry-After} in whole seconds (rounded up) when it has one. */
+    public static void write(HttpServletResponse response, GatewayException e) throws IOException {
+        if (!e.retryAfter().isZero() && !response.isCommitted()) {
+            // rounded up: a client retrying on the dot must not be refused again
+            long millis = e.retryAfter().toMillis();
+            response.setHeader("Retry-After", Long.toString(Math.max(1, (millis + 999) / 1000)));
+        }
+        write(response, e.error());
+    }
+
     /** Serialises without a mapper so that an error can always be written, even from a broken state. */
     public static String toJson(ApiError error) {
         var sb = new StringBuilder(128 + error.message().length());

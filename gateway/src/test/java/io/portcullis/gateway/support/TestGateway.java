@@ -24,6 +24,8 @@ public final class TestGateway {
         var p = new LinkedHashMap<String, String>();
         p.put("gateway.admin.bootstrap-token", ADMIN_TOKEN);
         p.put("gateway.upstream.response-timeout", "1s");
+        // many tests provoke 401s on purpose from 127.0.0.1; AuthFailureLimitTest sets its own limit
+        p.put("gateway.keys.max-failures-per-minute", "1000000");
         p.put("gateway.max-request-bytes", "64KB");
         p.put("gateway.backends[0].name", "fake");
         p.put("gateway.backends[0].base-url", BACKEND.baseUrl());
