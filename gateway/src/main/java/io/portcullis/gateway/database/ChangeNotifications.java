@@ -34,10 +34,14 @@ class ChangeNotifications implements SmartLifecycle {
     private final DataSource dataSource;
     private final Map<String, ChangeSubscriber> subscribers;
     private volatile boolean running;
+    /** When the listening connection was lost; null while it is up. */
+    private volatile java.time.Instant disconnectedSince;
+    private final java.time.InstantSource clock;
     private Thread thread;
 
-    ChangeNotifications(DataSource dataSource, List<ChangeSubscriber> subscribers) {
+    ChangeNotifications(DataSource dataSource, List<ChangeSubscriber> subscribers, java.time.InstantSource clock) {
         this.dataSource = dataSource;
+        this.clock = clock;
         this.subscribers = subscribers.stream().collect(Collectors.toMap(ChangeSubscriber::channel, Function.identity()));
         for (String channel : this.subscribers.keySet()) {
             if (!channel.matches("[a-z_]+")) {
@@ -70,6 +74,11 @@ class ChangeNotifications implements SmartLifecycle {
         return running;
     }
 
+    /** @return since when replicas' changes cannot be heard (the database is unreachable), or null */
+    java.time.Instant disconnectedSince() {
+        return disconnectedSince;
+    }
+
     private void run() {
         while (running) {
             try (Connection connection = dataSource.getConnection()) {
@@ -79,6 +88,7 @@ class ChangeNotifications implements SmartLifecycle {
                     }
                 }
                 subscribers.values().forEach(ChangeSubscriber::resync);
+                disconnectedSince = null;
                 PGConnection pg = connection.unwrap(PGConnection.class);
                 while (running) {
                     PGNotification[] notifications = pg.getNotifications(POLL_MILLIS);
@@ -94,6 +104,9 @@ class ChangeNotifications implements SmartLifecycle {
             } catch (SQLException | RuntimeException e) {
                 if (!running) {
                     return;
+                }
+                if (disconnectedSince == null) {
+                    disconnectedSince = clock.instant();
                 }
                 log.warn("Change notifications lost their connection ({}); reconnecting", e.toString());
                 try {
