@@ -29,7 +29,7 @@ class Metering {
         Integer ttftMs = ttftNanos > 0 ? (int) TimeUnit.NANOSECONDS.toMillis(ttftNanos) : null;
         var usage = exchange.usage;
         metrics.completed(new CompletedRequest(exchange.endpoint.tag(), exchange.model,
-                exchange.route != null ? exchange.route.backend().name() : null, outcome,
+                exchange.backendName(), outcome,
                 exchange.caller != null ? exchange.caller.teamId() : null,
                 durationNanos, exchange.upstreamNanos, ttftNanos, usage.promptTokens(), usage.completionTokens()));
         if (exchange.caller == null) {
@@ -37,7 +37,7 @@ class Metering {
         }
         ledger.record(new UsageRecord(UUID.randomUUID(), exchange.requestId, exchange.caller.keyId(),
                 exchange.caller.teamId(), exchange.model == null ? "" : exchange.model,
-                exchange.route != null ? exchange.route.backend().name() : null, exchange.endpoint.tag(),
+                exchange.backendName(), exchange.endpoint.tag(),
                 exchange.status, outcome, exchange.streamed, usage.promptTokens(), usage.completionTokens(),
                 usage.cachedTokens(), exchange.costMicros, (int) Math.min(Integer.MAX_VALUE, TimeUnit.NANOSECONDS.toMillis(durationNanos)),
                 ttftMs, exchange.startedAt));
