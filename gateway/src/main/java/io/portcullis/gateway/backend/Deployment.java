@@ -25,6 +25,22 @@ public record Deployment(Backend backend, String model, String upstreamModel) {
         return backend.priority();
     }
 
+    /**
+     * The backend's URL for a path below its API root. Ollama is often configured by its bare
+     * address ({@code http://host:11434}); its OpenAI-compatible API lives under {@code /v1}.
+     */
+    public java.net.URI url(String path) {
+        String base = backend.baseUrl().toString();
+        if (base.endsWith("/")) {
+            base = base.substring(0, base.length() - 1);
+        }
+        if (backend.type() == io.portcullis.gateway.GatewayProperties.BackendType.OLLAMA
+                && backend.baseUrl().getPath().length() <= 1) {
+            base = base + "/v1";
+        }
+        return java.net.URI.create(base + path);
+    }
+
     public boolean renamesModel() {
         return !model.equals(upstreamModel);
     }

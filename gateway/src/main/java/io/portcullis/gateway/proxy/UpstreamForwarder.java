@@ -18,7 +18,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.ConnectException;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
@@ -270,7 +269,7 @@ class UpstreamForwarder implements DisposableBean {
             body = request.upstreamBody(deployment.upstreamModel(), backend.type() == BackendType.OLLAMA);
             path = exchange.endpoint.path();
         }
-        var builder = HttpRequest.newBuilder(target(deployment, path))
+        var builder = HttpRequest.newBuilder(deployment.url(path))
                 .timeout(responseTimeout)
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body))
                 .header("content-type", "application/json")
@@ -299,21 +298,6 @@ class UpstreamForwarder implements DisposableBean {
             builder.header("authorization", "Bearer " + backend.apiKey());
         }
         return builder.build();
-    }
-
-    /**
-     * The backend's URL for a path. Ollama is often configured by its bare address
-     * ({@code http://host:11434}); its OpenAI-compatible API lives under {@code /v1}.
-     */
-    private static URI target(Deployment deployment, String path) {
-        String base = deployment.backend().baseUrl().toString();
-        if (base.endsWith("/")) {
-            base = base.substring(0, base.length() - 1);
-        }
-        if (deployment.backend().type() == BackendType.OLLAMA && deployment.backend().baseUrl().getPath().length() <= 1) {
-            base = base + "/v1";
-        }
-        return URI.create(base + path);
     }
 
     /**

@@ -15,7 +15,10 @@ import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** Tests run with a 1 s first-byte (response) timeout and a 2 s idle (stream gap) timeout. */
+/**
+ * Tests run with a 500 ms connect timeout, a 1 s first-byte (response) timeout and a 2 s idle
+ * (stream gap) timeout.
+ */
 class TimeoutsTest extends GatewayIntegrationTest {
 
     private final ScriptedBackend scripted = TestGateway.scripted();
@@ -47,6 +50,18 @@ class TimeoutsTest extends GatewayIntegrationTest {
         awaitUsageRows(key.id(), 1);
         assertThat(jdbc.queryForObject("select outcome from usage_record where key_id = ?::uuid", String.class,
                 key.id())).isEqualTo("upstream_timeout");
+    }
+
+    @Test
+    void failsOverWhenConnectingTimesOut() {
+        var key = client.createKey();
+        long start = System.nanoTime();
+
+        var answer = client.post("/v1/chat/completions", key.secret(), GatewayClient.chat("failover-connect"));
+
+        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+        assertThat(GatewayClient.json(answer).at("/choices/0/message/content").stringValue()).isEqualTo("secondary");
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(450));
     }
 
     @Test

@@ -35,6 +35,9 @@ public final class ScriptedBackend implements AutoCloseable {
 
     private final HttpServer server;
     private final ServerSocket dropping;
+    /** Never accepts, and its one-slot backlog is kept full: connecting to it times out. */
+    private final ServerSocket unconnectable;
+    private final List<Socket> backlogFillers = new CopyOnWriteArrayList<>();
     private final Map<String, Script> scripts = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> counts = new ConcurrentHashMap<>();
     private final Map<String, List<String>> bodies = new ConcurrentHashMap<>();
@@ -49,6 +52,13 @@ public final class ScriptedBackend implements AutoCloseable {
             server.start();
             dropping = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
             Thread.ofVirtual().start(this::serveDropping);
+            unconnectable = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+            for (int i = 0; i < 2; i++) {
+                Socket filler = new Socket();
+                filler.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), unconnectable.getLocalPort()),
+                        5000);
+                backlogFillers.add(filler);
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -60,6 +70,11 @@ public final class ScriptedBackend implements AutoCloseable {
 
     public String droppingBaseUrl() {
         return "http://127.0.0.1:" + dropping.getLocalPort() + "/v1";
+    }
+
+    /** A backend whose connections never complete (the connect timeout's case). */
+    public String unconnectableBaseUrl() {
+        return "http://127.0.0.1:" + unconnectable.getLocalPort() + "/v1";
     }
 
     public void script(String name, Script script) {
@@ -228,6 +243,10 @@ public final class ScriptedBackend implements AutoCloseable {
         server.stop(0);
         try {
             dropping.close();
+            unconnectable.close();
+            for (Socket filler : backlogFillers) {
+                filler.close();
+            }
         } catch (IOException e) {
             // ignore
         }

@@ -18,6 +18,8 @@ public final class TestGateway {
     }
     /** Upstream key of the fake Anthropic backend. */
     public static final String ANTHROPIC_KEY = "sk-ant-upstream-for-tests";
+    /** The connect timeout of every test gateway. */
+    public static final String CONNECT_TIMEOUT = "500ms";
     /** The idle (stream gap) timeout of every test gateway. */
     public static final String IDLE_TIMEOUT = "2s";
 
@@ -95,7 +97,7 @@ public final class TestGateway {
         scripted(p, 6, "refusing", "openai", "http://127.0.0.1:" + CLOSED_PORT + "/v1", "failover-refused");
         scripted(p, 7, "dropping", "openai", SCRIPTED.droppingBaseUrl(), "stream-drop");
         scripted(p, 8, "secondary", "openai", SCRIPTED.baseUrl("secondary"), "failover-500", "failover-refused",
-                "stream-drop");
+                "stream-drop", "failover-connect");
         p.put("gateway.backends[8].priority", "1");
         scripted(p, 9, "flaky", "openai", SCRIPTED.baseUrl("flaky"), "circuit");
         scripted(p, 10, "staller", "openai", SCRIPTED.baseUrl("staller"), "stall");
@@ -107,6 +109,9 @@ public final class TestGateway {
         p.put("gateway.backends[12].aliases.claude-overloaded", "overloaded");
         scripted(p, 13, "ollama", "ollama", SCRIPTED.baseUrl("ollama"));
         p.put("gateway.backends[13].aliases.gpt-4o-mini", "llama3.2:3b");
+        // Connect timeout: a backend whose backlog is full, failing over to "secondary".
+        scripted(p, 14, "blackhole", "openai", SCRIPTED.unconnectableBaseUrl(), "failover-connect");
+        p.put("gateway.upstream.connect-timeout", CONNECT_TIMEOUT);
         return p;
     }
 }
