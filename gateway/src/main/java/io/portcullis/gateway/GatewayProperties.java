@@ -201,15 +201,25 @@ public record GatewayProperties(
      * @param responseTimeout time allowed until the backend's response headers arrive, the "first byte" (504 after)
      * @param idleTimeout     longest gap allowed between two reads of a backend's answer, streams included;
      *                        a stalled backend is cut off after it rather than holding the client forever
+     * @param encryptionKey   base64 AES key (16, 24 or 32 bytes) sealing the upstream API keys of backends
+     *                        managed through the admin API ({@code GATEWAY_UPSTREAM_ENCRYPTION_KEY}); the
+     *                        same on every replica. Without it, managed backends cannot carry an API key.
      */
     public record Upstream(@DefaultValue("5s") Duration connectTimeout,
                            @DefaultValue("300s") Duration responseTimeout,
-                           @DefaultValue("120s") Duration idleTimeout) {
+                           @DefaultValue("120s") Duration idleTimeout,
+                           String encryptionKey) {
         public Upstream {
             if (connectTimeout.isNegative() || connectTimeout.isZero() || responseTimeout.isNegative()
                     || responseTimeout.isZero() || idleTimeout.isNegative() || idleTimeout.isZero()) {
                 throw new IllegalArgumentException("gateway.upstream timeouts must be positive");
             }
+        }
+
+        @Override
+        public String toString() {
+            return "Upstream[connectTimeout=" + connectTimeout + ", responseTimeout=" + responseTimeout
+                    + ", idleTimeout=" + idleTimeout + ", encryptionKey=" + (encryptionKey == null ? "unset" : "***") + "]";
         }
     }
 

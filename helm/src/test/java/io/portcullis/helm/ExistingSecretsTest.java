@@ -26,6 +26,7 @@ class ExistingSecretsTest {
                 "SPRING_DATASOURCE_PASSWORD", "portcullis-db/db-password",
                 "GATEWAY_KEYS_PEPPER", "portcullis-secrets/keys-pepper",
                 "GATEWAY_ADMIN_TOKEN", "portcullis-secrets/admin-bearer",
+                "GATEWAY_UPSTREAM_ENCRYPTION_KEY", "portcullis-secrets/upstream-encryption-key",
                 "PORTCULLIS_BACKEND_1_API_KEY", "upstream-keys/openai"));
     }
 

@@ -6,7 +6,6 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.portcullis.gateway.GatewayProperties;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -54,13 +53,18 @@ public class DeploymentHealth {
         }
     }
 
-    private final Map<Deployment, CircuitBreaker> breakers = new LinkedHashMap<>();
+    private final Map<String, CircuitBreaker> breakers = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, List<io.micrometer.core.instrument.Meter>> gauges =
+            new java.util.concurrent.ConcurrentHashMap<>();
     private final MeterRegistry registry;
+    private final BackendRegistry backends;
+    private final CircuitBreakerConfig config;
 
     public DeploymentHealth(BackendRegistry backends, GatewayProperties properties, MeterRegistry registry) {
         this.registry = registry;
+        this.backends = backends;
         var cb = properties.resilience().circuitBreaker();
-        var config = CircuitBreakerConfig.custom()
+        this.config = CircuitBreakerConfig.custom()
                 .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
                 .slidingWindowSize(cb.slidingWindow())
                 .minimumNumberOfCalls(cb.minimumCalls())
@@ -72,19 +76,43 @@ public class DeploymentHealth {
                 .automaticTransitionFromOpenToHalfOpenEnabled(false)
                 .writableStackTraceEnabled(false)
                 .build();
-        for (Deployment d : backends.deployments()) {
-            CircuitBreaker breaker = CircuitBreaker.of(d.id(), config);
-            breakers.put(d, breaker);
-            Gauge.builder(CIRCUIT_STATE, breaker, b -> stateValue(b.getState()))
-                    .description("Circuit breaker state per deployment: 0 closed, 1 half-open, 2 open, 3 other")
-                    .tags("backend", d.backend().name(), "model", d.model())
-                    .register(registry);
-            Gauge.builder(UP, breaker, b -> b.getState() == CircuitBreaker.State.OPEN
-                            || b.getState() == CircuitBreaker.State.FORCED_OPEN ? 0 : 1)
-                    .description("1 while the deployment's circuit lets calls through")
-                    .tags("backend", d.backend().name(), "model", d.model())
-                    .register(registry);
+        sync();
+        backends.onChange(this::sync);
+    }
+
+    /**
+     * One breaker and its gauges per current deployment: created for new deployments, removed
+     * with deployments that are gone (a managed backend deleted), kept for the others.
+     */
+    private synchronized void sync() {
+        List<Deployment> current = backends.deployments();
+        var ids = new java.util.HashSet<String>();
+        for (Deployment d : current) {
+            ids.add(d.id());
+            breakers.computeIfAbsent(d.id(), id -> register(d));
         }
+        for (String id : List.copyOf(breakers.keySet())) {
+            if (!ids.contains(id)) {
+                breakers.remove(id);
+                gauges.getOrDefault(id, List.of()).forEach(registry::remove);
+                gauges.remove(id);
+            }
+        }
+    }
+
+    private CircuitBreaker register(Deployment d) {
+        CircuitBreaker breaker = CircuitBreaker.of(d.id(), config);
+        var state = Gauge.builder(CIRCUIT_STATE, breaker, b -> stateValue(b.getState()))
+                .description("Circuit breaker state per deployment: 0 closed, 1 half-open, 2 open, 3 other")
+                .tags("backend", d.backend().name(), "model", d.model())
+                .register(registry);
+        var up = Gauge.builder(UP, breaker, b -> b.getState() == CircuitBreaker.State.OPEN
+                        || b.getState() == CircuitBreaker.State.FORCED_OPEN ? 0 : 1)
+                .description("1 while the deployment's circuit lets calls through")
+                .tags("backend", d.backend().name(), "model", d.model())
+                .register(registry);
+        gauges.put(d.id(), List.of(state, up));
+        return breaker;
     }
 
     /**
@@ -92,8 +120,9 @@ public class DeploymentHealth {
      * report exactly once how the call went.
      */
     public java.util.Optional<Permit> tryAcquire(Deployment deployment) {
-        CircuitBreaker breaker = breakers.get(deployment);
-        if (breaker == null || !breaker.tryAcquirePermission()) {
+        // computeIfAbsent: a request may hold a route from a snapshot newer than the last sync
+        CircuitBreaker breaker = breakers.computeIfAbsent(deployment.id(), id -> register(deployment));
+        if (!breaker.tryAcquirePermission()) {
             return java.util.Optional.empty();
         }
         return java.util.Optional.of(new Permit(deployment, breaker, System.nanoTime()));
@@ -101,10 +130,11 @@ public class DeploymentHealth {
 
     /** The state of every deployment, in configuration order. */
     public List<Status> statuses() {
-        return breakers.entrySet().stream().map(e -> {
-            var metrics = e.getValue().getMetrics();
-            var state = e.getValue().getState();
-            return new Status(e.getKey(), state.name().toLowerCase(java.util.Locale.ROOT),
+        return backends.deployments().stream().filter(d -> breakers.containsKey(d.id())).map(d -> {
+            CircuitBreaker breaker = breakers.get(d.id());
+            var metrics = breaker.getMetrics();
+            var state = breaker.getState();
+            return new Status(d, state.name().toLowerCase(java.util.Locale.ROOT),
                     state != CircuitBreaker.State.OPEN && state != CircuitBreaker.State.FORCED_OPEN,
                     metrics.getFailureRate(), metrics.getNumberOfBufferedCalls(), metrics.getNumberOfFailedCalls());
         }).toList();

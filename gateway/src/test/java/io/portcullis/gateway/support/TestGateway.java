@@ -18,6 +18,8 @@ public final class TestGateway {
     }
     /** Upstream key of the fake Anthropic backend. */
     public static final String ANTHROPIC_KEY = "sk-ant-upstream-for-tests";
+    /** Seals managed backends' upstream keys (32 bytes, base64). */
+    public static final String ENCRYPTION_KEY = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
     /** The connect timeout of every test gateway. */
     public static final String CONNECT_TIMEOUT = "500ms";
     /** The idle (stream gap) timeout of every test gateway. */
@@ -112,6 +114,7 @@ public final class TestGateway {
         // Connect timeout: a backend whose backlog is full, failing over to "secondary".
         scripted(p, 14, "blackhole", "openai", SCRIPTED.unconnectableBaseUrl(), "failover-connect");
         p.put("gateway.upstream.connect-timeout", CONNECT_TIMEOUT);
+        p.put("gateway.upstream.encryption-key", ENCRYPTION_KEY);
         return p;
     }
 }
