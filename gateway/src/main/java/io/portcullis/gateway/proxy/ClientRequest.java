@@ -16,9 +16,10 @@ import tools.jackson.databind.node.ObjectNode;
  * @param stream           whether the client asked for server-sent events
  * @param clientWantsUsage whether the client itself asked for the final usage chunk
  * @param anthropic        the client's Anthropic Messages body when it came through /v1/messages, else null
+ * @param untranslatable   why the Anthropic body cannot go to an OpenAI-compatible backend, or null
  */
 record ClientRequest(byte[] body, ObjectNode json, String model, boolean stream, boolean clientWantsUsage,
-                     ObjectNode anthropic) {
+                     ObjectNode anthropic, UnsupportedContent untranslatable) {
 
     static ClientRequest parse(Endpoint endpoint, byte[] body) {
         if (endpoint == Endpoint.MESSAGES) {
@@ -58,7 +59,7 @@ record ClientRequest(byte[] body, ObjectNode json, String model, boolean stream,
             }
             wantsUsage = flag((ObjectNode) options, "include_usage");
         }
-        return new ClientRequest(body, json, model.stringValue(), stream, wantsUsage, null);
+        return new ClientRequest(body, json, model.stringValue(), stream, wantsUsage, null, null);
     }
 
     /**
@@ -84,14 +85,12 @@ record ClientRequest(byte[] body, ObjectNode json, String model, boolean stream,
             throw ApiError.invalidRequest("max_tokens: Field required (a positive integer)", "max_tokens").toException();
         }
         boolean stream = flag(anthropic, "stream");
-        ObjectNode chat;
-        try {
-            chat = AnthropicRequests.toChat(anthropic);
-        } catch (UnsupportedContent e) {
-            throw ApiError.invalidRequest(e.getMessage(), e.param()).toException();
-        }
+        // Translated leniently: an Anthropic backend takes the body as it is; only an OpenAI-compatible
+        // one needs the translation, and refuses (400) what has none, when it is chosen.
+        var problems = new java.util.ArrayList<UnsupportedContent>();
+        ObjectNode chat = AnthropicRequests.toChat(anthropic, problems);
         return new ClientRequest(ProxyJson.MAPPER.writeValueAsBytes(chat), chat, model.stringValue(), stream, false,
-                anthropic);
+                anthropic, problems.isEmpty() ? null : problems.getFirst());
     }
 
     private static boolean flag(ObjectNode json, String field) {

@@ -39,7 +39,7 @@ interface StreamCodec {
                     out.add(("data: " + payload + "\n\n").getBytes(StandardCharsets.UTF_8));
                 }
             }
-            exchange.usage = ProxyJson.usageOf(decoder.usage());
+            countFinal(exchange, data, decoder);
             return out;
         };
     }
@@ -51,7 +51,7 @@ interface StreamCodec {
             JsonNode data = data(event);
             if (data != null) {
                 decoder.onEvent(data);
-                exchange.usage = ProxyJson.usageOf(decoder.usage());
+                countFinal(exchange, data, decoder);
             }
             return List.of(event);
         };
@@ -87,6 +87,17 @@ interface StreamCodec {
                 return bytes(encoder.finish());
             }
         };
+    }
+
+    /**
+     * Takes the usage from {@code message_delta}, which carries the final counts, only: a stream
+     * cut short before it reports nothing and is billed its reservation (ProxyHandler), rather
+     * than the partial counts of {@code message_start}.
+     */
+    private static void countFinal(Exchange exchange, JsonNode event, AnthropicStreamDecoder decoder) {
+        if (event.path("type").asString("").equals("message_delta")) {
+            exchange.usage = ProxyJson.usageOf(decoder.usage());
+        }
     }
 
     private static List<byte[]> bytes(List<String> events) {

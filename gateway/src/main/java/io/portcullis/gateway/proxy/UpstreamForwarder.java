@@ -266,6 +266,9 @@ class UpstreamForwarder implements DisposableBean {
             body = ProxyJson.MAPPER.writeValueAsBytes(messages);
             path = "/messages";
         } else {
+            if (request.untranslatable() != null) {
+                throw request.untranslatable();
+            }
             body = request.upstreamBody(deployment.upstreamModel(), backend.type() == BackendType.OLLAMA);
             path = exchange.endpoint.path();
         }

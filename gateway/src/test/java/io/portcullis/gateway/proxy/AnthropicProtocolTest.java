@@ -176,6 +176,42 @@ class AnthropicProtocolTest extends GatewayIntegrationTest {
                 Integer.class, key.id())).isEqualTo(9);
     }
 
+    private static final String DOCUMENT = """
+            {"model":"%s","max_tokens":50,"messages":[{"role":"user","content":[{"type":"text","text":"Summarise"},\
+            {"type":"document","source":{"type":"base64","media_type":"application/pdf","data":"JVBERi0xLjQ="}}]}]}""";
+
+    @Test
+    void passesADocumentNativelyToAnAnthropicBackend() {
+        var key = client.createKey();
+
+        var answer = messages(key.secret(), DOCUMENT.formatted("claude"));
+
+        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+        assertThat(scripted.bodies("claude").getLast()).contains("\"type\":\"document\"");
+    }
+
+    @Test
+    void refusesADocumentForAnOpenAiBackendWith400() {
+        var key = client.createKey();
+        int before = backend.received().size();
+
+        var answer = messages(key.secret(), DOCUMENT.formatted("fake-chat"));
+
+        assertThat(answer.statusCode()).isEqualTo(400);
+        assertThat(GatewayClient.json(answer).at("/error/message").stringValue()).contains("document");
+        assertThat(backend.received()).hasSize(before);
+    }
+
+    @Test
+    void holdsADocumentToTheKeysModalityPolicy() {
+        var key = client.createKey("{\"name\":\"text only\",\"policy\":{\"modalities\":[\"text\"]}}");
+
+        var answer = messages(key.secret(), DOCUMENT.formatted("claude"));
+
+        assertThat(answer.statusCode()).isEqualTo(403);
+        assertThat(GatewayClient.json(answer).at("/error/code").stringValue()).isEqualTo("policy_violation");
+    }
+
     @Test
     void refusesMessagesWithoutAValidKey() {
         var answer = messages("gw-not-a-real-key-0000000000000000000000", MESSAGES.formatted("claude", ""));

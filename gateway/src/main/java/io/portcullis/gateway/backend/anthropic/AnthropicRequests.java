@@ -114,8 +114,26 @@ public final class AnthropicRequests {
         return out;
     }
 
-    /** An Anthropic Messages request as an OpenAI chat request (the front door {@code /v1/messages}). */
+    /**
+     * An Anthropic Messages request as an OpenAI chat request (the front door {@code /v1/messages}).
+     *
+     * @throws UnsupportedContent when the request holds something an OpenAI-compatible backend cannot take
+     */
     public static ObjectNode toChat(JsonNode request) {
+        List<UnsupportedContent> problems = new ArrayList<>();
+        ObjectNode chat = toChat(request, problems);
+        if (!problems.isEmpty()) {
+            throw problems.getFirst();
+        }
+        return chat;
+    }
+
+    /**
+     * The same, never failing: content without an OpenAI form is copied as it is (so that policy
+     * still sees it, e.g. as a file) and reported in {@code problems}. The gateway uses this form
+     * because the request may yet go natively to an Anthropic backend, which takes everything.
+     */
+    public static ObjectNode toChat(JsonNode request, List<UnsupportedContent> problems) {
         ObjectNode out = JSON.objectNode();
         out.set("model", request.get("model"));
         copy(request, "max_tokens", out, "max_tokens");
@@ -129,7 +147,7 @@ public final class AnthropicRequests {
         ArrayNode messages = out.putArray("messages");
         JsonNode system = request.get("system");
         if (system != null && !system.isNull()) {
-            messages.addObject().put("role", "system").put("content", anthropicText(system));
+            messages.addObject().put("role", "system").put("content", anthropicText(system, problems));
         }
         for (JsonNode message : request.path("messages")) {
             String role = message.path("role").asString("");
@@ -150,11 +168,16 @@ public final class AnthropicRequests {
                             case "base64" -> "data:" + source.path("media_type").asString("image/png") + ";base64,"
                                     + source.path("data").asString("");
                             case "url" -> source.path("url").asString("");
-                            default -> throw new UnsupportedContent("Image source type '"
-                                    + source.path("type").asString("") + "' cannot be sent to this backend", "messages");
+                            default -> null;
                         };
-                        ObjectNode part = parts.addObject().put("type", "image_url");
-                        part.putObject("image_url").put("url", url);
+                        if (url == null) {
+                            problems.add(new UnsupportedContent("Image source type '" + source.path("type").asString("")
+                                    + "' cannot be sent to an OpenAI-compatible backend", "messages"));
+                            parts.add(block.deepCopy());
+                        } else {
+                            ObjectNode part = parts.addObject().put("type", "image_url");
+                            part.putObject("image_url").put("url", url);
+                        }
                     }
                     case "tool_use" -> {
                         ObjectNode call = toolCalls.addObject();
@@ -165,12 +188,15 @@ public final class AnthropicRequests {
                     }
                     case "tool_result" -> messages.addObject().put("role", "tool")
                             .put("tool_call_id", block.path("tool_use_id").asString(""))
-                            .put("content", anthropicText(block.get("content")));
+                            .put("content", anthropicText(block.get("content"), problems));
                     case "thinking", "redacted_thinking" -> {
                         // the backend cannot read Anthropic's signed thinking; it is context only
                     }
-                    default -> throw new UnsupportedContent("Content block type '" + type
-                            + "' cannot be sent to an OpenAI-compatible backend", "messages");
+                    default -> {
+                        problems.add(new UnsupportedContent("Content block type '" + type
+                                + "' cannot be sent to an OpenAI-compatible backend", "messages"));
+                        parts.add(block.deepCopy());
+                    }
                 }
             }
             if (parts.isEmpty() && toolCalls.isEmpty()) {
@@ -294,7 +320,7 @@ public final class AnthropicRequests {
     }
 
     /** The text of Anthropic content: a string or text blocks. */
-    private static String anthropicText(JsonNode content) {
+    private static String anthropicText(JsonNode content, List<UnsupportedContent> problems) {
         if (content == null || content.isNull()) {
             return "";
         }
@@ -306,8 +332,8 @@ public final class AnthropicRequests {
             if (block.path("type").asString("").equals("text")) {
                 text.append(block.path("text").asString(""));
             } else {
-                throw new UnsupportedContent("Only text can be sent in system prompts and tool results to this backend",
-                        "messages");
+                problems.add(new UnsupportedContent("Only text can be sent in system prompts and tool results to an "
+                        + "OpenAI-compatible backend", "messages"));
             }
         }
         return text.toString();
