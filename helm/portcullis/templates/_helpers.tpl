@@ -83,6 +83,7 @@ gateway:
   upstream:
     connect-timeout: {{ .Values.gateway.upstream.connectTimeout }}
     response-timeout: {{ .Values.gateway.upstream.responseTimeout }}
+    idle-timeout: {{ .Values.gateway.upstream.idleTimeout }}
   usage:
     queue-capacity: {{ .Values.gateway.usage.queueCapacity | int }}
     batch-size: {{ .Values.gateway.usage.batchSize | int }}
@@ -95,7 +96,15 @@ gateway:
     - name: {{ $b.name | quote }}
       type: {{ $b.type | default "openai" | quote }}
       base-url: {{ $b.baseUrl | quote }}
-      models: {{ $b.models | toJson }}
+      models: {{ $b.models | default list | toJson }}
+      {{- with $b.aliases }}
+      aliases:
+        {{- range $public, $upstream := . }}
+        {{ printf "[%s]" $public | quote }}: {{ $upstream | quote }}
+        {{- end }}
+      {{- end }}
+      weight: {{ $b.weight | default 1 | int }}
+      priority: {{ $b.priority | default 0 | int }}
       {{- if $b.apiKeySecret }}
       api-key: {{ printf "${%s}" (include "portcullis.backendKeyEnv" $i) | quote }}
       {{- end }}

@@ -26,6 +26,7 @@ import org.springframework.util.unit.DataSize;
  * @param upstream        the shared HTTP client used to reach backends
  * @param quota           how budgets are counted
  * @param pricing         price per model name, in US dollars per million tokens
+ * @param resilience      retries and circuit breakers in front of the backends
  */
 @ConfigurationProperties(GatewayProperties.PREFIX)
 public record GatewayProperties(
@@ -37,22 +38,18 @@ public record GatewayProperties(
         @DefaultValue Usage usage,
         @DefaultValue Upstream upstream,
         @DefaultValue Quota quota,
-        @DefaultValue Map<String, Price> pricing) {
+        @DefaultValue Map<String, Price> pricing,
+        @DefaultValue Resilience resilience) {
 
     public static final String PREFIX = "gateway";
 
     public GatewayProperties {
+        // A model may be served by several backends (that is what routing and failover are for);
+        // only the backend names, which identify deployments in metrics and the ledger, must be unique.
         Set<String> names = new java.util.HashSet<>();
-        Set<String> models = new java.util.HashSet<>();
         for (Backend b : backends) {
             if (!names.add(b.name())) {
                 throw new IllegalArgumentException("gateway.backends: duplicate backend name '" + b.name() + "'");
-            }
-            for (String m : b.models()) {
-                if (!models.add(m)) {
-                    throw new IllegalArgumentException("gateway.backends: model '" + m
-                            + "' is served by more than one backend");
-                }
             }
         }
         if (maxRequestBytes.toBytes() <= 0 || maxRequestBytes.toBytes() > Integer.MAX_VALUE - 16) {
@@ -62,8 +59,12 @@ public record GatewayProperties(
 
     /** The kinds of backend protocol the gateway speaks. */
     public enum BackendType {
-        /** Any OpenAI-compatible server: vLLM, llama.cpp, Ollama's /v1, OpenAI itself. */
-        OPENAI;
+        /** Any OpenAI-compatible server: vLLM, llama.cpp, OpenAI itself. */
+        OPENAI,
+        /** Anthropic's Messages API: chat requests are translated both ways (docs/backends.md). */
+        ANTHROPIC,
+        /** Ollama's OpenAI-compatible endpoint, with its quirks handled (docs/backends.md). */
+        OLLAMA;
 
         /** The lower-case name used in configuration and metrics. */
         public String tag() {
@@ -72,16 +73,23 @@ public record GatewayProperties(
     }
 
     /**
-     * One model backend.
+     * One model backend. Each public model it serves is a <em>deployment</em>: requests for a model
+     * are balanced by weight over its deployments of the best priority that is healthy, and fail
+     * over to the next priority.
      *
-     * @param name    unique name, used in metrics and the ledger
-     * @param type    protocol spoken by the backend
-     * @param baseUrl base URL ending before the endpoint path, e.g. {@code http://host:8000/v1}
-     * @param apiKey  sent upstream as a bearer token when set; never logged
-     * @param models  public model names this backend serves
+     * @param name     unique name, used in metrics and the ledger
+     * @param type     protocol spoken by the backend
+     * @param baseUrl  base URL ending before the endpoint path, e.g. {@code http://host:8000/v1}
+     * @param apiKey   sent upstream (bearer token, or {@code x-api-key} for Anthropic) when set; never logged
+     * @param models   public model names this backend serves under the same name upstream
+     * @param aliases  public model name → the name the backend knows it by (e.g.
+     *                 {@code gpt-4o-mini: llama3.2:3b}); keys with dots need brackets in YAML
+     * @param weight   share of the traffic among deployments of the same priority (1 to 1000)
+     * @param priority 0 is tried first; higher numbers only when every lower one is down
      */
     public record Backend(String name, @DefaultValue("openai") BackendType type, URI baseUrl, String apiKey,
-                          @DefaultValue List<String> models) {
+                          @DefaultValue List<String> models, @DefaultValue Map<String, String> aliases,
+                          @DefaultValue("1") int weight, @DefaultValue("0") int priority) {
         public Backend {
             if (name == null || name.isBlank()) {
                 throw new IllegalArgumentException("gateway.backends[].name is required");
@@ -90,17 +98,50 @@ public record GatewayProperties(
                     || !(baseUrl.getScheme().equals("http") || baseUrl.getScheme().equals("https"))) {
                 throw new IllegalArgumentException("gateway.backends[" + name + "].base-url must be an http(s) URL");
             }
-            if (models.isEmpty()) {
-                throw new IllegalArgumentException("gateway.backends[" + name + "].models must list at least one model");
+            if (models.isEmpty() && aliases.isEmpty()) {
+                throw new IllegalArgumentException("gateway.backends[" + name
+                        + "].models (or aliases) must name at least one model");
+            }
+            Set<String> seen = new java.util.HashSet<>();
+            for (String m : models) {
+                if (!seen.add(m)) {
+                    throw new IllegalArgumentException("gateway.backends[" + name + "]: model '" + m + "' listed twice");
+                }
+            }
+            for (var alias : aliases.entrySet()) {
+                if (!seen.add(alias.getKey())) {
+                    throw new IllegalArgumentException("gateway.backends[" + name + "]: model '" + alias.getKey()
+                            + "' is both in models and aliases");
+                }
+                if (alias.getValue() == null || alias.getValue().isBlank()) {
+                    throw new IllegalArgumentException("gateway.backends[" + name + "].aliases." + alias.getKey()
+                            + " must name the upstream model");
+                }
+            }
+            if (weight < 1 || weight > 1000) {
+                throw new IllegalArgumentException("gateway.backends[" + name + "].weight must be between 1 and 1000");
+            }
+            if (priority < 0) {
+                throw new IllegalArgumentException("gateway.backends[" + name + "].priority must be 0 or more");
             }
             models = List.copyOf(models);
+            aliases = Map.copyOf(aliases);
             apiKey = apiKey == null || apiKey.isBlank() ? null : apiKey;
+        }
+
+        /** Every public model this backend serves, with the name to send upstream, in configuration order. */
+        public Map<String, String> upstreamModels() {
+            var all = new java.util.LinkedHashMap<String, String>();
+            models.forEach(m -> all.put(m, m));
+            new java.util.TreeMap<>(aliases).forEach(all::put);
+            return all;
         }
 
         @Override
         public String toString() {
             // never print the upstream key
-            return "Backend[name=" + name + ", type=" + type + ", baseUrl=" + baseUrl + ", models=" + models + "]";
+            return "Backend[name=" + name + ", type=" + type + ", baseUrl=" + baseUrl + ", models=" + models
+                    + ", aliases=" + aliases + ", weight=" + weight + ", priority=" + priority + "]";
         }
     }
 
@@ -170,11 +211,82 @@ public record GatewayProperties(
     }
 
     /**
-     * @param connectTimeout  time allowed to open a connection to a backend
-     * @param responseTimeout time allowed until the backend's response headers arrive (504 after)
+     * @param connectTimeout  time allowed to open a connection to a backend (then the next deployment is tried)
+     * @param responseTimeout time allowed until the backend's response headers arrive, the "first byte" (504 after)
+     * @param idleTimeout     longest gap allowed between two reads of a backend's answer, streams included;
+     *                        a stalled backend is cut off after it rather than holding the client forever
+     * @param encryptionKey   base64 AES key (16, 24 or 32 bytes) sealing the upstream API keys of backends
+     *                        managed through the admin API ({@code GATEWAY_UPSTREAM_ENCRYPTION_KEY}); the
+     *                        same on every replica. Without it, managed backends cannot carry an API key.
      */
     public record Upstream(@DefaultValue("5s") Duration connectTimeout,
-                           @DefaultValue("300s") Duration responseTimeout) {
+                           @DefaultValue("300s") Duration responseTimeout,
+                           @DefaultValue("120s") Duration idleTimeout,
+                           String encryptionKey) {
+        public Upstream {
+            if (connectTimeout.isNegative() || connectTimeout.isZero() || responseTimeout.isNegative()
+                    || responseTimeout.isZero() || idleTimeout.isNegative() || idleTimeout.isZero()) {
+                throw new IllegalArgumentException("gateway.upstream timeouts must be positive");
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "Upstream[connectTimeout=" + connectTimeout + ", responseTimeout=" + responseTimeout
+                    + ", idleTimeout=" + idleTimeout + ", encryptionKey=" + (encryptionKey == null ? "unset" : "***") + "]";
+        }
+    }
+
+    /**
+     * @param retry          retries of one client request, before anything has been sent to the client
+     * @param circuitBreaker one circuit breaker per deployment (backend + model)
+     */
+    public record Resilience(@DefaultValue Retry retry, @DefaultValue CircuitBreaker circuitBreaker) {
+    }
+
+    /**
+     * Retries on connection errors, 429 and 5xx, with exponential backoff and jitter. Each retry
+     * prefers a deployment not tried yet. The client request is reserved and billed once whatever
+     * the number of attempts.
+     *
+     * @param maxAttempts    attempts per client request, the first included (1 = no retry)
+     * @param initialBackoff wait before the first retry
+     * @param multiplier     growth of the wait between retries
+     * @param jitter         randomization factor of each wait (0 to 1): 0.5 means ±50 %
+     * @param maxBackoff     longest wait between two attempts
+     */
+    public record Retry(@DefaultValue("3") int maxAttempts, @DefaultValue("200ms") Duration initialBackoff,
+                        @DefaultValue("2.0") double multiplier, @DefaultValue("0.5") double jitter,
+                        @DefaultValue("5s") Duration maxBackoff) {
+        public Retry {
+            if (maxAttempts < 1 || maxAttempts > 10) {
+                throw new IllegalArgumentException("gateway.resilience.retry.max-attempts must be between 1 and 10");
+            }
+            if (initialBackoff.isNegative() || initialBackoff.isZero() || multiplier < 1 || jitter < 0 || jitter >= 1
+                    || maxBackoff.compareTo(initialBackoff) < 0) {
+                throw new IllegalArgumentException("gateway.resilience.retry: backoff must be positive, multiplier >= 1, "
+                        + "0 <= jitter < 1 and max-backoff >= initial-backoff");
+            }
+        }
+    }
+
+    /**
+     * @param failureRateThreshold percentage of failed calls (5xx, connection errors, timeouts) that opens the circuit
+     * @param slidingWindow        calls remembered per deployment
+     * @param minimumCalls         calls needed before the failure rate counts
+     * @param openDuration         how long an open circuit refuses calls before letting probes through (half-open)
+     * @param halfOpenCalls        probe calls allowed while half-open
+     */
+    public record CircuitBreaker(@DefaultValue("50") int failureRateThreshold, @DefaultValue("20") int slidingWindow,
+                                 @DefaultValue("10") int minimumCalls, @DefaultValue("30s") Duration openDuration,
+                                 @DefaultValue("2") int halfOpenCalls) {
+        public CircuitBreaker {
+            if (failureRateThreshold < 1 || failureRateThreshold > 100 || slidingWindow < 1 || minimumCalls < 1
+                    || halfOpenCalls < 1 || openDuration.isNegative() || openDuration.isZero()) {
+                throw new IllegalArgumentException("gateway.resilience.circuit-breaker: threshold 1-100, positive sizes "
+                        + "and open-duration");
+            }
+        }
     }
 
     /**

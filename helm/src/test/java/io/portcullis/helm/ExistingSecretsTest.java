@@ -26,6 +26,7 @@ class ExistingSecretsTest {
                 "SPRING_DATASOURCE_PASSWORD", "portcullis-db/db-password",
                 "GATEWAY_KEYS_PEPPER", "portcullis-secrets/keys-pepper",
                 "GATEWAY_ADMIN_TOKEN", "portcullis-secrets/admin-bearer",
+                "GATEWAY_UPSTREAM_ENCRYPTION_KEY", "portcullis-secrets/upstream-encryption-key",
                 "PORTCULLIS_BACKEND_1_API_KEY", "upstream-keys/openai"));
     }
 
@@ -43,10 +44,18 @@ class ExistingSecretsTest {
 
         assertThat(backends).extracting(b -> map(b).get("name"), b -> map(b).get("api-key"))
                 .containsExactly(tuple("vllm", null),
-                        tuple("openai", "${PORTCULLIS_BACKEND_1_API_KEY}"));
+                        tuple("openai", "${PORTCULLIS_BACKEND_1_API_KEY}"), tuple("claude", null));
         assertThat(at(chart.gatewayConfig(), "spring", "datasource")).asInstanceOf(
                 org.assertj.core.api.InstanceOfAssertFactories.MAP).doesNotContainKey("password")
                 .containsEntry("username", "portcullis_app");
+    }
+
+    @Test
+    void rendersAliasesWithBracketedKeysSoDottedModelNamesSurviveBinding() {
+        var claude = map(list(at(chart.gatewayConfig(), "gateway", "backends")).get(2));
+
+        assertThat(claude).containsEntry("type", "anthropic").containsEntry("weight", 3).containsEntry("priority", 1);
+        assertThat(map(claude.get("aliases"))).containsExactly(Map.entry("[gpt-4.1]", "claude-haiku-4-5"));
     }
 
     private List<Map<String, Object>> env() {

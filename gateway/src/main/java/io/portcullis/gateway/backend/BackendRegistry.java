@@ -2,16 +2,24 @@ package io.portcullis.gateway.backend;
 
 import io.portcullis.gateway.GatewayProperties;
 import io.portcullis.gateway.GatewayProperties.Backend;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import org.springframework.stereotype.Component;
 
 /**
- * Which backend serves which public model name, from {@code gateway.backends}. The set of
- * model names is closed by configuration, which is also what keeps the {@code model} metric tag
- * bounded: anything else is reported as {@value #OTHER_MODEL}.
+ * Which deployments serve which public model name: the backends of {@code gateway.backends},
+ * then those managed through the admin API ({@link ManagedBackends}). The set of model names is
+ * closed by configuration (an operator's, in either place), which is also what keeps the
+ * {@code model} metric tag bounded: anything else is reported as {@value #OTHER_MODEL}.
+ *
+ * <p>The routes are an immutable snapshot swapped whole when managed backends change; a request
+ * keeps the route it started with.
  */
 @Component
 public class BackendRegistry {
@@ -19,14 +27,54 @@ public class BackendRegistry {
     /** Metric tag value for model names no backend serves. */
     public static final String OTHER_MODEL = "other";
 
-    private final Map<String, Route> routes = new LinkedHashMap<>();
+    private final List<Backend> configured;
+    private volatile List<Backend> managed = List.of();
+    private volatile Map<String, Route> routes;
+    private final List<Runnable> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public BackendRegistry(GatewayProperties properties) {
-        for (Backend backend : properties.backends()) {
-            for (String model : backend.models()) {
-                routes.put(model, new Route(model, backend, model));
-            }
+        this.configured = List.copyOf(properties.backends());
+        this.routes = build(configured);
+    }
+
+    private static Map<String, Route> build(List<Backend> backends) {
+        Map<String, List<Deployment>> byModel = new LinkedHashMap<>();
+        for (Backend backend : backends) {
+            backend.upstreamModels().forEach((model, upstream) ->
+                    byModel.computeIfAbsent(model, m -> new ArrayList<>()).add(new Deployment(backend, model, upstream)));
         }
+        Map<String, Route> routes = new LinkedHashMap<>();
+        byModel.forEach((model, deployments) -> routes.put(model, new Route(model, deployments)));
+        return java.util.Collections.unmodifiableMap(routes);
+    }
+
+    /**
+     * Replaces the managed backends (those of the admin API). A managed backend named like a
+     * configured one is ignored: configuration wins.
+     */
+    public synchronized void replaceManaged(List<Backend> backends) {
+        var names = configured.stream().map(Backend::name).collect(java.util.stream.Collectors.toSet());
+        List<Backend> kept = backends.stream().filter(b -> !names.contains(b.name())).toList();
+        List<Backend> all = new ArrayList<>(configured);
+        all.addAll(kept);
+        this.managed = kept;
+        this.routes = build(all);
+        listeners.forEach(Runnable::run);
+    }
+
+    /** Runs after every change of the routes (e.g. to keep one circuit breaker per deployment). */
+    public void onChange(Runnable listener) {
+        listeners.add(listener);
+    }
+
+    /** Whether a backend of this name comes from configuration (and so cannot be changed at run time). */
+    public boolean isConfigured(String name) {
+        return configured.stream().anyMatch(b -> b.name().equals(name));
+    }
+
+    /** Whether a backend of this name was added through the admin API. */
+    public boolean isManaged(String name) {
+        return managed.stream().anyMatch(b -> b.name().equals(name));
     }
 
     /** Where a public model name goes, if anywhere. */
@@ -34,9 +82,20 @@ public class BackendRegistry {
         return Optional.ofNullable(routes.get(model));
     }
 
+    /** The backend of this name, configured or managed. */
+    public Optional<Backend> backend(String name) {
+        return java.util.stream.Stream.concat(configured.stream(), managed.stream())
+                .filter(b -> b.name().equals(name)).findFirst();
+    }
+
     /** Every route, in configuration order. */
     public Collection<Route> routes() {
         return routes.values();
+    }
+
+    /** Every deployment, route by route. */
+    public List<Deployment> deployments() {
+        return routes.values().stream().flatMap(r -> r.deployments().stream()).toList();
     }
 
     /** The model name as a metric tag: a configured name, or {@value #OTHER_MODEL}. */
@@ -45,15 +104,41 @@ public class BackendRegistry {
     }
 
     /**
-     * A public model name resolved to a backend.
-     *
-     * @param model         the name clients use
-     * @param backend       the backend that serves it
-     * @param upstreamModel the name sent to the backend
+     * A public model name and the deployments that serve it, grouped by priority (best first),
+     * each group balanced by {@link WeightedRoundRobin}.
      */
-    public record Route(String model, Backend backend, String upstreamModel) {
-        public boolean renamesModel() {
-            return !model.equals(upstreamModel);
+    public static final class Route {
+        private final String model;
+        private final List<Deployment> deployments;
+        private final List<WeightedRoundRobin> levels;
+
+        Route(String model, List<Deployment> deployments) {
+            this.model = model;
+            this.deployments = List.copyOf(deployments);
+            var byPriority = new TreeMap<Integer, List<Deployment>>();
+            for (Deployment d : deployments) {
+                byPriority.computeIfAbsent(d.priority(), p -> new ArrayList<>()).add(d);
+            }
+            this.levels = byPriority.values().stream().map(WeightedRoundRobin::new).toList();
+        }
+
+        public String model() {
+            return model;
+        }
+
+        /** In configuration order. */
+        public List<Deployment> deployments() {
+            return deployments;
+        }
+
+        /** Priority groups, best (lowest number) first. */
+        List<WeightedRoundRobin> levels() {
+            return levels;
+        }
+
+        /** The backend that names the model in {@code /v1/models}: the first of the best priority. */
+        public Deployment primary() {
+            return deployments.stream().min(Comparator.comparingInt(Deployment::priority)).orElseThrow();
         }
     }
 }

@@ -159,7 +159,7 @@ public class GatewayMetrics {
     /** The OpenTelemetry operation name for an endpoint tag. */
     static String operationName(String endpoint) {
         return switch (endpoint) {
-            case "chat" -> "chat";
+            case "chat", "messages" -> "chat";
             case "completions" -> "text_completion";
             case "embeddings" -> "embeddings";
             default -> OTHER;

@@ -1,8 +1,14 @@
 package io.portcullis.gateway.proxy;
 
-/** The OpenAI endpoints the gateway proxies. {@link #tag()} is a metric tag and ledger value. */
+/**
+ * The endpoints the gateway proxies. {@link #tag()} is a metric tag and ledger value. Every one is
+ * handled as its OpenAI form inside the gateway: {@link #MESSAGES}, Anthropic's front door, is
+ * translated to a chat request (or passed natively to Anthropic backends).
+ */
 public enum Endpoint {
     CHAT_COMPLETIONS("/chat/completions", "chat", true, "messages"),
+    /** {@code POST /v1/messages}: the Anthropic-compatible front door; OpenAI-compatible backends get a chat request. */
+    MESSAGES("/chat/completions", "messages", true, "messages"),
     COMPLETIONS("/completions", "completions", true, "prompt"),
     EMBEDDINGS("/embeddings", "embeddings", false, "input");
 
@@ -18,7 +24,7 @@ public enum Endpoint {
         this.requiredField = requiredField;
     }
 
-    /** Path below the backend's base URL. */
+    /** Path below an OpenAI-compatible backend's base URL. */
     public String path() {
         return path;
     }

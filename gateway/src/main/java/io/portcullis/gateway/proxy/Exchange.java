@@ -2,6 +2,7 @@ package io.portcullis.gateway.proxy;
 
 import io.portcullis.gateway.auth.Caller;
 import io.portcullis.gateway.backend.BackendRegistry.Route;
+import io.portcullis.gateway.backend.Deployment;
 import io.portcullis.gateway.web.ApiError;
 import io.portcullis.policy.quota.Reservation;
 import java.time.Instant;
@@ -23,6 +24,8 @@ final class Exchange {
     /** Whether a configured backend serves {@link #model}. */
     boolean modelServed;
     Route route;
+    /** The deployment that finally answered (the last one tried); null before forwarding. */
+    Deployment deployment;
     boolean streamed;
     int status;
     String outcome;
@@ -39,6 +42,11 @@ final class Exchange {
         this.requestId = requestId;
         this.startNanos = startNanos;
         this.startedAt = startedAt;
+    }
+
+    /** The backend name for metrics and the ledger, or null when nothing was forwarded. */
+    String backendName() {
+        return deployment != null ? deployment.backend().name() : null;
     }
 
     void failed(ApiError error) {

@@ -31,7 +31,7 @@ class Metering {
         Integer ttftMs = ttftNanos > 0 ? (int) TimeUnit.NANOSECONDS.toMillis(ttftNanos) : null;
         var usage = exchange.usage;
         metrics.completed(new CompletedRequest(exchange.endpoint.tag(), exchange.model,
-                exchange.route != null ? exchange.route.backend().name() : null, outcome,
+                exchange.backendName(), outcome,
                 exchange.caller != null ? exchange.caller.teamId() : null,
                 durationNanos, exchange.upstreamNanos, ttftNanos, usage.promptTokens(), usage.completionTokens()));
         if (exchange.caller == null) {
@@ -42,8 +42,7 @@ class Metering {
         // Only configured model names reach the ledger's dictionary; anything else is "(unknown)".
         String model = exchange.modelServed ? exchange.model : UsageNames.UNKNOWN_MODEL;
         ledger.record(new UsageRecord(id != null ? id : UUID.randomUUID(), clientRequestId, exchange.caller.keyId(),
-                exchange.caller.teamId(), model,
-                exchange.route != null ? exchange.route.backend().name() : null, exchange.endpoint.tag(),
+                exchange.caller.teamId(), model, exchange.backendName(), exchange.endpoint.tag(),
                 exchange.status, outcome, exchange.streamed, usage.promptTokens(), usage.completionTokens(),
                 usage.cachedTokens(), exchange.costMicros, (int) Math.min(Integer.MAX_VALUE, TimeUnit.NANOSECONDS.toMillis(durationNanos)),
                 ttftMs, exchange.startedAt));

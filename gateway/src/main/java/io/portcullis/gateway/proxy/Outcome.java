@@ -12,7 +12,9 @@ enum Outcome {
     /** The client went away before the answer was complete. */
     CLIENT_CLOSED("client_closed"),
     /** The backend broke off mid-answer, after the status was sent. */
-    UPSTREAM_BROKEN("upstream_broken");
+    UPSTREAM_BROKEN("upstream_broken"),
+    /** The backend went silent mid-answer for longer than the idle timeout; same tag as the 504 code. */
+    UPSTREAM_TIMEOUT("upstream_timeout");
 
     private final String tag;
 

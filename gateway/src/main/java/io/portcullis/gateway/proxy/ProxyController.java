@@ -45,6 +45,12 @@ class ProxyController {
         handler.handle(Endpoint.EMBEDDINGS, request, response);
     }
 
+    /** The Anthropic-compatible front door: same keys (x-api-key), quotas, policies and ledger. */
+    @PostMapping("/v1/messages")
+    void messages(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        handler.handle(Endpoint.MESSAGES, request, response);
+    }
+
     /** Only the models this key may use, in OpenAI's list shape. */
     @GetMapping("/v1/models")
     Map<String, Object> models(HttpServletRequest request) {
@@ -55,7 +61,7 @@ class ProxyController {
                 .filter(route -> caller.grant().allowsModel(route.model()))
                 .filter(route -> teamModels.isEmpty() || teamModels.contains(route.model()))
                 .map(route -> Map.<String, Object>of("id", route.model(), "object", "model", "created", 0,
-                        "owned_by", route.backend().name()))
+                        "owned_by", route.primary().backend().name()))
                 .toList();
         return Map.of("object", "list", "data", data);
     }

@@ -149,7 +149,8 @@ class ProxyHandler {
     private void settle(Exchange exchange) {
         var usage = exchange.usage;
         String outcome = exchange.outcome();
-        boolean cutShort = outcome.equals(Outcome.CLIENT_CLOSED.tag()) || outcome.equals(Outcome.UPSTREAM_BROKEN.tag());
+        boolean cutShort = outcome.equals(Outcome.CLIENT_CLOSED.tag()) || outcome.equals(Outcome.UPSTREAM_BROKEN.tag())
+                || (outcome.equals(Outcome.UPSTREAM_TIMEOUT.tag()) && exchange.status / 100 == 2);
         if (usage == Exchange.Usage.NONE && cutShort && exchange.inspection != null) {
             usage = new Exchange.Usage((int) Math.min(Integer.MAX_VALUE, exchange.inspection.promptTokens()),
                     (int) Math.min(Integer.MAX_VALUE, exchange.inspection.completionReserve()), 0);

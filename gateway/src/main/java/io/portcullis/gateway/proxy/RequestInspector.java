@@ -32,7 +32,7 @@ final class RequestInspector {
         long[] tokens = {0};
         JsonNode json = request.json();
         switch (endpoint) {
-            case CHAT_COMPLETIONS -> {
+            case CHAT_COMPLETIONS, MESSAGES -> {
                 for (JsonNode message : json.path("messages")) {
                     tokens[0] += MESSAGE_FRAMING_TOKENS;
                     content(message.get("content"), text, modalities, tokens);

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 
@@ -25,14 +26,23 @@ final class SseRelay {
 
     private final Exchange exchange;
     private final boolean clientWantsUsage;
+    /** Null when client and backend both speak OpenAI: events then go through as bytes. */
+    private final StreamCodec codec;
+    private final boolean anthropicClient;
     private final ByteArrayOutputStream event = new ByteArrayOutputStream(1024);
     private boolean eventOversized;
     private int lineStart;
     private boolean lineHasContent;
 
     SseRelay(Exchange exchange, boolean clientWantsUsage) {
+        this(exchange, clientWantsUsage, null, false);
+    }
+
+    SseRelay(Exchange exchange, boolean clientWantsUsage, StreamCodec codec, boolean anthropicClient) {
         this.exchange = exchange;
         this.clientWantsUsage = clientWantsUsage;
+        this.codec = codec;
+        this.anthropicClient = anthropicClient;
     }
 
     void relay(InputStream upstream, HttpServletResponse response) throws IOException {
@@ -55,8 +65,16 @@ final class SseRelay {
             try {
                 n = upstream.read(chunk);
             } catch (IOException e) {
-                flushPartial(out);
-                exchange.ended(200, Outcome.UPSTREAM_BROKEN);
+                boolean timedOut = upstream instanceof IdleTimeoutInputStream idle && idle.timedOut();
+                try {
+                    flushPartial(out);
+                    // The status is long sent: say in the stream itself why it ends early.
+                    out.write(errorEvent(timedOut));
+                    out.flush();
+                } catch (IOException clientGone) {
+                    // the client may be gone too; the outcome below is still the backend's
+                }
+                exchange.ended(200, timedOut ? Outcome.UPSTREAM_TIMEOUT : Outcome.UPSTREAM_BROKEN);
                 return;
             }
             if (n < 0) {
@@ -71,6 +89,11 @@ final class SseRelay {
         }
         try {
             flushPartial(out);
+            if (codec != null) {
+                for (byte[] e : codec.onEnd()) {
+                    out.write(e);
+                }
+            }
             out.flush();
             exchange.ended(200, Outcome.SUCCESS);
         } catch (IOException e) {
@@ -106,7 +129,8 @@ final class SseRelay {
             return;
         }
         event.write(chunk, from, length);
-        if (event.size() > MAX_INSPECTED_EVENT) {
+        // A translated event must be whole to be translated: only untranslated ones may bypass.
+        if (codec == null && event.size() > MAX_INSPECTED_EVENT) {
             eventOversized = true;
             event.writeTo(out);
             event.reset();
@@ -123,13 +147,43 @@ final class SseRelay {
         byte[] bytes = event.toByteArray();
         event.reset();
         lineStart = 0;
+        if (codec != null) {
+            List<byte[]> translated = codec.onEvent(bytes);
+            if (!translated.isEmpty() && exchange.firstTokenNanos == 0 && dataOf(bytes) != null) {
+                exchange.firstTokenNanos = System.nanoTime();
+            }
+            for (byte[] e : translated) {
+                out.write(e);
+            }
+            if (!translated.isEmpty()) {
+                out.flush();
+            }
+            return;
+        }
         if (inspect(bytes)) {
             out.write(bytes);
             out.flush();
         }
     }
 
+    /** The error event that ends a stream the backend broke off, in the client's protocol. */
+    private byte[] errorEvent(boolean timedOut) {
+        String message = timedOut ? "The backend stopped sending mid-stream (idle timeout)"
+                : "The backend broke off the stream";
+        String code = timedOut ? "upstream_timeout" : "upstream_error";
+        String json = anthropicClient
+                ? "event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"api_error\",\"message\":\"" + message
+                        + "\"}}\n\n"
+                : "data: {\"error\":{\"message\":\"" + message + "\",\"type\":\"server_error\",\"param\":null,"
+                        + "\"code\":\"" + code + "\"}}\n\n";
+        return json.getBytes(StandardCharsets.UTF_8);
+    }
+
     private void flushPartial(OutputStream out) throws IOException {
+        // A half-received translated event cannot be translated: drop it rather than send garbage.
+        if (codec != null) {
+            event.reset();
+        }
         if (event.size() > 0) {
             event.writeTo(out);
             event.reset();

@@ -1,7 +1,16 @@
 package io.portcullis.gateway.proxy;
 
+import io.github.resilience4j.retry.Retry;
 import io.portcullis.gateway.GatewayProperties;
+import io.portcullis.gateway.GatewayProperties.BackendType;
 import io.portcullis.gateway.backend.BackendRegistry.Route;
+import io.portcullis.gateway.backend.Deployment;
+import io.portcullis.gateway.backend.DeploymentHealth;
+import io.portcullis.gateway.backend.DeploymentHealth.AttemptResult;
+import io.portcullis.gateway.backend.DeploymentRouter;
+import io.portcullis.gateway.backend.anthropic.AnthropicRequests;
+import io.portcullis.gateway.backend.anthropic.AnthropicResponses;
+import io.portcullis.gateway.backend.anthropic.UnsupportedContent;
 import io.portcullis.gateway.web.ApiError;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -9,7 +18,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.ConnectException;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
@@ -17,20 +25,34 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.channels.UnresolvedAddressException;
 import java.time.Duration;
+import java.time.InstantSource;
 import java.util.Enumeration;
+import java.util.HashSet;
 import java.util.Locale;
 import java.util.Set;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.DisposableBean;
 import org.springframework.stereotype.Component;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
- * Step three of the request path: send the request to the backend and relay its answer as it
- * arrives. Non-streaming answers are copied through in chunks (a bounded copy is kept to read
- * {@code usage}); streams go through {@link SseRelay} event by event.
+ * Step three of the request path: send the request to a deployment and relay its answer as it
+ * arrives. Before anything reaches the client, a failed attempt (connection error, 429, 5xx) is
+ * retried with backoff and jitter, preferring another deployment ({@link DeploymentRouter}); once
+ * the first byte is sent there is no retry. The quota reservation and the ledger record belong to
+ * the client request (ProxyHandler), so however many attempts there are, it is billed once.
+ *
+ * <p>Answers are relayed in the client's protocol: OpenAI to OpenAI copied through in chunks or
+ * event by event ({@link SseRelay}); every other pairing translated ({@link StreamCodec},
+ * {@code backend.anthropic}).
  */
 @Component
-class UpstreamForwarder {
+class UpstreamForwarder implements DisposableBean {
 
     private static final Logger log = LoggerFactory.getLogger(UpstreamForwarder.class);
 
@@ -44,86 +66,307 @@ class UpstreamForwarder {
     static final int USAGE_CAPTURE_LIMIT = 32 * 1024 * 1024;
 
     private final HttpClient client;
+    private final DeploymentRouter router;
+    private final Retry retry;
+    private final InstantSource clock;
     private final Duration responseTimeout;
+    private final Duration idleTimeout;
+    private final long defaultMaxTokens;
+    private final ScheduledExecutorService watchdog;
 
-    UpstreamForwarder(HttpClient client, GatewayProperties properties) {
+    UpstreamForwarder(HttpClient client, DeploymentRouter router, InstantSource clock, GatewayProperties properties) {
         this.client = client;
+        this.router = router;
+        this.clock = clock;
+        this.retry = Retry.of("upstream", router.<Attempt>retryConfig(Attempt::retryable));
         this.responseTimeout = properties.upstream().responseTimeout();
+        this.idleTimeout = properties.upstream().idleTimeout();
+        this.defaultMaxTokens = properties.quota().defaultMaxTokens();
+        var executor = new ScheduledThreadPoolExecutor(1, Thread.ofPlatform().daemon().name("upstream-idle-watchdog")
+                .factory());
+        executor.setRemoveOnCancelPolicy(true); // most alarms are cancelled: do not keep them queued
+        this.watchdog = executor;
+    }
+
+    @Override
+    public void destroy() {
+        watchdog.shutdownNow();
     }
 
     void forward(Exchange exchange, ClientRequest request, Route route, HttpServletRequest servletRequest,
                  HttpServletResponse response) throws IOException {
-        HttpRequest upstream = upstreamRequest(exchange, request, route, servletRequest);
         long sentAt = System.nanoTime();
-        HttpResponse<InputStream> answer = send(upstream, route);
+        Attempt answer = firstAnswer(exchange, request, route, servletRequest);
         exchange.upstreamNanos = System.nanoTime() - sentAt;
-        try (InputStream body = answer.body()) {
-            int status = answer.statusCode();
+        Deployment deployment = answer.permit().deployment();
+        boolean anthropicBackend = deployment.backend().type() == BackendType.ANTHROPIC;
+        boolean anthropicClient = exchange.endpoint == Endpoint.MESSAGES;
+        try (InputStream body = new IdleTimeoutInputStream(answer.response().body(), idleTimeout, watchdog)) {
+            var upstream = answer.response();
+            int status = upstream.statusCode();
             boolean ok = status >= 200 && status < 300;
-            String contentType = answer.headers().firstValue("content-type").orElse(null);
-            if (ok && request.stream() && contentType != null
-                    && contentType.toLowerCase(Locale.ROOT).startsWith("text/event-stream")) {
-                new SseRelay(exchange, request.clientWantsUsage()).relay(body, response);
+            String contentType = upstream.headers().firstValue("content-type").orElse(null);
+            boolean sse = ok && request.stream() && contentType != null
+                    && contentType.toLowerCase(Locale.ROOT).startsWith("text/event-stream");
+            if (!anthropicBackend && !anthropicClient) {
+                if (sse) {
+                    new SseRelay(exchange, request.clientWantsUsage()).relay(body, response);
+                } else {
+                    relayWhole(exchange, status, contentType, body, response);
+                }
+            } else if (sse) {
+                StreamCodec codec = anthropicBackend && anthropicClient ? StreamCodec.anthropicNative(exchange, clock)
+                        : anthropicBackend ? StreamCodec.anthropicToOpenAi(exchange, request.clientWantsUsage(), clock)
+                        : StreamCodec.openAiToAnthropic(exchange, request.model());
+                new SseRelay(exchange, request.clientWantsUsage(), codec, anthropicClient).relay(body, response);
             } else {
-                relayWhole(exchange, status, contentType, body, response);
+                relayTranslated(exchange, status, body, response, anthropicBackend, anthropicClient, request.model());
             }
         } finally {
             exchange.upstreamNanos = System.nanoTime() - sentAt;
         }
+        if (deployment.backend().type() == BackendType.OLLAMA) {
+            countOllamaPrompt(exchange);
+        }
     }
 
-    private HttpRequest upstreamRequest(Exchange exchange, ClientRequest request, Route route,
-                                        HttpServletRequest servletRequest) {
-        var builder = HttpRequest.newBuilder(target(route, exchange.endpoint))
-                .timeout(responseTimeout)
-                .POST(HttpRequest.BodyPublishers.ofByteArray(request.upstreamBody(route.upstreamModel())))
-                .header("content-type", "application/json")
-                .header("x-request-id", exchange.requestId);
-        for (Enumeration<String> names = servletRequest.getHeaderNames(); names.hasMoreElements(); ) {
-            String name = names.nextElement();
-            String lower = name.toLowerCase(Locale.ROOT);
-            if (DROPPED_REQUEST_HEADERS.contains(lower) || lower.startsWith("x-portcullis")) {
+    /**
+     * Older Ollama builds report {@code prompt_tokens: 0}: the gateway's own estimate is billed
+     * instead, so a prompt is never free (docs/backends.md).
+     */
+    private static void countOllamaPrompt(Exchange exchange) {
+        var usage = exchange.usage;
+        if (usage != Exchange.Usage.NONE && usage.promptTokens() == 0 && exchange.inspection != null) {
+            exchange.usage = new Exchange.Usage((int) Math.min(Integer.MAX_VALUE, exchange.inspection.promptTokens()),
+                    usage.completionTokens(), usage.cachedTokens());
+        }
+    }
+
+    /**
+     * One call after another until a deployment answers something worth relaying, retries run
+     * out, or no deployment's circuit lets a call through.
+     */
+    private Attempt firstAnswer(Exchange exchange, ClientRequest request, Route route,
+                                HttpServletRequest servletRequest) {
+        Retry.Context<Attempt> attempts = retry.context();
+        Set<Deployment> tried = new HashSet<>();
+        while (true) {
+            var permit = router.pick(route, tried);
+            if (permit.isEmpty()) {
+                throw ApiError.upstreamUnavailable("Every deployment of model '" + route.model()
+                        + "' is down or its circuit is open; retry later").toException();
+            }
+            Deployment deployment = permit.get().deployment();
+            tried.add(deployment);
+            exchange.deployment = deployment;
+            Attempt attempt = attempt(exchange, request, permit.get(), servletRequest);
+            if (attempt.retryable() && attempts.onResult(attempt)) {
+                // onResult has waited the backoff; this answer is dropped unread
+                attempt.discard();
                 continue;
             }
-            for (Enumeration<String> values = servletRequest.getHeaders(name); values.hasMoreElements(); ) {
-                builder.header(name, values.nextElement());
+            if (attempt.failure() != null) {
+                throw attempt.failure().toException();
             }
+            return attempt;
         }
-        if (route.backend().apiKey() != null) {
-            builder.header("authorization", "Bearer " + route.backend().apiKey());
-        }
-        return builder.build();
     }
 
-    private static URI target(Route route, Endpoint endpoint) {
-        String base = route.backend().baseUrl().toString();
-        if (base.endsWith("/")) {
-            base = base.substring(0, base.length() - 1);
-        }
-        return URI.create(base + endpoint.path());
-    }
-
-    private HttpResponse<InputStream> send(HttpRequest request, Route route) {
-        String backend = route.backend().name();
+    /** One call to one deployment, its result reported to the deployment's circuit breaker. */
+    private Attempt attempt(Exchange exchange, ClientRequest request, DeploymentHealth.Permit permit,
+                            HttpServletRequest servletRequest) {
+        Deployment deployment = permit.deployment();
+        String backend = deployment.backend().name();
+        HttpRequest upstream;
         try {
-            return client.send(request, HttpResponse.BodyHandlers.ofInputStream());
+            upstream = upstreamRequest(exchange, request, deployment, servletRequest);
+        } catch (UnsupportedContent e) {
+            permit.release();
+            throw ApiError.invalidRequest(e.getMessage(), e.param()).toException();
+        }
+        try {
+            HttpResponse<InputStream> answer = client.send(upstream, HttpResponse.BodyHandlers.ofInputStream());
+            int status = answer.statusCode();
+            if (status == 429) {
+                permit.report(AttemptResult.RATE_LIMITED);
+                return new Attempt(permit, answer, null, true);
+            }
+            if (status >= 500) {
+                permit.report(AttemptResult.SERVER_ERROR);
+                return new Attempt(permit, answer, null, true);
+            }
+            permit.report(AttemptResult.SUCCESS);
+            return new Attempt(permit, answer, null, false);
         } catch (HttpConnectTimeoutException | ConnectException e) {
-            throw ApiError.upstreamUnavailable("Backend '" + backend + "' is unreachable").toException();
+            permit.report(AttemptResult.UNREACHABLE);
+            return Attempt.failed(permit, ApiError.upstreamUnavailable("Backend '" + backend + "' is unreachable"), true);
         } catch (HttpTimeoutException e) {
-            throw ApiError.upstreamTimeout("Backend '" + backend + "' did not answer within "
-                    + responseTimeout.toSeconds() + "s").toException();
+            permit.report(AttemptResult.TIMEOUT);
+            return Attempt.failed(permit, ApiError.upstreamTimeout("Backend '" + backend + "' did not answer within "
+                    + responseTimeout.toMillis() + " ms"), false);
         } catch (IOException e) {
             if (e.getCause() instanceof UnresolvedAddressException || e.getCause() instanceof ConnectException) {
-                throw ApiError.upstreamUnavailable("Backend '" + backend + "' is unreachable").toException();
+                permit.report(AttemptResult.UNREACHABLE);
+                return Attempt.failed(permit, ApiError.upstreamUnavailable("Backend '" + backend + "' is unreachable"),
+                        true);
             }
+            permit.report(AttemptResult.BROKEN);
             // The class name says enough to an operator; the client only needs to know it was the backend.
             log.info("Backend '{}' failed: {}", backend, e.toString());
-            throw ApiError.upstreamError("Backend '" + backend + "' failed to give a valid HTTP answer").toException();
+            return Attempt.failed(permit, ApiError.upstreamError("Backend '" + backend
+                    + "' failed to give a valid HTTP answer"), false);
         } catch (InterruptedException e) {
+            permit.release();
             Thread.currentThread().interrupt();
             throw ApiError.upstreamUnavailable("Request interrupted while waiting for backend '" + backend + "'")
                     .toException();
         }
+    }
+
+    /**
+     * One call's result: an HTTP answer, or a failure already in the contract's terms.
+     *
+     * @param retryable whether another attempt may do better (connection errors, 429, 5xx)
+     */
+    record Attempt(DeploymentHealth.Permit permit, HttpResponse<InputStream> response, ApiError failure,
+                   boolean retryable) {
+        static Attempt failed(DeploymentHealth.Permit permit, ApiError failure, boolean retryable) {
+            return new Attempt(permit, null, failure, retryable);
+        }
+
+        void discard() {
+            if (response != null) {
+                try {
+                    response.body().close();
+                } catch (IOException e) {
+                    // dropped anyway
+                }
+            }
+        }
+    }
+
+    private HttpRequest upstreamRequest(Exchange exchange, ClientRequest request, Deployment deployment,
+                                        HttpServletRequest servletRequest) {
+        var backend = deployment.backend();
+        boolean anthropic = backend.type() == BackendType.ANTHROPIC;
+        byte[] body;
+        String path;
+        if (anthropic) {
+            if (exchange.endpoint != Endpoint.CHAT_COMPLETIONS && exchange.endpoint != Endpoint.MESSAGES) {
+                throw new UnsupportedContent("The model '" + deployment.model() + "' is served by an Anthropic backend,"
+                        + " which only answers chat requests", null);
+            }
+            ObjectNode messages;
+            if (request.anthropic() != null) {
+                messages = request.anthropic().deepCopy();
+                messages.put("model", deployment.upstreamModel());
+            } else {
+                messages = AnthropicRequests.toMessages(request.json(), deployment.upstreamModel(), defaultMaxTokens);
+            }
+            body = ProxyJson.MAPPER.writeValueAsBytes(messages);
+            path = "/messages";
+        } else {
+            if (request.untranslatable() != null) {
+                throw request.untranslatable();
+            }
+            body = request.upstreamBody(deployment.upstreamModel(), backend.type() == BackendType.OLLAMA);
+            path = exchange.endpoint.path();
+        }
+        var builder = HttpRequest.newBuilder(deployment.url(path))
+                .timeout(responseTimeout)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                .header("content-type", "application/json")
+                .header("x-request-id", exchange.requestId);
+        boolean versionSent = false;
+        for (Enumeration<String> names = servletRequest.getHeaderNames(); names.hasMoreElements(); ) {
+            String name = names.nextElement();
+            String lower = name.toLowerCase(Locale.ROOT);
+            if (DROPPED_REQUEST_HEADERS.contains(lower) || lower.startsWith("x-portcullis")
+                    || (!anthropic && lower.startsWith("anthropic-"))) {
+                continue;
+            }
+            versionSent |= lower.equals("anthropic-version");
+            for (Enumeration<String> values = servletRequest.getHeaders(name); values.hasMoreElements(); ) {
+                builder.header(name, values.nextElement());
+            }
+        }
+        if (anthropic) {
+            if (!versionSent) {
+                builder.header("anthropic-version", AnthropicRequests.API_VERSION);
+            }
+            if (backend.apiKey() != null) {
+                builder.header("x-api-key", backend.apiKey());
+            }
+        } else if (backend.apiKey() != null) {
+            builder.header("authorization", "Bearer " + backend.apiKey());
+        }
+        return builder.build();
+    }
+
+    /**
+     * Reads a whole answer and relays it translated to the client's protocol: an Anthropic
+     * message as a chat completion (or as itself to an Anthropic client), a chat completion as an
+     * Anthropic message; errors in the client's error shape.
+     */
+    private void relayTranslated(Exchange exchange, int status, InputStream body, HttpServletResponse response,
+                                 boolean anthropicBackend, boolean anthropicClient, String model) throws IOException {
+        byte[] bytes;
+        try {
+            bytes = body.readNBytes(USAGE_CAPTURE_LIMIT + 1);
+        } catch (IOException e) {
+            if (body instanceof IdleTimeoutInputStream idle && idle.timedOut()) {
+                throw ApiError.upstreamTimeout("The backend stopped sending its answer").toException();
+            }
+            throw ApiError.upstreamError("The backend broke off its answer").toException();
+        }
+        if (bytes.length > USAGE_CAPTURE_LIMIT) {
+            throw ApiError.upstreamError("The backend's answer is too large to translate").toException();
+        }
+        boolean ok = status >= 200 && status < 300;
+        JsonNode json;
+        try {
+            json = ProxyJson.MAPPER.readTree(bytes);
+        } catch (JacksonException e) {
+            if (ok) {
+                throw ApiError.upstreamError("The backend answered with invalid JSON").toException();
+            }
+            json = null;
+        }
+        int clientStatus = status;
+        JsonNode out;
+        if (ok) {
+            if (anthropicBackend) {
+                ObjectNode completion = AnthropicResponses.toChatCompletion(json, clock);
+                exchange.usage = ProxyJson.usageOf(completion.get("usage"));
+                out = anthropicClient ? json : completion;
+            } else {
+                exchange.usage = ProxyJson.usageOf(json.get("usage"));
+                out = AnthropicResponses.toMessage(json, model);
+            }
+        } else if (anthropicBackend && anthropicClient) {
+            out = json;
+        } else if (anthropicBackend) {
+            if (status == 401 || status == 403) {
+                // The backend refused the gateway's own credentials: not the client's fault.
+                throw ApiError.upstreamError("The Anthropic backend refused the gateway's API key (" + status + ")")
+                        .toException();
+            }
+            clientStatus = status == 529 ? 503 : status;
+            out = AnthropicResponses.toOpenAiError(json, status);
+        } else {
+            out = AnthropicResponses.toAnthropicError(json, status);
+        }
+        byte[] answer = out == null || out == json ? bytes : ProxyJson.MAPPER.writeValueAsBytes(out);
+        response.setStatus(clientStatus);
+        response.setContentType("application/json");
+        try {
+            response.getOutputStream().write(answer);
+            response.getOutputStream().flush();
+        } catch (IOException e) {
+            exchange.ended(clientStatus, Outcome.CLIENT_CLOSED);
+            return;
+        }
+        exchange.ended(clientStatus, ok ? Outcome.SUCCESS : Outcome.BACKEND_ERROR);
     }
 
     /** Copies a whole (non-SSE) answer, status and all, keeping a bounded copy to read its usage. */
@@ -135,6 +378,10 @@ class UpstreamForwarder {
         int n = readUpstream(body, chunk);
         if (n == -2) {
             // Broke before the first byte: we can still answer with a proper error.
+            if (body instanceof IdleTimeoutInputStream idle && idle.timedOut()) {
+                throw ApiError.upstreamTimeout("Backend sent its headers but no answer within the idle timeout")
+                        .toException();
+            }
             throw ApiError.upstreamError("Backend closed the connection without an answer").toException();
         }
         response.setStatus(status);
@@ -148,7 +395,8 @@ class UpstreamForwarder {
             n = readUpstream(body, chunk);
         }
         if (n == -2) {
-            exchange.ended(status, Outcome.UPSTREAM_BROKEN);
+            exchange.ended(status, body instanceof IdleTimeoutInputStream idle && idle.timedOut()
+                    ? Outcome.UPSTREAM_TIMEOUT : Outcome.UPSTREAM_BROKEN);
             return;
         }
         try {

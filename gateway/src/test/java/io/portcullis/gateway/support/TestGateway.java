@@ -11,12 +11,51 @@ public final class TestGateway {
     public static final int CLOSED_PORT = 9;
 
     private static final FakeBackend BACKEND = new FakeBackend();
+    private static final ScriptedBackend SCRIPTED = new ScriptedBackend();
+
+    static {
+        resetScripts();
+    }
+    /** Upstream key of the fake Anthropic backend. */
+    public static final String ANTHROPIC_KEY = "sk-ant-upstream-for-tests";
+    /** Seals managed backends' upstream keys (32 bytes, base64). */
+    public static final String ENCRYPTION_KEY = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
+    /** The connect timeout of every test gateway. */
+    public static final String CONNECT_TIMEOUT = "500ms";
+    /** The idle (stream gap) timeout of every test gateway. */
+    public static final String IDLE_TIMEOUT = "2s";
 
     private TestGateway() {
     }
 
     public static FakeBackend backend() {
         return BACKEND;
+    }
+
+    /** Puts every scripted deployment back to its usual behaviour. */
+    public static void resetScripts() {
+        for (String name : new String[] {"w1", "w2", "secondary", "flaky", "staller", "sluggish"}) {
+            SCRIPTED.script(name, ScriptedBackend.ok(name));
+        }
+        SCRIPTED.script("failing", ScriptedBackend.status(500));
+        SCRIPTED.script("claude", ScriptedBackend.anthropic());
+        SCRIPTED.script("ollama", ScriptedBackend.fixed(200, "application/json",
+                Fixtures.text("ollama/v1-chat.llama3.response.json")));
+    }
+
+    /** The scripted deployments behind the routing, resilience and protocol tests. */
+    public static ScriptedBackend scripted() {
+        return SCRIPTED;
+    }
+
+    private static void scripted(Map<String, String> p, int index, String name, String type, String baseUrl,
+                                 String... models) {
+        p.put("gateway.backends[" + index + "].name", name);
+        p.put("gateway.backends[" + index + "].type", type);
+        p.put("gateway.backends[" + index + "].base-url", baseUrl);
+        for (int i = 0; i < models.length; i++) {
+            p.put("gateway.backends[" + index + "].models[" + i + "]", models[i]);
+        }
     }
 
     /** Properties for a gateway using the fake backends; callers add the database settings. */
@@ -44,6 +83,40 @@ public final class TestGateway {
         p.put("gateway.backends[2].name", "down");
         p.put("gateway.backends[2].base-url", "http://127.0.0.1:" + CLOSED_PORT + "/v1");
         p.put("gateway.backends[2].models[0]", "down-model");
+        p.put("gateway.upstream.idle-timeout", IDLE_TIMEOUT);
+        p.put("gateway.resilience.retry.max-attempts", "3");
+        p.put("gateway.resilience.retry.initial-backoff", "20ms");
+        p.put("gateway.resilience.retry.max-backoff", "100ms");
+        p.put("gateway.resilience.circuit-breaker.sliding-window", "4");
+        p.put("gateway.resilience.circuit-breaker.minimum-calls", "4");
+        p.put("gateway.resilience.circuit-breaker.failure-rate-threshold", "50");
+        p.put("gateway.resilience.circuit-breaker.open-duration", "1s");
+        p.put("gateway.resilience.circuit-breaker.half-open-calls", "1");
+        // Routing: one model over two deployments weighted 3:1.
+        scripted(p, 3, "w1", "openai", SCRIPTED.baseUrl("w1"), "split");
+        p.put("gateway.backends[3].weight", "3");
+        scripted(p, 4, "w2", "openai", SCRIPTED.baseUrl("w2"), "split");
+        // Failover: each priority-0 deployment fails its own way; "secondary" (priority 1) answers.
+        scripted(p, 5, "failing", "openai", SCRIPTED.baseUrl("failing"), "failover-500");
+        scripted(p, 6, "refusing", "openai", "http://127.0.0.1:" + CLOSED_PORT + "/v1", "failover-refused");
+        scripted(p, 7, "dropping", "openai", SCRIPTED.droppingBaseUrl(), "stream-drop");
+        scripted(p, 8, "secondary", "openai", SCRIPTED.baseUrl("secondary"), "failover-500", "failover-refused",
+                "stream-drop", "failover-connect");
+        p.put("gateway.backends[8].priority", "1");
+        scripted(p, 9, "flaky", "openai", SCRIPTED.baseUrl("flaky"), "circuit");
+        scripted(p, 10, "staller", "openai", SCRIPTED.baseUrl("staller"), "stall");
+        scripted(p, 11, "sluggish", "openai", SCRIPTED.baseUrl("sluggish"), "sluggish");
+        // Protocols: an Anthropic backend and an Ollama one, both reached through aliases.
+        scripted(p, 12, "claude", "anthropic", SCRIPTED.baseUrl("claude"));
+        p.put("gateway.backends[12].api-key", ANTHROPIC_KEY);
+        p.put("gateway.backends[12].aliases.claude", "claude-haiku-4-5");
+        p.put("gateway.backends[12].aliases.claude-overloaded", "overloaded");
+        scripted(p, 13, "ollama", "ollama", SCRIPTED.baseUrl("ollama"));
+        p.put("gateway.backends[13].aliases.gpt-4o-mini", "llama3.2:3b");
+        // Connect timeout: a backend whose backlog is full, failing over to "secondary".
+        scripted(p, 14, "blackhole", "openai", SCRIPTED.unconnectableBaseUrl(), "failover-connect");
+        p.put("gateway.upstream.connect-timeout", CONNECT_TIMEOUT);
+        p.put("gateway.upstream.encryption-key", ENCRYPTION_KEY);
         return p;
     }
 }

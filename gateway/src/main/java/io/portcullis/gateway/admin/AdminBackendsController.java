@@ -1,0 +1,190 @@
+package io.portcullis.gateway.admin;
+
+import io.portcullis.gateway.GatewayProperties.Backend;
+import io.portcullis.gateway.GatewayProperties.BackendType;
+import io.portcullis.gateway.backend.BackendRegistry;
+import io.portcullis.gateway.backend.DeploymentHealth;
+import io.portcullis.gateway.backend.JdbcBackendStore;
+import io.portcullis.gateway.backend.UpstreamKeySealer;
+import io.portcullis.gateway.web.ApiError;
+import java.net.URI;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.springframework.http.HttpStatus;
+import org.springframework.web.bind.annotation.DeleteMapping;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.PutMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.ResponseStatus;
+import org.springframework.web.bind.annotation.RestController;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * {@code /admin/api/backends}: every deployment (backend + model) with its routing weight and
+ * priority and its circuit breaker's view of its health; and backends managed at run time
+ * (stored in PostgreSQL, upstream key sealed, every replica updated through LISTEN/NOTIFY).
+ * Backends from configuration are listed but cannot be changed here. Upstream API keys are
+ * write-only: never shown.
+ */
+@RestController
+@RequestMapping("/admin/api/backends")
+class AdminBackendsController {
+
+    static final String CONFIGURATION = "configuration";
+    static final String ADMIN = "admin";
+
+    private final DeploymentHealth health;
+    private final BackendRegistry registry;
+    private final JdbcBackendStore store;
+    private final UpstreamKeySealer sealer;
+
+    AdminBackendsController(DeploymentHealth health, BackendRegistry registry, JdbcBackendStore store,
+                            UpstreamKeySealer sealer) {
+        this.health = health;
+        this.registry = registry;
+        this.store = store;
+        this.sealer = sealer;
+    }
+
+    /**
+     * @param source      {@value #CONFIGURATION} or {@value #ADMIN}
+     * @param circuit     closed, half_open or open
+     * @param up          whether the circuit lets calls through
+     * @param failureRate percentage of failed calls in the sliding window; -1 until enough calls were seen
+     */
+    record DeploymentView(String backend, String source, String type, String baseUrl, String model,
+                          String upstreamModel, int weight, int priority, String circuit, boolean up,
+                          float failureRate, int bufferedCalls, int failedCalls) {
+    }
+
+    record DeploymentList(List<DeploymentView> data) {
+    }
+
+    /** A managed backend as stored; {@code hasApiKey} instead of the key. */
+    record BackendView(String name, String type, String baseUrl, List<String> models, Map<String, String> aliases,
+                       int weight, int priority, boolean hasApiKey) {
+        static BackendView of(Backend b) {
+            return new BackendView(b.name(), b.type().tag(), b.baseUrl().toString(), b.models(),
+                    new java.util.TreeMap<>(b.aliases()), b.weight(), b.priority(), b.apiKey() != null);
+        }
+    }
+
+    @GetMapping
+    DeploymentList list() {
+        return new DeploymentList(health.statuses().stream().map(s -> {
+            var d = s.deployment();
+            return new DeploymentView(d.backend().name(), registry.isConfigured(d.backend().name()) ? CONFIGURATION : ADMIN,
+                    d.backend().type().tag(), d.backend().baseUrl().toString(), d.model(), d.upstreamModel(),
+                    d.weight(), d.priority(), s.circuit(), s.up(), s.failureRate(), s.bufferedCalls(), s.failedCalls());
+        }).toList());
+    }
+
+    @PostMapping
+    @ResponseStatus(HttpStatus.CREATED)
+    BackendView create(@RequestBody(required = false) JsonNode body) {
+        AdminJson.object(body);
+        String name = AdminJson.requiredString(body, "name", 64);
+        if (!name.matches("[A-Za-z0-9][A-Za-z0-9_.-]*")) {
+            throw ApiError.invalidRequest("'name' may hold letters, digits, '.', '_' and '-'", "name").toException();
+        }
+        if (registry.isConfigured(name)) {
+            throw fromConfiguration(name);
+        }
+        Backend backend = backend(name, body, AdminJson.optionalString(body, "apiKey", 4096));
+        if (!store.create(backend)) {
+            throw new ApiError(409, "A backend named '" + name + "' already exists", "invalid_request_error", "name",
+                    "backend_exists").toException();
+        }
+        return BackendView.of(backend);
+    }
+
+    /** Replaces a managed backend; without an {@code apiKey} field the stored key is kept ({@code null} removes it). */
+    @PutMapping("/{name}")
+    BackendView replace(@PathVariable String name, @RequestBody(required = false) JsonNode body) {
+        AdminJson.object(body);
+        if (registry.isConfigured(name)) {
+            throw fromConfiguration(name);
+        }
+        Backend existing = store.find(name).orElseThrow(() -> notFound(name));
+        String apiKey = AdminJson.present(body, "apiKey") ? AdminJson.optionalString(body, "apiKey", 4096)
+                : existing.apiKey();
+        Backend backend = backend(name, body, apiKey);
+        if (!store.replace(backend)) {
+            throw notFound(name);
+        }
+        return BackendView.of(backend);
+    }
+
+    @DeleteMapping("/{name}")
+    @ResponseStatus(HttpStatus.NO_CONTENT)
+    void delete(@PathVariable String name) {
+        if (registry.isConfigured(name)) {
+            throw fromConfiguration(name);
+        }
+        if (!store.delete(name)) {
+            throw notFound(name);
+        }
+    }
+
+    private Backend backend(String name, JsonNode body, String apiKey) {
+        if (apiKey != null && !sealer.available()) {
+            throw ApiError.invalidRequest("Set gateway.upstream.encryption-key (GATEWAY_UPSTREAM_ENCRYPTION_KEY) on "
+                    + "every replica before storing upstream API keys", "apiKey").toException();
+        }
+        String type = AdminJson.optionalString(body, "type", 32);
+        BackendType backendType;
+        try {
+            backendType = type == null ? BackendType.OPENAI : BackendType.valueOf(type.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw ApiError.invalidRequest("'type' must be openai, anthropic or ollama", "type").toException();
+        }
+        String baseUrl = AdminJson.requiredString(body, "baseUrl", 2048);
+        Map<String, String> aliases = new LinkedHashMap<>();
+        JsonNode aliasNode = body.get("aliases");
+        if (aliasNode != null && !aliasNode.isNull()) {
+            if (!aliasNode.isObject()) {
+                throw ApiError.invalidRequest("'aliases' must be an object of model names", "aliases").toException();
+            }
+            for (var e : aliasNode.properties()) {
+                if (!e.getValue().isString()) {
+                    throw ApiError.invalidRequest("'aliases' values must be strings", "aliases").toException();
+                }
+                aliases.put(e.getKey(), e.getValue().stringValue());
+            }
+        }
+        int weight = integer(body, "weight", 1);
+        int priority = integer(body, "priority", 0);
+        try {
+            return new Backend(name, backendType, URI.create(baseUrl), apiKey, AdminJson.stringList(body, "models"),
+                    aliases, weight, priority);
+        } catch (IllegalArgumentException e) {
+            // The same validation as configuration; its message names the field.
+            throw ApiError.invalidRequest(e.getMessage(), null).toException();
+        }
+    }
+
+    private static int integer(JsonNode body, String field, int fallback) {
+        JsonNode node = body.get(field);
+        if (node == null || node.isNull()) {
+            return fallback;
+        }
+        if (!node.canConvertToInt() || !node.isIntegralNumber()) {
+            throw ApiError.invalidRequest("'" + field + "' must be an integer", field).toException();
+        }
+        return node.intValue();
+    }
+
+    private static RuntimeException fromConfiguration(String name) {
+        return new ApiError(409, "Backend '" + name + "' comes from configuration; change it there",
+                "invalid_request_error", "name", "backend_from_configuration").toException();
+    }
+
+    private static RuntimeException notFound(String name) {
+        return ApiError.notFound("No managed backend named '" + name + "'").toException();
+    }
+}

@@ -1,0 +1,212 @@
+package io.portcullis.gateway.backend;
+
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.portcullis.gateway.GatewayProperties;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.springframework.stereotype.Component;
+
+/**
+ * One resilience4j circuit breaker per deployment, and what they say about each deployment's
+ * health, in metrics and for {@code GET /admin/api/backends}.
+ *
+ * <p>Failures are 5xx answers, connection errors and timeouts. A 429 is neither a success nor a
+ * failure (the deployment is alive, only busy); every other answer, 4xx included, is a success:
+ * the backend did its job, the request was wrong.
+ *
+ * <p>Meters (tags {@code backend} and {@code model} come from configuration, so they are bounded):
+ * <ul>
+ *   <li>{@code portcullis_deployment_circuit_state}: 0 closed, 1 half-open, 2 open (3 disabled or forced);</li>
+ *   <li>{@code portcullis_deployment_up}: 1 while the circuit lets calls through, else 0;</li>
+ *   <li>{@code portcullis_upstream_attempts_total}: each call to a backend, by {@code result}
+ *       ({@link AttemptResult}).</li>
+ * </ul>
+ */
+@Component
+public class DeploymentHealth {
+
+    /** {@code portcullis_deployment_circuit_state}. */
+    public static final String CIRCUIT_STATE = "portcullis.deployment.circuit.state";
+    /** {@code portcullis_deployment_up}. */
+    public static final String UP = "portcullis.deployment.up";
+    /** {@code portcullis_upstream_attempts_total}. */
+    public static final String ATTEMPTS = "portcullis.upstream.attempts";
+
+    /** How one call to a backend went. Tag values are public: never rename one. */
+    public enum AttemptResult {
+        SUCCESS("success"), SERVER_ERROR("server_error"), RATE_LIMITED("rate_limited"),
+        UNREACHABLE("unreachable"), TIMEOUT("timeout"), BROKEN("broken");
+
+        private final String tag;
+
+        AttemptResult(String tag) {
+            this.tag = tag;
+        }
+
+        public String tag() {
+            return tag;
+        }
+    }
+
+    private final Map<String, CircuitBreaker> breakers = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, List<io.micrometer.core.instrument.Meter>> gauges =
+            new java.util.concurrent.ConcurrentHashMap<>();
+    private final MeterRegistry registry;
+    private final BackendRegistry backends;
+    private final CircuitBreakerConfig config;
+
+    public DeploymentHealth(BackendRegistry backends, GatewayProperties properties, MeterRegistry registry) {
+        this.registry = registry;
+        this.backends = backends;
+        var cb = properties.resilience().circuitBreaker();
+        this.config = CircuitBreakerConfig.custom()
+                .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
+                .slidingWindowSize(cb.slidingWindow())
+                .minimumNumberOfCalls(cb.minimumCalls())
+                .failureRateThreshold(cb.failureRateThreshold())
+                .waitDurationInOpenState(cb.openDuration())
+                .permittedNumberOfCallsInHalfOpenState(cb.halfOpenCalls())
+                // No timer thread: an open circuit turns half-open when the first request after
+                // open-duration asks for it (the gauge shows "open" until then).
+                .automaticTransitionFromOpenToHalfOpenEnabled(false)
+                .writableStackTraceEnabled(false)
+                .build();
+        sync();
+        backends.onChange(this::sync);
+    }
+
+    /**
+     * One breaker and its gauges per current deployment: created for new deployments, removed
+     * with deployments that are gone (a managed backend deleted), kept for the others.
+     */
+    private synchronized void sync() {
+        List<Deployment> current = backends.deployments();
+        var ids = new java.util.HashSet<String>();
+        for (Deployment d : current) {
+            ids.add(d.id());
+            breakers.computeIfAbsent(d.id(), id -> register(d));
+        }
+        for (String id : List.copyOf(breakers.keySet())) {
+            if (!ids.contains(id)) {
+                breakers.remove(id);
+                gauges.getOrDefault(id, List.of()).forEach(registry::remove);
+                gauges.remove(id);
+            }
+        }
+    }
+
+    private CircuitBreaker register(Deployment d) {
+        CircuitBreaker breaker = CircuitBreaker.of(d.id(), config);
+        var state = Gauge.builder(CIRCUIT_STATE, breaker, b -> stateValue(b.getState()))
+                .description("Circuit breaker state per deployment: 0 closed, 1 half-open, 2 open, 3 other")
+                .tags("backend", d.backend().name(), "model", d.model())
+                .register(registry);
+        var up = Gauge.builder(UP, breaker, b -> b.getState() == CircuitBreaker.State.OPEN
+                        || b.getState() == CircuitBreaker.State.FORCED_OPEN ? 0 : 1)
+                .description("1 while the deployment's circuit lets calls through")
+                .tags("backend", d.backend().name(), "model", d.model())
+                .register(registry);
+        gauges.put(d.id(), List.of(state, up));
+        return breaker;
+    }
+
+    /**
+     * Asks the deployment's circuit for permission to call. With a permit in hand the caller must
+     * report exactly once how the call went.
+     */
+    public java.util.Optional<Permit> tryAcquire(Deployment deployment) {
+        // computeIfAbsent: a request may hold a route from a snapshot newer than the last sync
+        CircuitBreaker breaker = breakers.computeIfAbsent(deployment.id(), id -> register(deployment));
+        if (!breaker.tryAcquirePermission()) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(new Permit(deployment, breaker, System.nanoTime()));
+    }
+
+    /** The state of every deployment, in configuration order. */
+    public List<Status> statuses() {
+        return backends.deployments().stream().filter(d -> breakers.containsKey(d.id())).map(d -> {
+            CircuitBreaker breaker = breakers.get(d.id());
+            var metrics = breaker.getMetrics();
+            var state = breaker.getState();
+            return new Status(d, state.name().toLowerCase(java.util.Locale.ROOT),
+                    state != CircuitBreaker.State.OPEN && state != CircuitBreaker.State.FORCED_OPEN,
+                    metrics.getFailureRate(), metrics.getNumberOfBufferedCalls(), metrics.getNumberOfFailedCalls());
+        }).toList();
+    }
+
+    private static double stateValue(CircuitBreaker.State state) {
+        return switch (state) {
+            case CLOSED -> 0;
+            case HALF_OPEN -> 1;
+            case OPEN -> 2;
+            default -> 3;
+        };
+    }
+
+    /**
+     * @param circuit     closed, half_open, open...
+     * @param up          whether the circuit lets calls through
+     * @param failureRate percentage over the sliding window; -1 until minimum-calls calls were seen
+     */
+    public record Status(Deployment deployment, String circuit, boolean up, float failureRate, int bufferedCalls,
+                         int failedCalls) {
+    }
+
+    /** Permission to make one call; report its result once. */
+    public final class Permit {
+        private final Deployment deployment;
+        private final CircuitBreaker breaker;
+        private final long startNanos;
+        private boolean reported;
+
+        private Permit(Deployment deployment, CircuitBreaker breaker, long startNanos) {
+            this.deployment = deployment;
+            this.breaker = breaker;
+            this.startNanos = startNanos;
+        }
+
+        public Deployment deployment() {
+            return deployment;
+        }
+
+        /** Gives the permission back without recording anything: the call was never made. */
+        public void release() {
+            if (!reported) {
+                reported = true;
+                breaker.releasePermission();
+            }
+        }
+
+        /** Records how the call went on the circuit and in {@code portcullis_upstream_attempts_total}. */
+        public void report(AttemptResult result) {
+            if (reported) {
+                return;
+            }
+            reported = true;
+            long elapsed = System.nanoTime() - startNanos;
+            switch (result) {
+                case SUCCESS -> breaker.onSuccess(elapsed, TimeUnit.NANOSECONDS);
+                case RATE_LIMITED -> breaker.releasePermission();
+                default -> breaker.onError(elapsed, TimeUnit.NANOSECONDS, new DeploymentFailed(deployment, result));
+            }
+            Counter.builder(ATTEMPTS)
+                    .description("Calls to backends, by result; more than requests when retries happen")
+                    .tags("backend", deployment.backend().name(), "model", deployment.model(), "result", result.tag())
+                    .register(registry)
+                    .increment();
+        }
+    }
+
+    /** What the circuit breaker records as the cause of a failed call. */
+    static final class DeploymentFailed extends RuntimeException {
+        DeploymentFailed(Deployment deployment, AttemptResult result) {
+            super("deployment " + deployment.id() + " failed: " + result.tag(), null, false, false);
+        }
+    }
+}

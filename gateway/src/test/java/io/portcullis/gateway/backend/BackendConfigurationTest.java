@@ -1,0 +1,87 @@
+package io.portcullis.gateway.backend;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.portcullis.gateway.GatewayProperties;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
+
+/** How {@code gateway.backends} binds and routes: the plain models list keeps working beside aliases. */
+class BackendConfigurationTest {
+
+    private static GatewayProperties bind(Map<String, String> properties) {
+        return new Binder(new MapConfigurationPropertySource(properties)).bindOrCreate("gateway", GatewayProperties.class);
+    }
+
+    private static Map<String, String> twoBackends() {
+        var p = new LinkedHashMap<String, String>();
+        p.put("gateway.backends[0].name", "local");
+        p.put("gateway.backends[0].base-url", "http://127.0.0.1:11434/v1");
+        p.put("gateway.backends[0].type", "ollama");
+        p.put("gateway.backends[0].models", "llama3.2, nomic-embed-text");
+        p.put("gateway.backends[0].aliases.[gpt-4.1-mini]", "llama3.2:3b");
+        p.put("gateway.backends[1].name", "cloud");
+        p.put("gateway.backends[1].base-url", "https://api.openai.com/v1");
+        p.put("gateway.backends[1].models[0]", "gpt-4.1-mini");
+        p.put("gateway.backends[1].priority", "1");
+        p.put("gateway.backends[1].weight", "5");
+        return p;
+    }
+
+    @Test
+    void routesOneModelToDeploymentsOnSeveralBackendsWithAliasesKeepingDots() {
+        var registry = new BackendRegistry(bind(twoBackends()));
+
+        var route = registry.route("gpt-4.1-mini").orElseThrow();
+        assertThat(route.deployments()).extracting(d -> d.backend().name(), Deployment::upstreamModel,
+                Deployment::priority).containsExactly(
+                        org.assertj.core.groups.Tuple.tuple("local", "llama3.2:3b", 0),
+                        org.assertj.core.groups.Tuple.tuple("cloud", "gpt-4.1-mini", 1));
+        assertThat(route.primary().backend().name()).isEqualTo("local");
+        assertThat(registry.route("llama3.2").orElseThrow().deployments()).singleElement()
+                .satisfies(d -> assertThat(d.renamesModel()).isFalse());
+        assertThat(registry.modelTag("not-configured")).isEqualTo(BackendRegistry.OTHER_MODEL);
+    }
+
+    @Test
+    void addsV1ToABareOllamaAddressOnly() {
+        var p = twoBackends();
+        p.put("gateway.backends[0].base-url", "http://127.0.0.1:11434");
+        var registry = new BackendRegistry(bind(p));
+
+        assertThat(registry.route("llama3.2").orElseThrow().primary().url("/chat/completions"))
+                .hasToString("http://127.0.0.1:11434/v1/chat/completions");
+        assertThat(registry.route("gpt-4.1-mini").orElseThrow().deployments().get(1).url("/chat/completions"))
+                .hasToString("https://api.openai.com/v1/chat/completions");
+    }
+
+    @Test
+    void refusesAModelListedTwiceByOneBackend() {
+        var p = twoBackends();
+        p.put("gateway.backends[0].aliases.llama3.2", "llama3.2:1b");
+
+        assertThatThrownBy(() -> bind(p)).hasRootCauseMessage(
+                "gateway.backends[local]: model 'llama3.2' is both in models and aliases");
+    }
+
+    @Test
+    void refusesAWeightOutOfRange() {
+        var p = twoBackends();
+        p.put("gateway.backends[1].weight", "0");
+
+        assertThatThrownBy(() -> bind(p)).hasRootCauseMessage("gateway.backends[cloud].weight must be between 1 and 1000");
+    }
+
+    @Test
+    void keepsTheDefaultsOfResilienceWhenNothingIsSet() {
+        var properties = bind(twoBackends());
+
+        assertThat(properties.resilience().retry().maxAttempts()).isEqualTo(3);
+        assertThat(properties.resilience().circuitBreaker().failureRateThreshold()).isEqualTo(50);
+        assertThat(properties.upstream().idleTimeout()).hasSeconds(120);
+    }
+}

@@ -1,0 +1,254 @@
+package io.portcullis.gateway.support;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A real HTTP server on 127.0.0.1 standing in for many deployments at once: each deployment is a
+ * path prefix ({@code /<name>/v1}), and each name answers with a {@link Script} a test can change.
+ * Requests are counted per name, so a test can tell which deployment was called how often.
+ * A second, raw socket server ({@link #droppingBaseUrl()}) starts a stream, sends one event and
+ * cuts the connection.
+ */
+public final class ScriptedBackend implements AutoCloseable {
+
+    /** How one deployment answers. */
+    @FunctionalInterface
+    public interface Script {
+        void answer(HttpExchange exchange, String body) throws IOException;
+    }
+
+    private final HttpServer server;
+    private final ServerSocket dropping;
+    /** Never accepts, and its one-slot backlog is kept full: connecting to it times out. */
+    private final ServerSocket unconnectable;
+    private final List<Socket> backlogFillers = new CopyOnWriteArrayList<>();
+    private final Map<String, Script> scripts = new ConcurrentHashMap<>();
+    private final Map<String, AtomicInteger> counts = new ConcurrentHashMap<>();
+    private final Map<String, List<String>> bodies = new ConcurrentHashMap<>();
+    private final Map<String, List<Map<String, List<String>>>> headers = new ConcurrentHashMap<>();
+    private final AtomicInteger droppedCount = new AtomicInteger();
+
+    public ScriptedBackend() {
+        try {
+            server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+            server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+            server.createContext("/", this::handle);
+            server.start();
+            dropping = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+            Thread.ofVirtual().start(this::serveDropping);
+            unconnectable = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+            for (int i = 0; i < 2; i++) {
+                Socket filler = new Socket();
+                filler.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), unconnectable.getLocalPort()),
+                        5000);
+                backlogFillers.add(filler);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public String baseUrl(String name) {
+        return "http://127.0.0.1:" + server.getAddress().getPort() + "/" + name + "/v1";
+    }
+
+    public String droppingBaseUrl() {
+        return "http://127.0.0.1:" + dropping.getLocalPort() + "/v1";
+    }
+
+    /** A backend whose connections never complete (the connect timeout's case). */
+    public String unconnectableBaseUrl() {
+        return "http://127.0.0.1:" + unconnectable.getLocalPort() + "/v1";
+    }
+
+    public void script(String name, Script script) {
+        scripts.put(name, script);
+    }
+
+    public int count(String name) {
+        return counts.computeIfAbsent(name, n -> new AtomicInteger()).get();
+    }
+
+    public int droppedCount() {
+        return droppedCount.get();
+    }
+
+    public List<String> bodies(String name) {
+        return bodies.getOrDefault(name, List.of());
+    }
+
+    public String header(String name, String header) {
+        var all = headers.getOrDefault(name, List.of());
+        if (all.isEmpty()) {
+            return null;
+        }
+        return all.getLast().entrySet().stream().filter(e -> e.getKey().equalsIgnoreCase(header))
+                .map(e -> e.getValue().getFirst()).findFirst().orElse(null);
+    }
+
+    private void handle(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            String path = exchange.getRequestURI().getPath();
+            String name = path.split("/")[1];
+            String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+            counts.computeIfAbsent(name, n -> new AtomicInteger()).incrementAndGet();
+            bodies.computeIfAbsent(name, n -> new CopyOnWriteArrayList<>()).add(body);
+            headers.computeIfAbsent(name, n -> new CopyOnWriteArrayList<>()).add(Map.copyOf(exchange.getRequestHeaders()));
+            scripts.getOrDefault(name, ok(name)).answer(exchange, body);
+        }
+    }
+
+    /** A small chat completion whose content is the deployment's name. */
+    public static Script ok(String name) {
+        return (exchange, body) -> json(exchange, 200, """
+                {"id":"chatcmpl-%1$s","object":"chat.completion","created":1,"model":"%1$s",\
+                "choices":[{"index":0,"message":{"role":"assistant","content":"%1$s"},"finish_reason":"stop"}],\
+                "usage":{"prompt_tokens":5,"completion_tokens":1,"total_tokens":6}}""".formatted(name));
+    }
+
+    /**
+     * Anthropic's Messages API from recordings: the recorded message, or the recorded stream when
+     * asked to stream; upstream model {@code overloaded} gets the recorded 529.
+     */
+    public static Script anthropic() {
+        return (exchange, body) -> {
+            if (!exchange.getRequestURI().getPath().endsWith("/v1/messages")) {
+                fixed(404, "application/json", Fixtures.text("anthropic/error.400.invalid_request_error.json"))
+                        .answer(exchange, body);
+            } else if (body.contains("\"model\":\"overloaded\"")) {
+                fixed(529, "application/json", Fixtures.text("anthropic/error.529.overloaded_error.json"))
+                        .answer(exchange, body);
+            } else if (body.replace(" ", "").contains("\"stream\":true")) {
+                sse(Fixtures.text("anthropic/messages-stream.text.sse")).answer(exchange, body);
+            } else {
+                fixed(200, "application/json", Fixtures.text("anthropic/messages.cache-read.response.json"))
+                        .answer(exchange, body);
+            }
+        };
+    }
+
+    /** An OpenAI-shaped error with this status. */
+    public static Script status(int status) {
+        return (exchange, body) -> json(exchange, status, """
+                {"error":{"message":"scripted %d","type":"server_error","param":null,"code":null}}""".formatted(status));
+    }
+
+    /** Sends one chunk, then says nothing for {@code millis} (the idle timeout's case). */
+    public static Script stallAfterFirstEvent(long millis) {
+        return (exchange, body) -> {
+            exchange.getResponseHeaders().set("Content-Type", "text/event-stream");
+            exchange.sendResponseHeaders(200, 0);
+            OutputStream out = exchange.getResponseBody();
+            out.write(chunk("first").getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            try {
+                Thread.sleep(millis);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        };
+    }
+
+    /** Waits {@code millis} before sending anything (the first-byte timeout's case). */
+    public static Script slow(long millis, Script then) {
+        return (exchange, body) -> {
+            try {
+                Thread.sleep(millis);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            then.answer(exchange, body);
+        };
+    }
+
+    /** A whole body with a content type. */
+    public static Script fixed(int status, String contentType, String payload) {
+        return (exchange, body) -> {
+            byte[] bytes = payload.getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().set("Content-Type", contentType);
+            exchange.sendResponseHeaders(status, bytes.length);
+            exchange.getResponseBody().write(bytes);
+        };
+    }
+
+    /** Server-sent events written one at a time, flushed after each. */
+    public static Script sse(String events) {
+        return (exchange, body) -> {
+            exchange.getResponseHeaders().set("Content-Type", "text/event-stream; charset=utf-8");
+            exchange.sendResponseHeaders(200, 0);
+            OutputStream out = exchange.getResponseBody();
+            for (String event : events.split("\n\n")) {
+                if (!event.isBlank()) {
+                    out.write((event + "\n\n").getBytes(StandardCharsets.UTF_8));
+                    out.flush();
+                }
+            }
+        };
+    }
+
+    private static void json(HttpExchange exchange, int status, String body) throws IOException {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().set("Content-Type", "application/json");
+        exchange.sendResponseHeaders(status, bytes.length);
+        exchange.getResponseBody().write(bytes);
+    }
+
+    static String chunk(String content) {
+        return "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,\"delta\":"
+                + "{\"content\":\"" + content + "\"},\"finish_reason\":null}],\"usage\":null}\n\n";
+    }
+
+    private void serveDropping() {
+        while (!dropping.isClosed()) {
+            try (Socket socket = dropping.accept()) {
+                droppedCount.incrementAndGet();
+                InputStream in = socket.getInputStream();
+                byte[] buffer = new byte[65536];
+                // read the request head and body as far as it has arrived
+                Thread.sleep(50);
+                in.read(buffer, 0, Math.min(buffer.length, Math.max(1, in.available())));
+                String event = chunk("first");
+                String head = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n";
+                String oneChunk = Integer.toHexString(event.getBytes(StandardCharsets.UTF_8).length) + "\r\n" + event + "\r\n";
+                OutputStream out = socket.getOutputStream();
+                out.write((head + oneChunk).getBytes(StandardCharsets.UTF_8));
+                out.flush();
+                Thread.sleep(200);
+                socket.setSoLinger(true, 0); // a reset, not a clean end
+            } catch (IOException | InterruptedException e) {
+                // closed, or the client left: either way, next
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        try {
+            dropping.close();
+            unconnectable.close();
+            for (Socket filler : backlogFillers) {
+                filler.close();
+            }
+        } catch (IOException e) {
+            // ignore
+        }
+    }
+}
