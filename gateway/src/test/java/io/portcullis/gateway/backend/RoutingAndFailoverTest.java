@@ -54,7 +54,7 @@ class RoutingAndFailoverTest extends GatewayIntegrationTest {
         assertThat(GatewayClient.json(answer).at("/choices/0/message/content").stringValue()).isEqualTo("secondary");
         assertThat(scripted.count("secondary") - secondary).isEqualTo(1);
         awaitUsageRows(key.id(), 1);
-        Map<String, Object> row = jdbc.queryForMap("select * from usage_record where key_id = ?::uuid", key.id());
+        Map<String, Object> row = jdbc.queryForMap("select * from usage_event_named where key_id = ?::uuid", key.id());
         assertThat(row).containsEntry("backend", "secondary").containsEntry("status", 200)
                 .containsEntry("prompt_tokens", 5).containsEntry("completion_tokens", 1);
     }
@@ -68,7 +68,7 @@ class RoutingAndFailoverTest extends GatewayIntegrationTest {
         assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
         assertThat(GatewayClient.json(answer).at("/choices/0/message/content").stringValue()).isEqualTo("secondary");
         awaitUsageRows(key.id(), 1);
-        assertThat(jdbc.queryForObject("select backend from usage_record where key_id = ?::uuid", String.class,
+        assertThat(jdbc.queryForObject("select backend from usage_event_named where key_id = ?::uuid", String.class,
                 key.id())).isEqualTo("secondary");
     }
 
@@ -108,7 +108,7 @@ class RoutingAndFailoverTest extends GatewayIntegrationTest {
         assertThat(scripted.droppedCount() - dropped).isEqualTo(1);
         assertThat(scripted.count("secondary") - secondary).isZero();
         awaitUsageRows(key.id(), 1);
-        assertThat(jdbc.queryForObject("select outcome from usage_record where key_id = ?::uuid", String.class,
+        assertThat(jdbc.queryForObject("select outcome from usage_event_named where key_id = ?::uuid", String.class,
                 key.id())).isEqualTo("upstream_broken");
     }
 }

@@ -48,7 +48,7 @@ class TimeoutsTest extends GatewayIntegrationTest {
         assertThat(body).contains("\"first\"").contains("\"code\":\"upstream_timeout\"");
         assertThat(took).isGreaterThanOrEqualTo(Duration.ofMillis(1900)).isLessThan(Duration.ofSeconds(15));
         awaitUsageRows(key.id(), 1);
-        assertThat(jdbc.queryForObject("select outcome from usage_record where key_id = ?::uuid", String.class,
+        assertThat(jdbc.queryForObject("select outcome from usage_event_named where key_id = ?::uuid", String.class,
                 key.id())).isEqualTo("upstream_timeout");
     }
 

@@ -57,7 +57,7 @@ class AnthropicProtocolTest extends GatewayIntegrationTest {
         assertThat(scripted.header("claude", "anthropic-version")).isEqualTo("2023-06-01");
         assertThat(scripted.header("claude", "authorization")).isNull();
         awaitUsageRows(key.id(), 1);
-        Map<String, Object> row = jdbc.queryForMap("select * from usage_record where key_id = ?::uuid", key.id());
+        Map<String, Object> row = jdbc.queryForMap("select * from usage_event_named where key_id = ?::uuid", key.id());
         assertThat(row).containsEntry("backend", "claude").containsEntry("prompt_tokens", 7361)
                 .containsEntry("cached_tokens", 7351).containsEntry("completion_tokens", 4);
     }
@@ -76,7 +76,7 @@ class AnthropicProtocolTest extends GatewayIntegrationTest {
         assertThat(data).anyMatch(d -> d.contains("\"content\":\"1\\n2\\n3\""));
         assertThat(data.get(data.size() - 2)).contains("\"prompt_tokens\":15").contains("\"completion_tokens\":9");
         awaitUsageRows(key.id(), 1);
-        assertThat(jdbc.queryForObject("select completion_tokens from usage_record where key_id = ?::uuid",
+        assertThat(jdbc.queryForObject("select completion_tokens from usage_event_named where key_id = ?::uuid",
                 Integer.class, key.id())).isEqualTo(9);
     }
 
@@ -121,7 +121,7 @@ class AnthropicProtocolTest extends GatewayIntegrationTest {
         String sent = backend.lastFor("fake-chat").body();
         assertThat(sent).contains("\"role\":\"user\"").contains("\"max_tokens\":100");
         awaitUsageRows(key.id(), 1);
-        Map<String, Object> row = jdbc.queryForMap("select * from usage_record where key_id = ?::uuid", key.id());
+        Map<String, Object> row = jdbc.queryForMap("select * from usage_event_named where key_id = ?::uuid", key.id());
         assertThat(row).containsEntry("endpoint", "messages").containsEntry("backend", "fake").containsEntry("status", 200);
         assertThat((Integer) row.get("prompt_tokens")).isPositive();
     }
@@ -140,7 +140,7 @@ class AnthropicProtocolTest extends GatewayIntegrationTest {
         assertThat(events.subList(events.size() - 2, events.size())).containsExactly("message_delta", "message_stop");
         assertThat(answer.body()).contains("Mexico").doesNotContain("[DONE]").doesNotContain("chat.completion.chunk");
         awaitUsageRows(key.id(), 1);
-        assertThat(jdbc.queryForObject("select completion_tokens from usage_record where key_id = ?::uuid",
+        assertThat(jdbc.queryForObject("select completion_tokens from usage_event_named where key_id = ?::uuid",
                 Integer.class, key.id())).isPositive();
     }
 
@@ -158,7 +158,7 @@ class AnthropicProtocolTest extends GatewayIntegrationTest {
         String sent = scripted.bodies("claude").getLast();
         assertThat(sent).contains("cache_control").contains("\"model\":\"claude-haiku-4-5\"");
         awaitUsageRows(key.id(), 1);
-        assertThat(jdbc.queryForObject("select cached_tokens from usage_record where key_id = ?::uuid",
+        assertThat(jdbc.queryForObject("select cached_tokens from usage_event_named where key_id = ?::uuid",
                 Integer.class, key.id())).isEqualTo(7351);
     }
 
@@ -172,7 +172,7 @@ class AnthropicProtocolTest extends GatewayIntegrationTest {
         assertThat(answer.body()).contains("event: message_start").contains("\"text\":\"1\\n2\\n3\"")
                 .contains("event: message_stop");
         awaitUsageRows(key.id(), 1);
-        assertThat(jdbc.queryForObject("select completion_tokens from usage_record where key_id = ?::uuid",
+        assertThat(jdbc.queryForObject("select completion_tokens from usage_event_named where key_id = ?::uuid",
                 Integer.class, key.id())).isEqualTo(9);
     }
 
@@ -241,7 +241,7 @@ class AnthropicProtocolTest extends GatewayIntegrationTest {
         assertThat(sent).contains("\"model\":\"llama3.2:3b\"").contains("\"max_tokens\":20")
                 .doesNotContain("max_completion_tokens");
         awaitUsageRows(key.id(), 1);
-        Map<String, Object> row = jdbc.queryForMap("select * from usage_record where key_id = ?::uuid", key.id());
+        Map<String, Object> row = jdbc.queryForMap("select * from usage_event_named where key_id = ?::uuid", key.id());
         // the recorded Ollama answer says prompt_tokens 0: the gateway's estimate is billed instead
         assertThat((Integer) row.get("prompt_tokens")).isPositive();
         assertThat(row).containsEntry("completion_tokens", 26).containsEntry("backend", "ollama");
