@@ -4,9 +4,6 @@ import io.portcullis.gateway.audit.AuditLog;
 import io.portcullis.gateway.web.ApiError;
 import java.time.Instant;
 import java.time.InstantSource;
-import java.time.LocalDate;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeParseException;
 import java.util.List;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RequestParam;
@@ -38,8 +35,8 @@ class AdminAuditController {
         if (limit < 1 || limit > PAGE_MAX) {
             throw ApiError.invalidRequest("'limit' must be between 1 and " + PAGE_MAX, "limit").toException();
         }
-        Instant end = to == null || to.isBlank() ? clock.instant().plusSeconds(1) : instant(to, "to", true);
-        Instant start = from == null || from.isBlank() ? end.minusSeconds(30L * 86400) : instant(from, "from", false);
+        Instant end = to == null || to.isBlank() ? clock.instant().plusSeconds(1) : AdminJson.instantParam(to, "to", true);
+        Instant start = from == null || from.isBlank() ? end.minusSeconds(30L * 86400) : AdminJson.instantParam(from, "from", false);
         Long before = null;
         if (cursor != null && !cursor.isBlank()) {
             try {
@@ -58,17 +55,4 @@ class AdminAuditController {
         return audit.verify();
     }
 
-    /** A date means its UTC midnight; as an upper bound, the day is included whole. */
-    private static Instant instant(String value, String param, boolean upperBound) {
-        try {
-            if (value.length() == 10) {
-                LocalDate day = LocalDate.parse(value);
-                return (upperBound ? day.plusDays(1) : day).atStartOfDay(ZoneOffset.UTC).toInstant();
-            }
-            return Instant.parse(value);
-        } catch (DateTimeParseException e) {
-            throw ApiError.invalidRequest("'" + param + "' must be a date (2026-11-01) or an ISO-8601 instant", param)
-                    .toException();
-        }
-    }
 }

@@ -102,4 +102,21 @@ final class AdminJson {
             throw ApiError.notFound("No such key: " + id).toException();
         }
     }
+
+    /**
+     * A query parameter naming a point in time: a date ({@code 2026-11-01}, its UTC midnight; as an
+     * upper bound the day is included whole) or an ISO-8601 instant.
+     */
+    static Instant instantParam(String value, String param, boolean upperBound) {
+        try {
+            if (value.length() == 10) {
+                java.time.LocalDate day = java.time.LocalDate.parse(value);
+                return (upperBound ? day.plusDays(1) : day).atStartOfDay(java.time.ZoneOffset.UTC).toInstant();
+            }
+            return Instant.parse(value);
+        } catch (DateTimeParseException e) {
+            throw ApiError.invalidRequest("'" + param + "' must be a date (2026-11-01) or an ISO-8601 instant", param)
+                    .toException();
+        }
+    }
 }

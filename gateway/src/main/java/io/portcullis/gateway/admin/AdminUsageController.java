@@ -15,9 +15,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
-import java.time.LocalDate;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
@@ -118,8 +115,8 @@ class AdminUsageController {
     }
 
     private Filter filter(String from, String to, String keyId, String teamId, String model) {
-        Instant end = to == null ? clock.instant() : instant(to, "to", true);
-        Instant start = from == null ? end.minus(DEFAULT_RANGE) : instant(from, "from", false);
+        Instant end = to == null ? clock.instant() : AdminJson.instantParam(to, "to", true);
+        Instant start = from == null ? end.minus(DEFAULT_RANGE) : AdminJson.instantParam(from, "from", false);
         if (!start.isBefore(end)) {
             throw ApiError.invalidRequest("'from' must be before 'to'", "from").toException();
         }
@@ -146,17 +143,4 @@ class AdminUsageController {
         }
     }
 
-    /** A date means its UTC midnight; as an upper bound, the day is included whole. */
-    private static Instant instant(String value, String param, boolean upperBound) {
-        try {
-            if (value.length() == 10) {
-                LocalDate day = LocalDate.parse(value);
-                return (upperBound ? day.plusDays(1) : day).atStartOfDay(ZoneOffset.UTC).toInstant();
-            }
-            return Instant.parse(value);
-        } catch (DateTimeParseException e) {
-            throw ApiError.invalidRequest("'" + param + "' must be a date (2026-11-01) or an ISO-8601 instant", param)
-                    .toException();
-        }
-    }
 }
