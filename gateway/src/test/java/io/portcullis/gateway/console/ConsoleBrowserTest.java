@@ -40,8 +40,9 @@ class ConsoleBrowserTest extends GatewayIntegrationTest {
 
     private void open(String page) {
         browser.driver().findElement(By.cssSelector("nav a[href='#/" + page + "']")).click();
-        browser.await().until(ExpectedConditions.attributeToBe(
-                By.cssSelector("nav a[href='#/" + page + "']"), "aria-current", "page"));
+        // The page module is imported and rendered after the link is marked: wait for its content.
+        browser.await().until(ExpectedConditions.presenceOfElementLocated(
+                By.cssSelector("main[data-page='" + page + "']")));
     }
 
     @Test
