@@ -14,6 +14,7 @@ const pages = {
 const main = document.getElementById('main');
 const banner = document.getElementById('banner');
 let me = null;
+let routing = 0;
 
 function showBanner(message) {
   banner.textContent = message;
@@ -28,11 +29,16 @@ async function route() {
     else a.removeAttribute('aria-current');
   }
   showBanner('');
+  const turn = ++routing;
+  main.removeAttribute('data-page');
   main.replaceChildren(h('p', {}, 'Loading…'));
   try {
     const page = await load();
+    if (turn !== routing) return; // the user moved on while the module loaded
     main.replaceChildren();
     await page.render(main, { me, showBanner });
+    // Marks the page as shown with its first data, for the browser tests' waits.
+    if (turn === routing) main.setAttribute('data-page', name);
   } catch (err) {
     main.replaceChildren(h('p', { class: 'notice error', role: 'alert' }, err.message ?? String(err)));
   }

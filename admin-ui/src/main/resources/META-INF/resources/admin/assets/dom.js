@@ -29,6 +29,9 @@ export const fmt = {
   int: n => Number(n ?? 0).toLocaleString('en-US'),
   when: iso => iso ? iso.replace('T', ' ').replace(/\.\d+/, '').replace('Z', ' UTC') : '—',
   day: date => date.toISOString().slice(0, 10),
+  /** Micro-dollars from the API's decimal dollars, so sums and ratios stay exact. */
+  micros: usd => Math.round(Number(usd ?? 0) * 1e6),
+  usd: micros => '$' + (micros / 1e6).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 6 }),
 };
 
 /** Error from the API, shown where the user is looking. */

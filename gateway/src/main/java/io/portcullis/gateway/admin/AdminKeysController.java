@@ -100,7 +100,7 @@ class AdminKeysController {
 
     @GetMapping
     Page list(@RequestParam(defaultValue = "50") int limit, @RequestParam(required = false) String cursor,
-              @RequestParam(required = false) String q) {
+              @RequestParam(required = false) String q, @RequestParam(required = false) String teamId) {
         if (limit < 1 || limit > PAGE_MAX) {
             throw ApiError.invalidRequest("'limit' must be between 1 and " + PAGE_MAX, "limit").toException();
         }
@@ -113,7 +113,15 @@ class AdminKeysController {
             throw ApiError.invalidRequest("'q' must be at most 200 characters", "q").toException();
         }
         Instant now = clock.instant();
-        var keys = store.list(limit + 1, after, q);
+        UUID team = null;
+        if (teamId != null && !teamId.isBlank()) {
+            try {
+                team = UUID.fromString(teamId);
+            } catch (IllegalArgumentException e) {
+                throw ApiError.invalidRequest("'teamId' must be a UUID", "teamId").toException();
+            }
+        }
+        var keys = store.list(limit + 1, after, q, team);
         String next = keys.size() > limit ? keys.get(limit - 1).id().toString() : null;
         return new Page(keys.stream().limit(limit).map(k -> KeyView.of(k, now)).toList(), next);
     }

@@ -1,5 +1,6 @@
 package io.portcullis.gateway.admin;
 
+import io.portcullis.gateway.audit.AuditLog;
 import io.portcullis.gateway.quota.PolicyJson;
 import io.portcullis.gateway.team.Team;
 import io.portcullis.gateway.team.TeamStore;
@@ -12,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.springframework.http.HttpStatus;
+import org.springframework.transaction.annotation.Transactional;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PatchMapping;
@@ -23,17 +25,22 @@ import org.springframework.web.bind.annotation.ResponseStatus;
 import org.springframework.web.bind.annotation.RestController;
 import tools.jackson.databind.JsonNode;
 
-/** {@code /admin/api/teams} (contract section 3): teams with shared limits and policy. */
+/**
+ * {@code /admin/api/teams} (contract section 3): teams with shared limits and policy. Every change
+ * is audited in the same transaction, with the team's admin view before and after.
+ */
 @RestController
 @RequestMapping("/admin/api/teams")
 class AdminTeamsController {
 
     private final TeamStore teams;
     private final InstantSource clock;
+    private final AuditLog audit;
 
-    AdminTeamsController(TeamStore teams, InstantSource clock) {
+    AdminTeamsController(TeamStore teams, InstantSource clock, AuditLog audit) {
         this.teams = teams;
         this.clock = clock;
+        this.audit = audit;
     }
 
     record TeamView(UUID id, String name, Map<String, Object> limits, Map<String, Object> policy, Instant createdAt,
@@ -49,12 +56,15 @@ class AdminTeamsController {
 
     @PostMapping
     @ResponseStatus(HttpStatus.CREATED)
+    @Transactional // the change and its audit entry commit together
     TeamView create(@RequestBody(required = false) JsonNode body) {
         AdminJson.object(body);
         String name = AdminJson.requiredString(body, "name", AdminKeysController.NAME_MAX);
         Limits limits = PolicyJson.limits(body.get("limits"), "limits");
         UsagePolicy policy = PolicyJson.policy(body.get("policy"), "policy", true);
-        return TeamView.of(teams.create(name, limits, policy, clock.instant()));
+        TeamView created = TeamView.of(teams.create(name, limits, policy, clock.instant()));
+        audit.record("team.create", "team", created.id().toString(), null, created);
+        return created;
     }
 
     @GetMapping
@@ -68,6 +78,7 @@ class AdminTeamsController {
     }
 
     @PatchMapping("/{id}")
+    @Transactional
     TeamView update(@PathVariable String id, @RequestBody(required = false) JsonNode body) {
         Team current = find(id);
         AdminJson.object(body);
@@ -77,16 +88,21 @@ class AdminTeamsController {
                 : current.limits();
         UsagePolicy policy = AdminJson.present(body, "policy") ? PolicyJson.policy(body.get("policy"), "policy", true)
                 : current.policy();
-        return teams.update(current.id(), name, limits, policy, clock.instant()).map(TeamView::of)
+        TeamView after = teams.update(current.id(), name, limits, policy, clock.instant()).map(TeamView::of)
                 .orElseThrow(() -> notFound(id));
+        audit.record("team.update", "team", after.id().toString(), TeamView.of(current), after);
+        return after;
     }
 
     @DeleteMapping("/{id}")
     @ResponseStatus(HttpStatus.NO_CONTENT)
+    @Transactional
     void delete(@PathVariable String id) {
-        if (!teams.delete(find(id).id())) {
+        Team current = find(id);
+        if (!teams.delete(current.id())) {
             throw notFound(id);
         }
+        audit.record("team.delete", "team", current.id().toString(), TeamView.of(current), null);
     }
 
     private Team find(String id) {

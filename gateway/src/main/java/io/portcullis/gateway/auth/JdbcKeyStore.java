@@ -71,7 +71,7 @@ class JdbcKeyStore implements KeyStore {
     }
 
     @Override
-    public List<StoredKey> list(int limit, StoredKey after, String search) {
+    public List<StoredKey> list(int limit, StoredKey after, String search, UUID teamId) {
         var sql = new StringBuilder("select " + COLUMNS + " from api_key where true");
         var args = new java.util.ArrayList<Object>();
         if (after != null) {
@@ -83,6 +83,10 @@ class JdbcKeyStore implements KeyStore {
             sql.append(" and (name ilike ? or public_id = ?)");
             args.add("%" + escapeLike(search) + "%");
             args.add(search.startsWith(ApiKeys.SCHEME) ? search.substring(ApiKeys.SCHEME.length()) : search);
+        }
+        if (teamId != null) {
+            sql.append(" and team_id = ?"); // api_key_team_idx; a team's keys are few next to all keys
+            args.add(teamId);
         }
         sql.append(" order by created_at desc, id desc limit ?");
         args.add(limit);

@@ -17,8 +17,13 @@ public interface KeyStore {
 
     void insert(StoredKey key);
 
-    /** One page of keys, newest first; {@code after} is the last key of the previous page. */
-    List<StoredKey> list(int limit, StoredKey after, String search);
+    /**
+     * One page of keys, newest first; {@code after} is the last key of the previous page.
+     *
+     * @param search a name fragment or a key prefix, or null
+     * @param teamId only the keys of this team, or null for every key
+     */
+    List<StoredKey> list(int limit, StoredKey after, String search, UUID teamId);
 
     /** Replaces the editable fields; returns the updated row, empty if the id is unknown. */
     Optional<StoredKey> update(StoredKey edited, Instant now);

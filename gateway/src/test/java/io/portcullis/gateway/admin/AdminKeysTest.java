@@ -141,6 +141,26 @@ class AdminKeysTest extends GatewayIntegrationTest {
     }
 
     @Test
+    void listsOnlyTheKeysOfATeamPageByPage() {
+        String team = GatewayClient.json(client.admin("POST", "/admin/api/teams",
+                "{\"name\":\"members " + System.nanoTime() + "\"}")).get("id").stringValue();
+        for (int i = 0; i < 3; i++) {
+            client.createKey("{\"name\":\"member-" + i + "\",\"teamId\":\"" + team + "\"}");
+        }
+        client.createKey("{\"name\":\"outsider\"}");
+
+        var first = GatewayClient.json(client.admin("GET", "/admin/api/keys?limit=2&teamId=" + team, null));
+        var second = GatewayClient.json(client.admin("GET", "/admin/api/keys?limit=2&teamId=" + team + "&cursor="
+                + first.get("nextCursor").stringValue(), null));
+
+        assertThat(first.get("data")).extracting(k -> k.get("name").stringValue())
+                .containsExactly("member-2", "member-1");
+        assertThat(second.get("data")).extracting(k -> k.get("name").stringValue()).containsExactly("member-0");
+        assertThat(second.get("nextCursor").isNull()).isTrue();
+        assertParam(client.admin("GET", "/admin/api/keys?teamId=nope", null), "teamId");
+    }
+
+    @Test
     void refusesAdminCallsWithoutAValidToken() {
         var none = client.send(HttpRequest.newBuilder(URI.create(client.base() + "/admin/api/keys")).GET().build());
         assertThat(none.statusCode()).isEqualTo(401);

@@ -38,6 +38,46 @@ class AuditLogTest extends GatewayIntegrationTest {
     }
 
     @Test
+    void recordsEveryTeamChangeWithWhoAndBeforeAndAfter() {
+        String operator = AdminIdentities.token(client, "operator");
+        String name = "audited team " + System.nanoTime();
+        var created = GatewayClient.json(AdminIdentities.call(client, "POST", "/admin/api/teams", operator,
+                "{\"name\":\"" + name + "\",\"limits\":{\"tokensPerDay\":1000}}"));
+        String id = created.get("id").stringValue();
+        AdminIdentities.call(client, "PATCH", "/admin/api/teams/" + id, operator,
+                "{\"limits\":{\"tokensPerDay\":2000,\"spendPerMonthUsd\":\"12.5\"}}");
+        assertThat(AdminIdentities.call(client, "DELETE", "/admin/api/teams/" + id, operator, null).statusCode())
+                .isEqualTo(204);
+
+        var entries = forTarget(GatewayClient.json(client.admin("GET", "/admin/api/audit?limit=1000", null)), id);
+
+        assertThat(entries).extracting(e -> e.get("action").stringValue())
+                .containsExactly("team.delete", "team.update", "team.create");
+        assertThat(entries).allSatisfy(e -> assertThat(e.get("actor").stringValue()).startsWith("operator-"));
+        assertThat(entries.get(2).at("/after/name").stringValue()).isEqualTo(name);
+        assertThat(entries.get(1).at("/before/limits/tokensPerDay").longValue()).isEqualTo(1000);
+        assertThat(entries.get(1).at("/after/limits/tokensPerDay").longValue()).isEqualTo(2000);
+        assertThat(entries.get(1).at("/after/limits/spendPerMonthUsd").stringValue()).isEqualTo("12.500000");
+        assertThat(entries.get(0).at("/before/name").stringValue()).isEqualTo(name);
+        assertThat(entries.get(0).get("after").isNull()).isTrue();
+    }
+
+    @Test
+    void auditsNoTeamChangeThatWasRefused() {
+        String name = "refused team " + System.nanoTime();
+        String id = GatewayClient.json(client.admin("POST", "/admin/api/teams", "{\"name\":\"" + name + "\"}"))
+                .get("id").stringValue();
+        client.createKey("{\"name\":\"keeps the team busy\",\"teamId\":\"" + id + "\"}");
+
+        assertThat(client.admin("DELETE", "/admin/api/teams/" + id, null).statusCode()).isEqualTo(409);
+        assertThat(client.admin("PATCH", "/admin/api/teams/" + id, "{\"limits\":{\"tokensPerDay\":-1}}")
+                .statusCode()).isEqualTo(400);
+
+        var entries = forTarget(GatewayClient.json(client.admin("GET", "/admin/api/audit?limit=1000", null)), id);
+        assertThat(entries).extracting(e -> e.get("action").stringValue()).containsExactly("team.create");
+    }
+
+    @Test
     void recordsAccountAndTokenChangesWithoutPasswordsOrTokens() {
         var account = AdminIdentities.account(client, "viewer");
         client.admin("PATCH", "/admin/api/accounts/" + account.id(), "{\"password\":\"another long password\"}");

@@ -6,6 +6,8 @@ import io.portcullis.gateway.support.Browser;
 import io.portcullis.gateway.support.GatewayClient;
 import io.portcullis.gateway.support.GatewayIntegrationTest;
 import java.time.Duration;
+import java.time.YearMonth;
+import java.time.ZoneOffset;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -38,8 +40,9 @@ class ConsoleBrowserTest extends GatewayIntegrationTest {
 
     private void open(String page) {
         browser.driver().findElement(By.cssSelector("nav a[href='#/" + page + "']")).click();
-        browser.await().until(ExpectedConditions.attributeToBe(
-                By.cssSelector("nav a[href='#/" + page + "']"), "aria-current", "page"));
+        // The page module is imported and rendered after the link is marked: wait for its content.
+        browser.await().until(ExpectedConditions.presenceOfElementLocated(
+                By.cssSelector("main[data-page='" + page + "']")));
     }
 
     @Test
@@ -99,6 +102,40 @@ class ConsoleBrowserTest extends GatewayIntegrationTest {
     }
 
     @Test
+    void movesAKeyIntoATeamAndSetsItsLimitsAndPolicyFromTheKeysPage() {
+        String team = "key home " + System.nanoTime();
+        String teamId = GatewayClient.json(client.admin("POST", "/admin/api/teams", "{\"name\":\"" + team + "\"}"))
+                .get("id").stringValue();
+        String name = "movable " + System.nanoTime();
+        var key = client.createKey("{\"name\":\"" + name + "\"}");
+        signIn("operator");
+        WebDriver web = browser.driver();
+        open("keys");
+
+        web.findElement(By.id("key-search")).sendKeys(name);
+        browser.await().until(ExpectedConditions.numberOfElementsToBe(By.cssSelector("#keys-table tbody tr"), 1));
+        web.findElement(By.xpath("//tr[td[text()='" + name + "']]//button[contains(@class,'edit')]")).click();
+        new org.openqa.selenium.support.ui.Select(browser.await().until(
+                ExpectedConditions.visibilityOfElementLocated(By.id("edit-key-team")))).selectByVisibleText(team);
+        web.findElement(By.id("edit-key-limit-tokensPerDay")).sendKeys("5000");
+        web.findElement(By.id("edit-key-limit-spendPerMonthUsd")).sendKeys("1.25");
+        web.findElement(By.id("edit-key-policy-cidrs")).sendKeys("10.0.0.0/33");
+        web.findElement(By.id("save-key")).click();
+        browser.await().until(ExpectedConditions.textToBePresentInElementLocated(
+                By.id("edit-key-policy-cidrs-error"), "10.0.0.0/33"));
+        web.findElement(By.id("edit-key-policy-cidrs")).clear();
+        web.findElement(By.id("edit-key-policy-cidrs")).sendKeys("10.0.0.0/8, 127.0.0.1/32");
+        web.findElement(By.id("save-key")).click();
+        browser.await().until(ExpectedConditions.textToBePresentInElementLocated(By.id("keys-table"), team));
+
+        var stored = GatewayClient.json(client.admin("GET", "/admin/api/keys/" + key.id(), null));
+        assertThat(stored.get("teamId").stringValue()).isEqualTo(teamId);
+        assertThat(stored.at("/limits/tokensPerDay").longValue()).isEqualTo(5000);
+        assertThat(stored.at("/limits/spendPerMonthUsd").stringValue()).isEqualTo("1.250000");
+        assertThat(stored.at("/policy/allowedCidrs").toString()).isEqualTo("[\"10.0.0.0/8\",\"127.0.0.1/32\"]");
+    }
+
+    @Test
     void showsTrafficOnTheOverviewChartAndInTheUsageExplorer() {
         String name = "traffic " + System.nanoTime();
         var key = client.createKey("{\"name\":\"" + name + "\"}");
@@ -125,6 +162,115 @@ class ConsoleBrowserTest extends GatewayIntegrationTest {
         assertThat(web.findElement(row).findElements(By.tagName("td")).get(2).getText()).isEqualTo("3");
         assertThat(web.findElements(By.cssSelector("#usage-chart rect.bar"))).isNotEmpty();
         assertThat(web.findElement(By.id("usage-csv")).isEnabled()).isTrue();
+    }
+
+    @Test
+    void createsATeamWhoseEditedLimitIsSavedAndEnforcedAndItsRejectionsShowOnTheOverview() {
+        signIn("operator");
+        WebDriver web = browser.driver();
+        open("teams");
+        String name = "browser team " + System.nanoTime();
+
+        web.findElement(By.id("new-team-name")).sendKeys(name);
+        web.findElement(By.id("create-team")).click();
+        By row = By.xpath("//table[@id='teams-table']//tr[td/button[text()='" + name + "']]");
+        String teamId = browser.await().until(ExpectedConditions.presenceOfElementLocated(row))
+                .getDomAttribute("data-team-id");
+
+        web.findElement(row).findElement(By.cssSelector("button.edit")).click();
+        var perMinute = browser.await().until(ExpectedConditions.visibilityOfElementLocated(
+                By.id("edit-team-limit-requestsPerMinute")));
+        perMinute.sendKeys("0");
+        web.findElement(By.id("save-team")).click();
+        browser.await().until(ExpectedConditions.textToBePresentInElementLocated(
+                By.id("edit-team-limit-requestsPerMinute-error"), "positive whole number"));
+        perMinute.clear();
+        perMinute.sendKeys("2");
+        web.findElement(By.id("save-team")).click();
+        browser.await().until(ExpectedConditions.textToBePresentInElementLocated(By.id("team-notices"), "saved"));
+        browser.await().until(ExpectedConditions.textToBePresentInElementLocated(row, "Requests per minute: 2"));
+
+        var stored = GatewayClient.json(client.admin("GET", "/admin/api/teams/" + teamId, null));
+        assertThat(stored.at("/limits/requestsPerMinute").longValue()).isEqualTo(2);
+        var member = client.createKey("{\"name\":\"limited member\",\"teamId\":\"" + teamId + "\"}");
+        assertThat(client.post("/v1/chat/completions", member.secret(), GatewayClient.chat("fake-chat")).statusCode())
+                .isEqualTo(200);
+        assertThat(client.post("/v1/chat/completions", member.secret(), GatewayClient.chat("fake-chat")).statusCode())
+                .isEqualTo(200);
+        var refused = client.post("/v1/chat/completions", member.secret(), GatewayClient.chat("fake-chat"));
+        assertThat(refused.statusCode()).isEqualTo(429);
+        assertThat(GatewayClient.json(refused).at("/error/code").stringValue()).isEqualTo("rate_limit_exceeded");
+
+        awaitUsageRows(member.id(), 3);
+        open("overview");
+        By rejections = By.cssSelector("#rejections tr[data-outcome='rate_limit_exceeded'] td.num");
+        long shown = Long.parseLong(browser.await().until(ExpectedConditions.presenceOfElementLocated(rejections))
+                .getText().replace(",", ""));
+        assertThat(shown).isGreaterThanOrEqualTo(1);
+    }
+
+    @Test
+    void showsATeamsUsageAgainstItsBudgetAfterTrafficWithNoEditButtonsForAViewer() {
+        String name = "budgeted " + System.nanoTime();
+        String teamId = GatewayClient.json(client.admin("POST", "/admin/api/teams", "{\"name\":\"" + name
+                + "\",\"limits\":{\"tokensPerMonth\":1000000,\"spendPerMonthUsd\":\"5\"}}")).get("id").stringValue();
+        var member = client.createKey("{\"name\":\"budget user " + System.nanoTime() + "\",\"teamId\":\""
+                + teamId + "\"}");
+        for (int i = 0; i < 3; i++) {
+            assertThat(client.post("/v1/chat/completions", member.secret(), GatewayClient.chat("fake-chat"))
+                    .statusCode()).isEqualTo(200);
+        }
+        awaitUsageRows(member.id(), 3);
+        String monthStart = YearMonth.now(ZoneOffset.UTC).atDay(1).toString();
+        var usage = GatewayClient.json(client.admin("GET", "/admin/api/usage?groupBy=team&teamId=" + teamId
+                + "&from=" + monthStart, null)).at("/data/0");
+        long tokens = usage.get("promptTokens").longValue() + usage.get("completionTokens").longValue();
+        long spendMicros = usage.get("costUsd").decimalValue().movePointRight(6).longValueExact();
+        assertThat(tokens).isPositive();
+        assertThat(spendMicros).isPositive();
+
+        signIn("viewer");
+        WebDriver web = browser.driver();
+        open("teams");
+        By teamRow = By.cssSelector("#teams-table tr[data-team-id='" + teamId + "']");
+        var tokensBar = browser.await().until(ExpectedConditions.presenceOfElementLocated(
+                By.cssSelector("#teams-table tr[data-team-id='" + teamId + "'] .budget.tokens-month")));
+
+        assertThat(tokensBar.getDomAttribute("data-used")).isEqualTo(String.valueOf(tokens));
+        assertThat(tokensBar.getDomAttribute("data-limit")).isEqualTo("1000000");
+        assertThat(tokensBar.findElement(By.tagName("progress")).getDomAttribute("value"))
+                .isEqualTo(String.valueOf(tokens));
+        var spendBar = web.findElement(teamRow).findElement(By.cssSelector(".budget.spend-month"));
+        assertThat(spendBar.getDomAttribute("data-used")).isEqualTo(String.valueOf(spendMicros));
+        assertThat(spendBar.getDomAttribute("data-limit")).isEqualTo("5000000");
+        assertThat(web.findElements(By.cssSelector("#create-team-form, #teams-table button.edit,"
+                + " #teams-table button.delete"))).isEmpty();
+
+        web.findElement(teamRow).findElement(By.cssSelector("button.open")).click();
+        browser.await().until(ExpectedConditions.textToBePresentInElementLocated(By.id("team-keys"), "budget user"));
+        assertThat(web.findElements(By.cssSelector("#team-keys tbody tr"))).hasSize(1);
+    }
+
+    @Test
+    void refusingToDeleteATeamThatStillHasKeysIsExplainedInThePage() {
+        String name = "busy team " + System.nanoTime();
+        String teamId = GatewayClient.json(client.admin("POST", "/admin/api/teams", "{\"name\":\"" + name + "\"}"))
+                .get("id").stringValue();
+        client.createKey("{\"name\":\"still here\",\"teamId\":\"" + teamId + "\"}");
+        signIn("operator");
+        WebDriver web = browser.driver();
+        open("teams");
+        By row = By.cssSelector("#teams-table tr[data-team-id='" + teamId + "']");
+
+        browser.await().until(ExpectedConditions.presenceOfElementLocated(row)).findElement(By.cssSelector("button.delete"))
+                .click();
+        browser.await().until(ExpectedConditions.alertIsPresent()).accept();
+
+        browser.await().until(ExpectedConditions.textToBePresentInElementLocated(By.id("team-not-empty"),
+                "still has 1 active key"));
+        browser.await().until(ExpectedConditions.textToBePresentInElementLocated(By.id("team-keys"), "still here"));
+        assertThat(web.findElements(row)).hasSize(1);
+        assertThat(client.admin("GET", "/admin/api/teams/" + teamId, null).statusCode()).isEqualTo(200);
     }
 
     @Test

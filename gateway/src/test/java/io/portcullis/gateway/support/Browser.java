@@ -47,7 +47,7 @@ public final class Browser implements AfterTestExecutionCallback, AutoCloseable 
     }
 
     public WebDriverWait await() {
-        return new WebDriverWait(driver(), Duration.ofSeconds(10));
+        return new WebDriverWait(driver(), Duration.ofSeconds(20)); // generous: a loaded 2-core CI box
     }
 
     @Override

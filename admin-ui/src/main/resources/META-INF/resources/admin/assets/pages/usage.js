@@ -1,4 +1,4 @@
-// Usage explorer: totals grouped by key, model or day over a date range; chart, table, CSV.
+// Usage explorer: totals grouped by day, key, team, model or outcome over a date range; chart, table, CSV.
 import { api } from '../api.js';
 import { barChart } from '../chart.js';
 import { h, table, fmt, problem } from '../dom.js';
@@ -12,6 +12,8 @@ const COLUMNS = [
   { title: 'Completion tokens', numeric: true, cell: r => fmt.int(r.completionTokens) },
   { title: 'Cached tokens', numeric: true, cell: r => fmt.int(r.cachedTokens) },
   { title: 'Cost (USD)', numeric: true, cell: r => String(r.costUsd ?? 0) },
+  { title: 'Errors', numeric: true, cell: r => fmt.int(r.errors) },
+  { title: 'Avg latency (ms)', numeric: true, cell: r => fmt.int(r.avgLatencyMs) },
 ];
 
 export function toCsv(rows) {
@@ -19,7 +21,8 @@ export function toCsv(rows) {
     const s = v === null || v === undefined ? '' : String(v);
     return /[",\n\r]/.test(s) || /^[=+\-@]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s;
   };
-  const header = ['group', 'label', 'requests', 'promptTokens', 'completionTokens', 'cachedTokens', 'costUsd'];
+  const header = ['group', 'label', 'requests', 'promptTokens', 'completionTokens', 'cachedTokens', 'costUsd', 'errors',
+    'avgLatencyMs'];
   return [header.join(','), ...rows.map(r => header.map(k => quote(r[k])).join(','))].join('\r\n') + '\r\n';
 }
 
@@ -29,7 +32,8 @@ export async function render(root) {
   const from = h('input', { id: 'usage-from', type: 'date', value: fmt.day(monthAgo) });
   const to = h('input', { id: 'usage-to', type: 'date', value: fmt.day(today) });
   const group = h('select', { id: 'usage-group' },
-    h('option', { value: 'day' }, 'Day'), h('option', { value: 'key' }, 'Key'), h('option', { value: 'model' }, 'Model'));
+    h('option', { value: 'day' }, 'Day'), h('option', { value: 'key' }, 'Key'), h('option', { value: 'team' }, 'Team'),
+    h('option', { value: 'model' }, 'Model'), h('option', { value: 'outcome' }, 'Outcome'));
   const out = h('div', { id: 'usage-result' });
   let last = [];
   const csv = h('button', { type: 'button', id: 'usage-csv', onclick: () => {
