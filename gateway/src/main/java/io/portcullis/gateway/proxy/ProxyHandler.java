@@ -54,6 +54,7 @@ class ProxyHandler {
     private final QuotaMetrics quotaMetrics;
     private final UpstreamForwarder forwarder;
     private final Metering metering;
+    private final InFlightRequests inFlight;
     private final GatewayMetrics metrics;
     private final InstantSource clock;
     private final int maxRequestBytes;
@@ -62,7 +63,8 @@ class ProxyHandler {
     ProxyHandler(ApiKeyAuthenticator authenticator, Teams teams, BackendRegistry backends, AccessPolicy policy,
                  QuotaEngine quotas, Pricing pricing, RateLimitHeaders rateLimitHeaders, QuotaMetrics quotaMetrics,
                  UpstreamForwarder forwarder,
-                 Metering metering, GatewayMetrics metrics, InstantSource clock, GatewayProperties properties) {
+                 Metering metering, InFlightRequests inFlight, GatewayMetrics metrics, InstantSource clock,
+                 GatewayProperties properties) {
         this.authenticator = authenticator;
         this.teams = teams;
         this.backends = backends;
@@ -73,6 +75,7 @@ class ProxyHandler {
         this.quotaMetrics = quotaMetrics;
         this.forwarder = forwarder;
         this.metering = metering;
+        this.inFlight = inFlight;
         this.metrics = metrics;
         this.clock = clock;
         this.maxRequestBytes = (int) properties.maxRequestBytes().toBytes();
@@ -80,6 +83,7 @@ class ProxyHandler {
     }
 
     void handle(Endpoint endpoint, HttpServletRequest request, HttpServletResponse response) throws IOException {
+        inFlight.enter();
         var exchange = new Exchange(endpoint, RequestIdFilter.of(request), System.nanoTime(), clock.instant());
         Team team = null;
         try {
@@ -113,7 +117,11 @@ class ProxyHandler {
             ErrorWriter.write(response, e);
         } finally {
             settle(exchange);
-            metering.complete(exchange);
+            try {
+                metering.complete(exchange);
+            } finally {
+                inFlight.exit();
+            }
         }
     }
 

@@ -2,17 +2,14 @@ package io.portcullis.gateway.usage;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.portcullis.gateway.PortcullisApplication;
 import io.portcullis.gateway.database.EmbeddedPostgresServer;
 import io.portcullis.gateway.support.GatewayClient;
-import io.portcullis.gateway.support.TestGateway;
-import java.net.ServerSocket;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import io.portcullis.gateway.support.GatewayProcess;
 import java.sql.DriverManager;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.awaitility.Awaitility;
@@ -32,10 +29,9 @@ class CrashRecoveryTest {
     @Test
     void aKilledGatewayLosesAtMostItsFlushWindowAndNeverOverspends() throws Exception {
         try (var postgres = EmbeddedPostgresServer.ephemeral()) {
-            int port = freePort();
-            Process first = launch(postgres, port, "first");
-            GatewayClient client = new GatewayClient(port);
-            awaitUp(client);
+            int port = GatewayProcess.freePort();
+            var first = GatewayProcess.start(postgres.jdbcUrl(), port, "crash-recovery-first", Map.of());
+            GatewayClient client = first.client();
             var key = client.createKey("{\"name\":\"crash\",\"limits\":{\"tokensPerDay\":" + BUDGET + "}}");
 
             var completions = new ConcurrentLinkedQueue<Long>();
@@ -55,9 +51,8 @@ class CrashRecoveryTest {
                 }));
             }
             Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> completions.size() >= 60);
-            first.destroyForcibly(); // SIGKILL: no shutdown hook, no flush
             long killedAt = System.nanoTime();
-            first.waitFor();
+            first.kill(); // SIGKILL: no shutdown hook, no flush
             stop.set(true);
             for (Thread t : load) {
                 t.join(Duration.ofSeconds(30));
@@ -68,9 +63,8 @@ class CrashRecoveryTest {
 
             assertThat(answered - recorded).as("usage lost by the kill").isBetween(0L, lastSecond);
 
-            Process second = launch(postgres, port, "second");
+            var second = GatewayProcess.start(postgres.jdbcUrl(), port, "crash-recovery-second", Map.of());
             try {
-                awaitUp(client);
                 int more = 0;
                 for (int i = 0; i < 400; i++) {
                     var response = client.post("/v1/chat/completions", key.secret(), BODY);
@@ -82,8 +76,8 @@ class CrashRecoveryTest {
                 }
                 assertThat(more).as("the second process admits more until the budget is spent").isPositive();
             } finally {
-                second.destroy(); // SIGTERM: graceful, flushes the ledger
-                second.waitFor();
+                second.terminate(); // SIGTERM: graceful, flushes the ledger
+                assertThat(second.awaitExit(Duration.ofSeconds(60))).isTrue();
             }
 
             long tokens = count(postgres, "select coalesce(sum(prompt_tokens + completion_tokens), 0) from usage_event"
@@ -95,38 +89,11 @@ class CrashRecoveryTest {
         }
     }
 
-    private static Process launch(EmbeddedPostgresServer postgres, int port, String name) throws Exception {
-        List<String> command = new ArrayList<>();
-        command.add(ProcessHandle.current().info().command().orElse("java"));
-        command.add("-cp");
-        command.add(System.getProperty("java.class.path"));
-        command.add(PortcullisApplication.class.getName());
-        var properties = TestGateway.properties();
-        properties.put("spring.datasource.url", postgres.jdbcUrl());
-        properties.put("spring.datasource.username", "postgres");
-        properties.put("server.port", Integer.toString(port));
-        properties.forEach((k, v) -> command.add("--" + k + "=" + v));
-        Path log = Path.of("target", "crash-recovery-" + name + ".log");
-        Files.createDirectories(log.getParent());
-        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-    }
-
-    private static void awaitUp(GatewayClient client) {
-        Awaitility.await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(250)).ignoreExceptions()
-                .until(() -> client.get("/actuator/health/readiness", null).statusCode() == 200);
-    }
-
     private static long count(EmbeddedPostgresServer postgres, String sql) throws Exception {
         try (var c = DriverManager.getConnection(postgres.jdbcUrl(), "postgres", "");
              var rs = c.createStatement().executeQuery(sql)) {
             rs.next();
             return rs.getLong(1);
-        }
-    }
-
-    private static int freePort() throws Exception {
-        try (var socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
         }
     }
 
