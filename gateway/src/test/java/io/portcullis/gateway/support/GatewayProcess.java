@@ -54,6 +54,10 @@ public final class GatewayProcess {
         }
     }
 
+    public long pid() {
+        return process.pid();
+    }
+
     public GatewayClient client() {
         return new GatewayClient(port);
     }
