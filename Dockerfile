@@ -17,6 +17,8 @@ COPY policy/pom.xml policy/pom.xml
 COPY admin-ui/pom.xml admin-ui/pom.xml
 COPY gateway/pom.xml gateway/pom.xml
 COPY helm/pom.xml helm/pom.xml
+# every module of the reactor must have its pom, even those -pl leaves out
+COPY bench/pom.xml bench/pom.xml
 RUN --mount=type=cache,target=/root/.m2 ./mvnw -B -q -pl gateway -am dependency:go-offline
 COPY policy policy
 COPY admin-ui admin-ui
