@@ -153,6 +153,8 @@ class ConsoleBrowserTest extends GatewayIntegrationTest {
         assertThat(todayBar).isGreaterThanOrEqualTo(3);
         assertThat(Long.parseLong(web.findElement(By.id("total-requests")).getText().replace(",", "")))
                 .isGreaterThanOrEqualTo(3);
+        assertThat(web.findElement(By.cssSelector("#backends tr[data-backend='fake']")).getText()).contains("fake-chat")
+                .containsIgnoringCase("closed");
 
         open("usage");
         new org.openqa.selenium.support.ui.Select(web.findElement(By.id("usage-group"))).selectByValue("key");

@@ -35,10 +35,11 @@ const topTable = (id, title, rows) => table([
 
 export async function render(root) {
   root.append(h('h1', {}, 'Overview'));
-  let days, keys, teams, models, outcomes;
+  let days, keys, teams, models, outcomes, backends;
   try {
     [days, keys, teams, models, outcomes] = await Promise.all(['day', 'key', 'team', 'model', 'outcome']
       .map(group => api('GET', '/usage?groupBy=' + group)));
+    backends = await api('GET', '/backends');
   } catch (err) {
     root.append(problem(err));
     return;
@@ -79,5 +80,13 @@ export async function render(root) {
       h('section', {}, h('h2', {}, 'Top teams'), topTable('top-teams', 'Team', teams.data.filter(r => r.group !== 'none')))),
     h('div', { class: 'columns' },
       h('section', {}, h('h2', {}, 'Top keys'), topTable('top-keys', 'Key', keys.data)),
-      h('section', {}, h('h2', {}, 'Top models'), topTable('top-models', 'Model', models.data))));
+      h('section', {}, h('h2', {}, 'Top models'), topTable('top-models', 'Model', models.data))),
+    h('section', {}, h('h2', {}, 'Backend health (this replica)'), table([
+      { title: 'Backend', cell: d => d.backend },
+      { title: 'Model', cell: d => d.model === d.upstreamModel ? d.model : `${d.model} → ${d.upstreamModel}` },
+      { title: 'Priority / weight', cell: d => `${d.priority} / ${d.weight}` },
+      { title: 'Circuit', cell: d => h('span', { class: d.up ? 'ok' : 'bad' }, d.circuit.replace('_', ' ')) },
+      { title: 'Failure rate', numeric: true, cell: d => d.failureRate < 0 ? '—' : d.failureRate.toFixed(1) + ' %' },
+    ], backends.data.map(d => ({ value: d, attrs: { 'data-backend': d.backend, 'data-up': String(d.up) } })),
+    { id: 'backends' })));
 }
