@@ -97,7 +97,9 @@ class UpstreamForwarder implements DisposableBean {
                  HttpServletResponse response) throws IOException {
         long sentAt = System.nanoTime();
         Attempt answer = firstAnswer(exchange, request, route, servletRequest);
-        exchange.upstreamNanos = System.nanoTime() - sentAt;
+        long answeredAt = System.nanoTime();
+        exchange.upstreamNanos = answeredAt - sentAt;
+        response.setHeader(Exchange.OVERHEAD_HEADER, Long.toString(exchange.overheadMicros(answeredAt)));
         Deployment deployment = answer.permit().deployment();
         boolean anthropicBackend = deployment.backend().type() == BackendType.ANTHROPIC;
         boolean anthropicClient = exchange.endpoint == Endpoint.MESSAGES;
