@@ -8,7 +8,8 @@
 #
 # Knobs (env): PHASES (wrk streams openloop, in that order, the overload last; hold keeps it all up for profiling), ROUNDS (3), RUN_SECONDS (10), CONNECTIONS
 # ("16 64"), RATES ("250 500 1000 2000 3000"), OPENLOOP_SECONDS (10), STREAMS (10000), STREAM_CHUNKS
-# (60), STREAM_RAMP_SECONDS (30), GATEWAY_JAVA_OPTS (-Xmx768m), JFR (1: record a flight recording of
+# (60), STREAM_RAMP_SECONDS (30), GATEWAY_JAVA_OPTS (-Xmx768m), GATEWAY_ARGS (extra
+# --property=value arguments), JFR (1: record a flight recording of
 # the gateway), OUT (results directory).
 set -euo pipefail
 
@@ -51,9 +52,17 @@ NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 WORK=$(mktemp -d /tmp/portcullis-bench.XXXXXX)
 mkdir -p "$OUT"
 PIDS=()
+stop_pid() { # TERM, then KILL after 20 s (a JVM out of memory may never act on TERM)
+    kill "$1" 2>/dev/null || return 0
+    for _ in $(seq 1 100); do kill -0 "$1" 2>/dev/null || break; sleep 0.2; done
+    kill -9 "$1" 2>/dev/null || true
+    wait "$1" 2>/dev/null || true
+}
+postgres_pid() { head -1 "$WORK/postgres/postmaster.pid" 2>/dev/null || true; }
 cleanup() {
-    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-    for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+    for pid in "${PIDS[@]}"; do stop_pid "$pid"; done
+    # the embedded PostgreSQL the gateway started, if the gateway could not stop it itself
+    local pg; pg=$(postgres_pid); [[ -n $pg ]] && stop_pid "$pg"
     rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -115,7 +124,7 @@ start_gateway() { # $1: log name; sets GATEWAY_PID and READY_MS
         --server.address=127.0.0.1 --server.port=$GATEWAY_PORT \
         --server.tomcat.max-connections=20000 --server.tomcat.accept-count=1000 \
         --gateway.embedded-postgres.data-dir="$WORK/postgres" \
-        --spring.config.additional-location="file:$WORK/backends.yml" > "$OUT/gateway-$1.log" 2>&1 &
+        --spring.config.additional-location="file:$WORK/backends.yml" ${GATEWAY_ARGS:-} > "$OUT/gateway-$1.log" 2>&1 &
     GATEWAY_PID=$!
     PIDS+=("$GATEWAY_PID")
     for _ in $(seq 1 1200); do
@@ -129,7 +138,7 @@ start_gateway() { # $1: log name; sets GATEWAY_PID and READY_MS
     log "gateway not ready after 60 s"; exit 1
 }
 stop_gateway() {
-    kill "$GATEWAY_PID"; wait "$GATEWAY_PID" 2>/dev/null || true
+    stop_pid "$GATEWAY_PID"
     local kept=(); for pid in "${PIDS[@]}"; do [[ $pid == "$GATEWAY_PID" ]] || kept+=("$pid"); done; PIDS=("${kept[@]}")
 }
 rss_mib() { awk '/VmRSS/ {printf "%.0f", $2/1024}' "/proc/$1/status"; }
@@ -188,7 +197,7 @@ if [[ " $PHASES " == *" wrk "* ]]; then
             for target in direct nginx gateway; do
                 log "round $round: $target, $c connections, ${RUN_SECONDS} s"
                 if [[ $target == gateway ]]; then
-                    ( for _ in $(seq 1 $((RUN_SECONDS * 2))); do metric portcullis_usage_queue_depth; echo; sleep 0.5; done ) \
+                    ( for _ in $(seq 1 $((RUN_SECONDS / 2))); do sleep 2; metric portcullis_usage_queue_depth; echo; done ) \
                         > "$WORK/queue.txt" 2>/dev/null &
                     sampler=$!
                 fi
