@@ -14,6 +14,15 @@ import java.time.Instant;
  */
 final class Exchange {
 
+    /**
+     * Response header: microseconds the gateway spent on this request before its answer started,
+     * excluding the wait for the backend (docs/performance.md). Measured when the backend's
+     * response headers arrive, so it covers authentication, decision, routing and sending the
+     * request, for streams and whole answers alike; relaying the body is not in it (the header
+     * leaves before the body). Benchmarks read it; changing the name breaks them.
+     */
+    static final String OVERHEAD_HEADER = "x-portcullis-overhead-us";
+
     final Endpoint endpoint;
     final String requestId;
     final long startNanos;
@@ -42,6 +51,11 @@ final class Exchange {
         this.requestId = requestId;
         this.startNanos = startNanos;
         this.startedAt = startedAt;
+    }
+
+    /** Time since the request arrived, less the time spent waiting on the backend so far. */
+    long overheadMicros(long nowNanos) {
+        return Math.max(0, nowNanos - startNanos - upstreamNanos) / 1_000;
     }
 
     /** The backend name for metrics and the ledger, or null when nothing was forwarded. */

@@ -30,8 +30,12 @@ import java.util.Enumeration;
 import java.util.HashSet;
 import java.util.Locale;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.DisposableBean;
@@ -97,7 +101,9 @@ class UpstreamForwarder implements DisposableBean {
                  HttpServletResponse response) throws IOException {
         long sentAt = System.nanoTime();
         Attempt answer = firstAnswer(exchange, request, route, servletRequest);
-        exchange.upstreamNanos = System.nanoTime() - sentAt;
+        long answeredAt = System.nanoTime();
+        exchange.upstreamNanos = answeredAt - sentAt;
+        response.setHeader(Exchange.OVERHEAD_HEADER, Long.toString(exchange.overheadMicros(answeredAt)));
         Deployment deployment = answer.permit().deployment();
         boolean anthropicBackend = deployment.backend().type() == BackendType.ANTHROPIC;
         boolean anthropicClient = exchange.endpoint == Endpoint.MESSAGES;
@@ -185,7 +191,7 @@ class UpstreamForwarder implements DisposableBean {
             throw ApiError.invalidRequest(e.getMessage(), e.param()).toException();
         }
         try {
-            HttpResponse<InputStream> answer = client.send(upstream, HttpResponse.BodyHandlers.ofInputStream());
+            HttpResponse<InputStream> answer = send(upstream);
             int status = answer.statusCode();
             if (status == 429) {
                 permit.report(AttemptResult.RATE_LIMITED);
@@ -220,6 +226,33 @@ class UpstreamForwarder implements DisposableBean {
             Thread.currentThread().interrupt();
             throw ApiError.upstreamUnavailable("Request interrupted while waiting for backend '" + backend + "'")
                     .toException();
+        }
+    }
+
+    /**
+     * {@code client.send} with the response timeout kept here rather than on the request: the JDK
+     * client keeps every request's timer in one set behind one lock that its selector thread also
+     * takes, and at a few thousand requests a second that lock was the gateway's most contended
+     * (docs/performance.md). Waiting on the future with a deadline parks this virtual thread on the
+     * JVM's own timers instead. Failures are thrown as {@code send} throws them.
+     */
+    private HttpResponse<InputStream> send(HttpRequest upstream) throws IOException, InterruptedException {
+        CompletableFuture<HttpResponse<InputStream>> answer =
+                client.sendAsync(upstream, HttpResponse.BodyHandlers.ofInputStream());
+        try {
+            return answer.get(responseTimeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            answer.cancel(true); // cancels the exchange and closes its connection
+            throw new HttpTimeoutException("request timed out");
+        } catch (InterruptedException e) {
+            answer.cancel(true);
+            throw e;
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof IOException io) {
+                throw io;
+            }
+            throw new IOException(cause == null ? "request failed" : cause.getMessage(), cause);
         }
     }
 
@@ -273,7 +306,6 @@ class UpstreamForwarder implements DisposableBean {
             path = exchange.endpoint.path();
         }
         var builder = HttpRequest.newBuilder(deployment.url(path))
-                .timeout(responseTimeout)
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body))
                 .header("content-type", "application/json")
                 .header("x-request-id", exchange.requestId);

@@ -109,4 +109,25 @@ class ChatCompletionsTest extends GatewayIntegrationTest {
         assertThat(jdbc.queryForObject("select prompt_tokens + completion_tokens from usage_event_named where key_id = ?::uuid",
                 Integer.class, key.id())).isEqualTo(6);
     }
+
+    @Test
+    void reportsTheGatewaysOwnOverheadInAHeader() {
+        var key = client.createKey();
+        long before = System.nanoTime();
+        var response = client.post("/v1/chat/completions", key.secret(), GatewayClient.chat("fake-chat"));
+        long roundTripMicros = (System.nanoTime() - before) / 1_000;
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        // Plausible, not fast: a count of microseconds, within what the client itself waited.
+        assertThat(response.headers().firstValue("x-portcullis-overhead-us")).hasValueSatisfying(value ->
+                assertThat(Long.parseLong(value)).isNotNegative().isLessThanOrEqualTo(roundTripMicros));
+    }
+
+    @Test
+    void sendsNoOverheadHeaderWithARefusal() {
+        var response = client.post("/v1/chat/completions", "gw-not-a-key", GatewayClient.chat("fake-chat"));
+
+        assertThat(response.statusCode()).isEqualTo(401);
+        assertThat(response.headers().firstValue("x-portcullis-overhead-us")).isEmpty();
+    }
 }

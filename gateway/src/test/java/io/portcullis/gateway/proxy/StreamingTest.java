@@ -92,6 +92,18 @@ class StreamingTest extends GatewayIntegrationTest {
                 key.id())).isEqualTo("client_closed");
     }
 
+    @Test
+    void reportsTheGatewaysOverheadBeforeTheFirstEvent() throws Exception {
+        var key = client.createKey();
+        long before = System.nanoTime();
+        HttpResponse<InputStream> response = open(key.secret(), STREAM.formatted("fake-chat"));
+        long headersMicros = (System.nanoTime() - before) / 1_000;
+
+        assertThat(response.headers().firstValue("x-portcullis-overhead-us")).hasValueSatisfying(value ->
+                assertThat(Long.parseLong(value)).isNotNegative().isLessThanOrEqualTo(headersMicros));
+        assertThat(dataLines(response)).last().isEqualTo("data: [DONE]");
+    }
+
     private HttpResponse<InputStream> open(String key, String body) throws Exception {
         var request = HttpRequest.newBuilder(URI.create(client.base() + "/v1/chat/completions"))
                 .header("Authorization", "Bearer " + key)

@@ -1,0 +1,315 @@
+#!/usr/bin/env bash
+# Portcullis gateway benchmark: overhead against an nginx proxy hop, fixed-rate added latency,
+# concurrent streams, ledger completeness, start-up time. Everything on 127.0.0.1; every process
+# it starts is stopped by its PID on exit. Documented in docs/performance.md.
+#
+#   bench/gateway/run.sh                 # everything, ~12 minutes
+#   PHASES="wrk openloop" bench/gateway/run.sh
+#
+# Knobs (env): PHASES (wrk streams openloop, in that order, the overload last; hold keeps it all up for profiling), ROUNDS (3), RUN_SECONDS (10), CONNECTIONS
+# ("16 64"), RATES ("250 500 1000 2000 3000"), OPENLOOP_SECONDS (10), STREAMS (10000), STREAM_CHUNKS
+# (60), STREAM_RAMP_SECONDS (30), GATEWAY_JAVA_OPTS (-Xmx768m), GATEWAY_ARGS (extra
+# --property=value arguments), JFR (1: record a flight recording of
+# the gateway), OUT (results directory).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$ROOT"
+PHASES=${PHASES:-wrk streams openloop}
+ROUNDS=${ROUNDS:-3}
+RUN_SECONDS=${RUN_SECONDS:-10}
+CONNECTIONS=${CONNECTIONS:-16 64}
+RATES=${RATES:-250 500 1000 2000 3000}
+OPENLOOP_SECONDS=${OPENLOOP_SECONDS:-10}
+STREAMS=${STREAMS:-10000}
+STREAM_CHUNKS=${STREAM_CHUNKS:-60}
+STREAM_RAMP_SECONDS=${STREAM_RAMP_SECONDS:-30}
+GATEWAY_JAVA_OPTS=${GATEWAY_JAVA_OPTS:--Xmx768m}
+OUT=${OUT:-$ROOT/bench/target/gateway-bench/$(date -u +%Y%m%dT%H%M%SZ)}
+BACKEND_PORT=${BACKEND_PORT:-18081}   # nginx: the fake backend
+HOP_PORT=${HOP_PORT:-18082}           # nginx: reverse proxy in front of it (the baseline hop)
+STREAM_PORT=${STREAM_PORT:-18083}     # StreamingBackend
+GATEWAY_PORT=${GATEWAY_PORT:-18080}
+JAVA=${JAVA_HOME:+$JAVA_HOME/bin/}java
+GATEWAY_JAR=$ROOT/gateway/target/gateway.jar
+BENCH_JAR=$ROOT/bench/target/benchmarks.jar
+ADMIN_TOKEN=bench-admin-token-0123456789abcdef0123456789
+BENCH_BODY=$ROOT/bench/gateway/chat-request.json
+export BENCH_BODY
+
+missing=()
+command -v nginx >/dev/null || [[ -x /usr/sbin/nginx ]] || missing+=("nginx: apt-get install -y nginx-light")
+command -v wrk >/dev/null || missing+=("wrk: apt-get install -y wrk")
+command -v curl >/dev/null || missing+=("curl: apt-get install -y curl")
+command -v python3 >/dev/null || missing+=("python3: apt-get install -y python3")
+"$JAVA" -version >/dev/null 2>&1 || missing+=("Java 25: set JAVA_HOME")
+[[ -f $GATEWAY_JAR && -f $BENCH_JAR ]] || missing+=("jars: ./mvnw -B -q -pl gateway,bench -am package -DskipTests")
+if (( ${#missing[@]} )); then
+    printf 'Missing (nothing is installed for you):\n'; printf '  %s\n' "${missing[@]}"; exit 2
+fi
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+
+WORK=$(mktemp -d /tmp/portcullis-bench.XXXXXX)
+mkdir -p "$OUT"
+PIDS=()
+stop_pid() { # TERM, then KILL after 20 s (a JVM out of memory may never act on TERM)
+    kill "$1" 2>/dev/null || return 0
+    for _ in $(seq 1 100); do kill -0 "$1" 2>/dev/null || break; sleep 0.2; done
+    kill -9 "$1" 2>/dev/null || true
+    wait "$1" 2>/dev/null || true
+}
+postgres_pid() { head -1 "$WORK/postgres/postmaster.pid" 2>/dev/null || true; }
+cleanup() {
+    for pid in "${PIDS[@]}"; do stop_pid "$pid"; done
+    # the embedded PostgreSQL the gateway started, if the gateway could not stop it itself
+    local pg; pg=$(postgres_pid); [[ -n $pg ]] && stop_pid "$pg"
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 143' TERM INT
+log() { printf '%s %s\n' "$(date -u +%H:%M:%S)" "$*" | tee -a "$OUT/run.log" >&2; }
+md() { printf '%s\n' "$*" >> "$OUT/results.md"; }
+
+# ---- nginx: the fake backend and the baseline hop, one master process -------------------------
+mkdir -p "$WORK/nginx/logs"
+cat > "$WORK/nginx/nginx.conf" <<NGINX
+worker_processes auto;
+$( [[ $(id -u) == 0 ]] && echo "user root;" )
+pid $WORK/nginx/nginx.pid;
+error_log $WORK/nginx/logs/error.log warn;
+events { worker_connections 20000; }
+http {
+    access_log off;
+    client_body_temp_path $WORK/nginx/body;
+    proxy_temp_path $WORK/nginx/proxy;
+    keepalive_requests 1000000;
+    upstream fake { server 127.0.0.1:$BACKEND_PORT; keepalive 256; }
+    server {
+        listen 127.0.0.1:$BACKEND_PORT;
+        location / { default_type application/json; return 200 '$(cat "$ROOT/bench/gateway/chat-response.json")'; }
+    }
+    server {
+        listen 127.0.0.1:$HOP_PORT;
+        location / {
+            proxy_pass http://fake;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+        }
+    }
+}
+NGINX
+"$NGINX" -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" -g 'daemon off;' 2>>"$OUT/nginx.log" &
+PIDS+=($!)
+
+# ---- the gateway ------------------------------------------------------------------------------
+cat > "$WORK/backends.yml" <<YAML
+gateway:
+  backends:
+    - name: nginx-fake
+      type: openai
+      base-url: http://127.0.0.1:$BACKEND_PORT/v1
+      models: [bench-chat]
+    - name: stream-fake
+      type: openai
+      base-url: http://127.0.0.1:$STREAM_PORT/v1
+      models: [bench-stream]
+YAML
+GATEWAY_PID=
+start_gateway() { # $1: log name; sets GATEWAY_PID and READY_MS
+    local jfr=()
+    [[ ${JFR:-0} == 1 ]] && jfr=("-XX:StartFlightRecording=filename=$OUT/gateway-$1.jfr,settings=profile")
+    local t0; t0=$(date +%s%N)
+    # shellcheck disable=SC2086
+    GATEWAY_ADMIN_TOKEN=$ADMIN_TOKEN "$JAVA" $GATEWAY_JAVA_OPTS "${jfr[@]}" -jar "$GATEWAY_JAR" \
+        --server.address=127.0.0.1 --server.port=$GATEWAY_PORT \
+        --server.tomcat.max-connections=20000 --server.tomcat.accept-count=1000 \
+        --gateway.embedded-postgres.data-dir="$WORK/postgres" \
+        --spring.config.additional-location="file:$WORK/backends.yml" ${GATEWAY_ARGS:-} > "$OUT/gateway-$1.log" 2>&1 &
+    GATEWAY_PID=$!
+    PIDS+=("$GATEWAY_PID")
+    for _ in $(seq 1 1200); do
+        if curl -fs -o /dev/null "http://127.0.0.1:$GATEWAY_PORT/actuator/health/readiness"; then
+            READY_MS=$(( ($(date +%s%N) - t0) / 1000000 ))
+            return 0
+        fi
+        kill -0 "$GATEWAY_PID" 2>/dev/null || { log "gateway died, see $OUT/gateway-$1.log"; exit 1; }
+        sleep 0.05
+    done
+    log "gateway not ready after 60 s"; exit 1
+}
+stop_gateway() {
+    stop_pid "$GATEWAY_PID"
+    local kept=(); for pid in "${PIDS[@]}"; do [[ $pid == "$GATEWAY_PID" ]] || kept+=("$pid"); done; PIDS=("${kept[@]}")
+}
+rss_mib() { awk '/VmRSS/ {printf "%.0f", $2/1024}' "/proc/$1/status"; }
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+metric() { # sum of a Prometheus series (name and optional label filter)
+    curl -fs "http://127.0.0.1:$GATEWAY_PORT/actuator/prometheus" | awk -v m="$1" -v f="${2:-}" \
+        'index($0, m) == 1 && (f == "" || index($0, f)) {s += $NF} END {printf "%.0f", s}'
+}
+
+md "# Gateway benchmark $(date -u +%Y-%m-%dT%H:%MZ)"
+md ""
+md "Machine: $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $(free -g | awk '/Mem:/ {print $2}') GiB;"
+md "$(. /etc/os-release; echo "$PRETTY_NAME"); $("$JAVA" -version 2>&1 | sed -n 2p); $("$NGINX" -v 2>&1); $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2)."
+md "Load average at start: $(cut -d' ' -f1-3 /proc/loadavg). Gateway JVM options: \`$GATEWAY_JAVA_OPTS\`."
+md ""
+
+log "first start (creates and migrates the database)"
+start_gateway first
+md "First start (initdb + migrations): ready in ${READY_MS} ms."
+stop_gateway
+log "second start, database already migrated"
+start_gateway main
+sleep 5
+md "Start with a migrated database: **ready in ${READY_MS} ms** (process start to /actuator/health/readiness = 200);"
+md "idle after 5 s: RSS $(rss_mib "$GATEWAY_PID") MiB, heap used $(( $(metric jvm_memory_used_bytes 'area="heap"') / 1048576 )) MiB."
+md ""
+
+KEY=$(curl -fs -X POST "http://127.0.0.1:$GATEWAY_PORT/admin/api/keys" -H "Authorization: Bearer $ADMIN_TOKEN" \
+    -H 'Content-Type: application/json' \
+    -d '{"name":"bench","limits":{"requestsPerMinute":1000000000,"tokensPerMinute":1000000000000,"tokensPerDay":1000000000000,"tokensPerMonth":1000000000000,"maxConcurrentRequests":100000}}' \
+    | python3 -c 'import json,sys; print(json.load(sys.stdin)["key"])')
+export BENCH_KEY=$KEY
+for url in "http://127.0.0.1:$BACKEND_PORT" "http://127.0.0.1:$HOP_PORT" "http://127.0.0.1:$GATEWAY_PORT"; do
+    code=$(curl -s -o "$WORK/check.json" -w '%{http_code}' "$url/v1/chat/completions" -H "Authorization: Bearer $KEY" \
+        -H 'Content-Type: application/json' --data-binary @"$BENCH_BODY")
+    [[ $code == 200 ]] || { log "$url answered $code: $(cat "$WORK/check.json")"; exit 1; }
+done
+
+target_url() {
+    case $1 in
+        direct) echo "http://127.0.0.1:$BACKEND_PORT/v1/chat/completions" ;;
+        nginx) echo "http://127.0.0.1:$HOP_PORT/v1/chat/completions" ;;
+        gateway) echo "http://127.0.0.1:$GATEWAY_PORT/v1/chat/completions" ;;
+    esac
+}
+ok_requests() { metric portcullis_requests_total 'outcome="success"'; }
+
+# ---- closed loop: wrk, alternating targets, several rounds -------------------------------------
+if [[ " $PHASES " == *" wrk "* ]]; then
+    log "warm-up: gateway, 64 connections, 15 s"
+    wrk -t2 -c64 -d15s -s bench/gateway/chat.lua "$(target_url gateway)" > "$OUT/wrk-warmup.txt"
+    echo "target,connections,round,rps,p50_us,p90_us,p99_us,max_us,non2xx,sockerr" > "$OUT/wrk.csv"
+    gateway_ok_before=$(ok_requests); gateway_wrk_total=0; peak_queue=0
+    for round in $(seq 1 "$ROUNDS"); do
+        for c in $CONNECTIONS; do
+            for target in direct nginx gateway; do
+                log "round $round: $target, $c connections, ${RUN_SECONDS} s"
+                if [[ $target == gateway ]]; then
+                    ( for _ in $(seq 1 $((RUN_SECONDS / 2))); do sleep 2; metric portcullis_usage_queue_depth; echo; done ) \
+                        > "$WORK/queue.txt" 2>/dev/null &
+                    sampler=$!
+                fi
+                line=$(wrk -t2 -c"$c" -d"${RUN_SECONDS}s" -s bench/gateway/chat.lua "$(target_url $target)" \
+                    | tee -a "$OUT/wrk-raw.txt" | grep '^RESULT')
+                eval "${line#RESULT }"
+                echo "$target,$c,$round,$rps,$p50,$p90,$p99,$max,$non2xx,$sockerr" >> "$OUT/wrk.csv"
+                if [[ $target == gateway ]]; then
+                    wait "$sampler" || true
+                    q=$(sort -n "$WORK/queue.txt" | tail -1); (( ${q:-0} > peak_queue )) && peak_queue=$q
+                    gateway_wrk_total=$((gateway_wrk_total + requests - non2xx))
+                fi
+            done
+        done
+    done
+    sleep 2
+    written=$(metric portcullis_usage_records_written_total); dropped=$(metric portcullis_usage_records_dropped_total)
+    rows=$(curl -fs "http://127.0.0.1:$GATEWAY_PORT/admin/api/usage/export?format=csv&rows=raw" \
+        -H "Authorization: Bearer $ADMIN_TOKEN" | tail -n +2 | wc -l)
+    python3 - "$OUT/wrk.csv" >> "$OUT/results.md" <<'PY'
+import csv, statistics, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+def med(t, c, f): return statistics.median(float(r[f]) for r in rows if r["target"] == t and r["connections"] == c)
+print("## Closed loop (wrk -t2, POST chat completion, median of rounds)\n")
+print("| connections | target | req/s | p50 ms | p90 ms | p99 ms | max ms | errors |")
+print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+for c in sorted({r["connections"] for r in rows}, key=int):
+    for t in ("direct", "nginx", "gateway"):
+        err = sum(int(r["non2xx"]) + int(r["sockerr"]) for r in rows if r["target"] == t and r["connections"] == c)
+        print(f"| {c} | {t} | {med(t,c,'rps'):,.0f} | {med(t,c,'p50_us')/1000:.2f} | {med(t,c,'p90_us')/1000:.2f}"
+              f" | {med(t,c,'p99_us')/1000:.2f} | {med(t,c,'max_us')/1000:.1f} | {err} |")
+print("\n| connections | gateway ÷ nginx hop: req/s | p50 | p99 |")
+print("| --- | --- | --- | --- |")
+for c in sorted({r["connections"] for r in rows}, key=int):
+    print(f"| {c} | **{med('gateway',c,'rps')/med('nginx',c,'rps'):.2f}** | {med('gateway',c,'p50_us')/med('nginx',c,'p50_us'):.2f}"
+          f" | {med('gateway',c,'p99_us')/med('nginx',c,'p99_us'):.2f} |")
+print()
+PY
+    md "Ledger: wrk counted $gateway_wrk_total successful gateway answers in the measured runs; the gateway counted"
+    md "$(( $(ok_requests) - gateway_ok_before )) successes over the same time; records written $written, dropped $dropped;"
+    md "raw rows exported from PostgreSQL: $rows (all gateway requests of the run, including warm-up and checks); peak queue depth sampled: $peak_queue."
+    md ""
+fi
+
+# ---- concurrent streams ------------------------------------------------------------------------
+if [[ " $PHASES " == *" streams "* ]]; then
+    limit=$(ulimit -Hn)
+    ulimit -n "$limit"
+    if (( STREAMS * 2 + 500 > limit )); then
+        # the gateway holds two sockets per stream (client and backend)
+        log "open-file limit $limit: running $(( (limit - 500) / 2 )) streams instead of $STREAMS"
+        STREAMS=$(( (limit - 500) / 2 ))
+    fi
+    "$JAVA" -Xmx512m -cp "$BENCH_JAR" io.portcullis.bench.gateway.StreamingBackend "$STREAM_PORT" "$STREAM_CHUNKS" \
+        > "$OUT/stream-backend.log" 2>&1 &
+    PIDS+=($!)
+    sleep 1
+    log "streams: $STREAMS through the gateway, $STREAM_CHUNKS chunks 1 s apart, ramp ${STREAM_RAMP_SECONDS} s"
+    ticks0=$(cpu_ticks "$GATEWAY_PID"); t0=$(date +%s)
+    ( while true; do echo "$(( $(date +%s) - t0 )),$(rss_mib "$GATEWAY_PID"),$(( $(metric jvm_memory_used_bytes 'area="heap"') / 1048576 )),$(metric portcullis_streams_active),$(cpu_ticks "$GATEWAY_PID")"; sleep 5; done ) \
+        > "$OUT/streams-samples.csv" 2>/dev/null &
+    sampler=$!
+    PIDS+=("$sampler")
+    "$JAVA" -Xmx1g -cp "$BENCH_JAR" io.portcullis.bench.gateway.StreamingClient "$GATEWAY_PORT" "$KEY" bench-stream \
+        "$STREAMS" "$STREAM_CHUNKS" "$STREAM_RAMP_SECONDS" | tee "$OUT/streams-client.txt" >&2
+    kill "$sampler"
+    elapsed=$(( $(date +%s) - t0 )); ticks=$(( $(cpu_ticks "$GATEWAY_PID") - ticks0 ))
+    summary=$(tail -1 "$OUT/streams-client.txt")
+    md "## Concurrent streams"
+    md ""
+    md "$STREAMS streams from one client process, each $STREAM_CHUNKS chunks one second apart (StreamingBackend), opened over ${STREAM_RAMP_SECONDS} s."
+    md "Client: \`$summary\`."
+    md "Gateway: peak RSS **$(cut -d, -f2 "$OUT/streams-samples.csv" | sort -n | tail -1) MiB**, peak heap used $(cut -d, -f3 "$OUT/streams-samples.csv" | sort -n | tail -1) MiB,"
+    md "peak active streams (gauge) $(cut -d, -f4 "$OUT/streams-samples.csv" | sort -n | tail -1), CPU $(awk -v t="$ticks" -v e="$elapsed" -v hz="$(getconf CLK_TCK)" 'BEGIN{printf "%.2f", t/hz/e}') cores on average over ${elapsed} s."
+    md ""
+fi
+
+# ---- open loop at fixed rates: added latency vs the nginx hop ----------------------------------
+if [[ " $PHASES " == *" openloop "* ]]; then
+    echo "target,rate,p50_us,p99_us" > "$OUT/openloop.csv"
+    md "## Open loop (fixed rate, OpenLoop + HdrHistogram, ${OPENLOOP_SECONDS} s after 3 s warm-up)"
+    md ""
+    md "| rate/s | nginx p50 / p90 / p99 / max ms | gateway p50 / p90 / p99 / max ms | **added p50 / p99 ms** | x-portcullis-overhead-us p50 / p90 / p99 / max | failed |"
+    md "| --- | --- | --- | --- | --- | --- |"
+    for rate in $RATES; do
+        for target in nginx gateway; do
+            log "open loop: $target at $rate/s"
+            # a generator that cannot keep up (out of memory at 3,000/s on 2 CPUs) skips the point, not the run
+            line=$("$JAVA" -Xmx512m -cp "$BENCH_JAR" io.portcullis.bench.gateway.OpenLoop "$(target_url $target)" \
+                "$BENCH_BODY" "$rate" "$OPENLOOP_SECONDS" 3 "$KEY" | tee -a "$OUT/openloop-raw.txt" | grep '^rate=') \
+                || { log "OpenLoop did not finish at $rate/s against $target"; continue; }
+            declare -A r=(); for kv in $line; do r[${kv%%=*}]=${kv#*=}; done
+            echo "$target,$rate,${r[p50]},${r[p99]}" >> "$OUT/openloop.csv"
+            if [[ $target == nginx ]]; then n50=${r[p50]}; n90=${r[p90]}; n99=${r[p99]}; nmax=${r[max]}; nfail=${r[failed]}
+            else
+                md "| $rate | $(awk -v a="$n50" -v b="$n90" -v c="$n99" -v d="$nmax" 'BEGIN{printf "%.2f / %.2f / %.2f / %.1f", a/1000, b/1000, c/1000, d/1000}') |" \
+                   "$(awk -v a="${r[p50]}" -v b="${r[p90]}" -v c="${r[p99]}" -v d="${r[max]}" 'BEGIN{printf "%.2f / %.2f / %.2f / %.1f", a/1000, b/1000, c/1000, d/1000}') |" \
+                   "$(awk -v a="${r[p50]}" -v b="$n50" -v c="${r[p99]}" -v d="$n99" 'BEGIN{printf "**%.2f / %.2f**", (a-b)/1000, (c-d)/1000}') |" \
+                   "${r[overhead_p50]} / ${r[overhead_p90]} / ${r[overhead_p99]} / ${r[overhead_max]} µs | $nfail / ${r[failed]} (+${r[unanswered]} unanswered) |"
+            fi
+        done
+    done
+    md ""
+    "$JAVA" -Djava.awt.headless=true -cp "$BENCH_JAR" io.portcullis.bench.gateway.LatencyChart "$OUT/openloop.csv" \
+        "$OUT/latency-vs-load.png" "POST chat completion, open loop: nginx hop vs gateway ($(nproc) CPUs shared with the load)"
+fi
+
+# ---- hold: keep everything up for profiling by hand (jcmd, curl, wrk) -------------------------
+if [[ " $PHASES " == *" hold "* ]]; then
+    log "holding for ${HOLD_SECONDS:-600} s: gateway pid $GATEWAY_PID on :$GATEWAY_PORT, key $KEY"
+    sleep "${HOLD_SECONDS:-600}" & wait $! || true
+fi
+
+log "done: $OUT/results.md"
+cat "$OUT/results.md"
