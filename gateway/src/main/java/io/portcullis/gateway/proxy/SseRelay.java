@@ -31,7 +31,6 @@ final class SseRelay {
     private final boolean anthropicClient;
     private final ByteArrayOutputStream event = new ByteArrayOutputStream(1024);
     private boolean eventOversized;
-    private int lineStart;
     private boolean lineHasContent;
 
     SseRelay(Exchange exchange, boolean clientWantsUsage) {
@@ -113,7 +112,6 @@ final class SseRelay {
                     endEvent(out);
                 }
                 lineHasContent = false;
-                lineStart = event.size();
             } else if (b != '\r') {
                 lineHasContent = true;
             }
@@ -134,7 +132,6 @@ final class SseRelay {
             eventOversized = true;
             event.writeTo(out);
             event.reset();
-            lineStart = 0;
         }
     }
 
@@ -146,7 +143,6 @@ final class SseRelay {
         }
         byte[] bytes = event.toByteArray();
         event.reset();
-        lineStart = 0;
         if (codec != null) {
             List<byte[]> translated = codec.onEvent(bytes);
             if (!translated.isEmpty() && exchange.firstTokenNanos == 0 && dataOf(bytes) != null) {

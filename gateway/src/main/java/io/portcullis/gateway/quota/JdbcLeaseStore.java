@@ -162,11 +162,4 @@ public class JdbcLeaseStore implements LeaseStore {
         jdbc.update("delete from quota_counter where window_start > 0 and window_start < ?", cutoff);
         jdbc.update("delete from concurrency_lease where heartbeat_at < now() - interval '1 hour'");
     }
-
-    /** Units used of a window counter, for tests and {@code /v1/me}. */
-    public long used(LeaseKey key) {
-        List<Long> rows = jdbc.queryForList("select granted from quota_counter where scope = ? and metric = ?"
-                + " and window_start = ?", Long.class, key.scope(), key.metric().name(), key.windowStart());
-        return rows.isEmpty() ? 0 : rows.getFirst();
-    }
 }

@@ -20,7 +20,6 @@ public class UsageNames {
 
     private final JdbcTemplate jdbc;
     private final Map<String, Short> ids = new ConcurrentHashMap<>();
-    private final Map<Short, String> names = new ConcurrentHashMap<>();
 
     UsageNames(JdbcTemplate jdbc) {
         this.jdbc = jdbc;
@@ -35,7 +34,6 @@ public class UsageNames {
         jdbc.update("insert into usage_name (name) values (?) on conflict (name) do nothing", name);
         short created = jdbc.queryForObject("select id from usage_name where name = ?", Short.class, name);
         ids.put(name, created);
-        names.put(created, name);
         return created;
     }
 
@@ -50,17 +48,6 @@ public class UsageNames {
             return null;
         }
         ids.put(name, found.getFirst());
-        names.put(found.getFirst(), name);
         return found.getFirst();
-    }
-
-    public String name(short id) {
-        String name = names.get(id);
-        if (name == null) {
-            name = jdbc.queryForObject("select name from usage_name where id = ?", String.class, id);
-            names.put(id, name);
-            ids.put(name, id);
-        }
-        return name;
     }
 }
