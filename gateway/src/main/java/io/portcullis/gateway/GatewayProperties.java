@@ -215,6 +215,9 @@ public record GatewayProperties(
      * @param responseTimeout time allowed until the backend's response headers arrive, the "first byte" (504 after)
      * @param idleTimeout     longest gap allowed between two reads of a backend's answer, streams included;
      *                        a stalled backend is cut off after it rather than holding the client forever
+     * @param maxConnections  most connections open to any one backend address, and in all; a call that finds
+     *                        none free waits up to the connect timeout, then fails with 503. Each open stream
+     *                        holds one.
      * @param encryptionKey   base64 AES key (16, 24 or 32 bytes) sealing the upstream API keys of backends
      *                        managed through the admin API ({@code GATEWAY_UPSTREAM_ENCRYPTION_KEY}); the
      *                        same on every replica. Without it, managed backends cannot carry an API key.
@@ -222,18 +225,22 @@ public record GatewayProperties(
     public record Upstream(@DefaultValue("5s") Duration connectTimeout,
                            @DefaultValue("300s") Duration responseTimeout,
                            @DefaultValue("120s") Duration idleTimeout,
+                           @DefaultValue("20000") int maxConnections,
                            String encryptionKey) {
         public Upstream {
             if (connectTimeout.isNegative() || connectTimeout.isZero() || responseTimeout.isNegative()
                     || responseTimeout.isZero() || idleTimeout.isNegative() || idleTimeout.isZero()) {
                 throw new IllegalArgumentException("gateway.upstream timeouts must be positive");
             }
+            if (maxConnections < 1) {
+                throw new IllegalArgumentException("gateway.upstream.max-connections must be at least 1");
+            }
         }
 
         @Override
         public String toString() {
             return "Upstream[connectTimeout=" + connectTimeout + ", responseTimeout=" + responseTimeout
-                    + ", idleTimeout=" + idleTimeout + ", encryptionKey=" + (encryptionKey == null ? "unset" : "***") + "]";
+                    + ", idleTimeout=" + idleTimeout + ", maxConnections=" + maxConnections + ", encryptionKey=" + (encryptionKey == null ? "unset" : "***") + "]";
         }
     }
 

@@ -1,5 +1,6 @@
 package io.portcullis.gateway.proxy;
 
+import io.portcullis.gateway.backend.UpstreamBody;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -64,7 +65,7 @@ final class SseRelay {
             try {
                 n = upstream.read(chunk);
             } catch (IOException e) {
-                boolean timedOut = upstream instanceof IdleTimeoutInputStream idle && idle.timedOut();
+                boolean timedOut = upstream instanceof UpstreamBody watched && watched.timedOut();
                 try {
                     flushPartial(out);
                     // The status is long sent: say in the stream itself why it ends early.

@@ -8,6 +8,9 @@ import io.portcullis.gateway.backend.Deployment;
 import io.portcullis.gateway.backend.DeploymentHealth;
 import io.portcullis.gateway.backend.DeploymentHealth.AttemptResult;
 import io.portcullis.gateway.backend.DeploymentRouter;
+import io.portcullis.gateway.backend.UpstreamBody;
+import io.portcullis.gateway.backend.UpstreamClient;
+import io.portcullis.gateway.backend.UpstreamClient.UpstreamAnswer;
 import io.portcullis.gateway.backend.anthropic.AnthropicRequests;
 import io.portcullis.gateway.backend.anthropic.AnthropicResponses;
 import io.portcullis.gateway.backend.anthropic.UnsupportedContent;
@@ -18,27 +21,21 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.ConnectException;
-import java.net.http.HttpClient;
-import java.net.http.HttpConnectTimeoutException;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
-import java.nio.channels.UnresolvedAddressException;
+import java.net.SocketTimeoutException;
+import java.net.URI;
+import java.net.UnknownHostException;
 import java.time.Duration;
 import java.time.InstantSource;
+import java.util.ArrayList;
 import java.util.Enumeration;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
+import org.apache.hc.core5.http.ConnectionRequestTimeoutException;
+import org.apache.hc.core5.http.NoHttpResponseException;
 import org.slf4j.LoggerFactory;
-import org.springframework.beans.factory.DisposableBean;
 import org.springframework.stereotype.Component;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
@@ -56,7 +53,7 @@ import tools.jackson.databind.node.ObjectNode;
  * {@code backend.anthropic}).
  */
 @Component
-class UpstreamForwarder implements DisposableBean {
+class UpstreamForwarder {
 
     private static final Logger log = LoggerFactory.getLogger(UpstreamForwarder.class);
 
@@ -69,32 +66,21 @@ class UpstreamForwarder implements DisposableBean {
     /** Most of a non-streaming answer kept to find its usage: enough for large embedding batches. */
     static final int USAGE_CAPTURE_LIMIT = 32 * 1024 * 1024;
 
-    private final HttpClient client;
+    private final UpstreamClient client;
     private final DeploymentRouter router;
     private final Retry retry;
     private final InstantSource clock;
     private final Duration responseTimeout;
-    private final Duration idleTimeout;
     private final long defaultMaxTokens;
-    private final ScheduledExecutorService watchdog;
 
-    UpstreamForwarder(HttpClient client, DeploymentRouter router, InstantSource clock, GatewayProperties properties) {
+    UpstreamForwarder(UpstreamClient client, DeploymentRouter router, InstantSource clock,
+                      GatewayProperties properties) {
         this.client = client;
         this.router = router;
         this.clock = clock;
         this.retry = Retry.of("upstream", router.<Attempt>retryConfig(Attempt::retryable));
         this.responseTimeout = properties.upstream().responseTimeout();
-        this.idleTimeout = properties.upstream().idleTimeout();
         this.defaultMaxTokens = properties.quota().defaultMaxTokens();
-        var executor = new ScheduledThreadPoolExecutor(1, Thread.ofPlatform().daemon().name("upstream-idle-watchdog")
-                .factory());
-        executor.setRemoveOnCancelPolicy(true); // most alarms are cancelled: do not keep them queued
-        this.watchdog = executor;
-    }
-
-    @Override
-    public void destroy() {
-        watchdog.shutdownNow();
     }
 
     void forward(Exchange exchange, ClientRequest request, Route route, HttpServletRequest servletRequest,
@@ -107,11 +93,11 @@ class UpstreamForwarder implements DisposableBean {
         Deployment deployment = answer.permit().deployment();
         boolean anthropicBackend = deployment.backend().type() == BackendType.ANTHROPIC;
         boolean anthropicClient = exchange.endpoint == Endpoint.MESSAGES;
-        try (InputStream body = new IdleTimeoutInputStream(answer.response().body(), idleTimeout, watchdog)) {
-            var upstream = answer.response();
-            int status = upstream.statusCode();
+        try (UpstreamAnswer upstream = answer.response()) {
+            UpstreamBody body = upstream.body();
+            int status = upstream.status();
             boolean ok = status >= 200 && status < 300;
-            String contentType = upstream.headers().firstValue("content-type").orElse(null);
+            String contentType = upstream.header("content-type");
             boolean sse = ok && request.stream() && contentType != null
                     && contentType.toLowerCase(Locale.ROOT).startsWith("text/event-stream");
             if (!anthropicBackend && !anthropicClient) {
@@ -183,7 +169,7 @@ class UpstreamForwarder implements DisposableBean {
                             HttpServletRequest servletRequest) {
         Deployment deployment = permit.deployment();
         String backend = deployment.backend().name();
-        HttpRequest upstream;
+        UpstreamCall upstream;
         try {
             upstream = upstreamRequest(exchange, request, deployment, servletRequest);
         } catch (UnsupportedContent e) {
@@ -191,8 +177,8 @@ class UpstreamForwarder implements DisposableBean {
             throw ApiError.invalidRequest(e.getMessage(), e.param()).toException();
         }
         try {
-            HttpResponse<InputStream> answer = send(upstream);
-            int status = answer.statusCode();
+            UpstreamAnswer answer = client.post(upstream.uri(), upstream.body(), upstream.headers());
+            int status = answer.status();
             if (status == 429) {
                 permit.report(AttemptResult.RATE_LIMITED);
                 return new Attempt(permit, answer, null, true);
@@ -203,56 +189,30 @@ class UpstreamForwarder implements DisposableBean {
             }
             permit.report(AttemptResult.SUCCESS);
             return new Attempt(permit, answer, null, false);
-        } catch (HttpConnectTimeoutException | ConnectException e) {
+        } catch (ConnectionRequestTimeoutException e) {
+            // the gateway's own limit (gateway.upstream.max-connections), not the backend's fault
+            permit.release();
+            return Attempt.failed(permit, ApiError.upstreamUnavailable("Too many open calls to backend '" + backend
+                    + "'; retry later"), false);
+        } catch (org.apache.hc.client5.http.ConnectTimeoutException | ConnectException | UnknownHostException e) {
             permit.report(AttemptResult.UNREACHABLE);
             return Attempt.failed(permit, ApiError.upstreamUnavailable("Backend '" + backend + "' is unreachable"), true);
-        } catch (HttpTimeoutException e) {
+        } catch (SocketTimeoutException e) {
             permit.report(AttemptResult.TIMEOUT);
             return Attempt.failed(permit, ApiError.upstreamTimeout("Backend '" + backend + "' did not answer within "
                     + responseTimeout.toMillis() + " ms"), false);
         } catch (IOException e) {
-            if (e.getCause() instanceof UnresolvedAddressException || e.getCause() instanceof ConnectException) {
-                permit.report(AttemptResult.UNREACHABLE);
-                return Attempt.failed(permit, ApiError.upstreamUnavailable("Backend '" + backend + "' is unreachable"),
-                        true);
-            }
             permit.report(AttemptResult.BROKEN);
+            if (e instanceof NoHttpResponseException) {
+                // closed without a word, typically a kept-alive connection the backend had just
+                // dropped: nothing was processed, another attempt is safe
+                return Attempt.failed(permit, ApiError.upstreamError("Backend '" + backend
+                        + "' closed the connection without an answer"), true);
+            }
             // The class name says enough to an operator; the client only needs to know it was the backend.
             log.info("Backend '{}' failed: {}", backend, e.toString());
             return Attempt.failed(permit, ApiError.upstreamError("Backend '" + backend
                     + "' failed to give a valid HTTP answer"), false);
-        } catch (InterruptedException e) {
-            permit.release();
-            Thread.currentThread().interrupt();
-            throw ApiError.upstreamUnavailable("Request interrupted while waiting for backend '" + backend + "'")
-                    .toException();
-        }
-    }
-
-    /**
-     * {@code client.send} with the response timeout kept here rather than on the request: the JDK
-     * client keeps every request's timer in one set behind one lock that its selector thread also
-     * takes, and at a few thousand requests a second that lock was the gateway's most contended
-     * (docs/performance.md). Waiting on the future with a deadline parks this virtual thread on the
-     * JVM's own timers instead. Failures are thrown as {@code send} throws them.
-     */
-    private HttpResponse<InputStream> send(HttpRequest upstream) throws IOException, InterruptedException {
-        CompletableFuture<HttpResponse<InputStream>> answer =
-                client.sendAsync(upstream, HttpResponse.BodyHandlers.ofInputStream());
-        try {
-            return answer.get(responseTimeout.toNanos(), TimeUnit.NANOSECONDS);
-        } catch (TimeoutException e) {
-            answer.cancel(true); // cancels the exchange and closes its connection
-            throw new HttpTimeoutException("request timed out");
-        } catch (InterruptedException e) {
-            answer.cancel(true);
-            throw e;
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof IOException io) {
-                throw io;
-            }
-            throw new IOException(cause == null ? "request failed" : cause.getMessage(), cause);
         }
     }
 
@@ -261,24 +221,23 @@ class UpstreamForwarder implements DisposableBean {
      *
      * @param retryable whether another attempt may do better (connection errors, 429, 5xx)
      */
-    record Attempt(DeploymentHealth.Permit permit, HttpResponse<InputStream> response, ApiError failure,
-                   boolean retryable) {
+    record Attempt(DeploymentHealth.Permit permit, UpstreamAnswer response, ApiError failure, boolean retryable) {
         static Attempt failed(DeploymentHealth.Permit permit, ApiError failure, boolean retryable) {
             return new Attempt(permit, null, failure, retryable);
         }
 
         void discard() {
             if (response != null) {
-                try {
-                    response.body().close();
-                } catch (IOException e) {
-                    // dropped anyway
-                }
+                response.close();
             }
         }
     }
 
-    private HttpRequest upstreamRequest(Exchange exchange, ClientRequest request, Deployment deployment,
+    /** What is sent to a deployment: where, the body, and the headers as name, value pairs. */
+    private record UpstreamCall(URI uri, byte[] body, String[] headers) {
+    }
+
+    private UpstreamCall upstreamRequest(Exchange exchange, ClientRequest request, Deployment deployment,
                                         HttpServletRequest servletRequest) {
         var backend = deployment.backend();
         boolean anthropic = backend.type() == BackendType.ANTHROPIC;
@@ -305,10 +264,9 @@ class UpstreamForwarder implements DisposableBean {
             body = request.upstreamBody(deployment.upstreamModel(), backend.type() == BackendType.OLLAMA);
             path = exchange.endpoint.path();
         }
-        var builder = HttpRequest.newBuilder(deployment.url(path))
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body))
-                .header("content-type", "application/json")
-                .header("x-request-id", exchange.requestId);
+        List<String> headers = new ArrayList<>(16);
+        headers.add("x-request-id");
+        headers.add(exchange.requestId);
         boolean versionSent = false;
         for (Enumeration<String> names = servletRequest.getHeaderNames(); names.hasMoreElements(); ) {
             String name = names.nextElement();
@@ -319,20 +277,24 @@ class UpstreamForwarder implements DisposableBean {
             }
             versionSent |= lower.equals("anthropic-version");
             for (Enumeration<String> values = servletRequest.getHeaders(name); values.hasMoreElements(); ) {
-                builder.header(name, values.nextElement());
+                headers.add(name);
+                headers.add(values.nextElement());
             }
         }
         if (anthropic) {
             if (!versionSent) {
-                builder.header("anthropic-version", AnthropicRequests.API_VERSION);
+                headers.add("anthropic-version");
+                headers.add(AnthropicRequests.API_VERSION);
             }
             if (backend.apiKey() != null) {
-                builder.header("x-api-key", backend.apiKey());
+                headers.add("x-api-key");
+                headers.add(backend.apiKey());
             }
         } else if (backend.apiKey() != null) {
-            builder.header("authorization", "Bearer " + backend.apiKey());
+            headers.add("authorization");
+            headers.add("Bearer " + backend.apiKey());
         }
-        return builder.build();
+        return new UpstreamCall(deployment.url(path), body, headers.toArray(String[]::new));
     }
 
     /**
@@ -346,7 +308,7 @@ class UpstreamForwarder implements DisposableBean {
         try {
             bytes = body.readNBytes(USAGE_CAPTURE_LIMIT + 1);
         } catch (IOException e) {
-            if (body instanceof IdleTimeoutInputStream idle && idle.timedOut()) {
+            if (body instanceof UpstreamBody watched && watched.timedOut()) {
                 throw ApiError.upstreamTimeout("The backend stopped sending its answer").toException();
             }
             throw ApiError.upstreamError("The backend broke off its answer").toException();
@@ -410,7 +372,7 @@ class UpstreamForwarder implements DisposableBean {
         int n = readUpstream(body, chunk);
         if (n == -2) {
             // Broke before the first byte: we can still answer with a proper error.
-            if (body instanceof IdleTimeoutInputStream idle && idle.timedOut()) {
+            if (body instanceof UpstreamBody watched && watched.timedOut()) {
                 throw ApiError.upstreamTimeout("Backend sent its headers but no answer within the idle timeout")
                         .toException();
             }
@@ -427,7 +389,7 @@ class UpstreamForwarder implements DisposableBean {
             n = readUpstream(body, chunk);
         }
         if (n == -2) {
-            exchange.ended(status, body instanceof IdleTimeoutInputStream idle && idle.timedOut()
+            exchange.ended(status, body instanceof UpstreamBody watched && watched.timedOut()
                     ? Outcome.UPSTREAM_TIMEOUT : Outcome.UPSTREAM_BROKEN);
             return;
         }
