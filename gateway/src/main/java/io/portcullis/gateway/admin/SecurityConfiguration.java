@@ -22,6 +22,7 @@ import org.springframework.security.config.http.SessionCreationPolicy;
 import org.springframework.security.crypto.factory.PasswordEncoderFactories;
 import org.springframework.security.crypto.password.PasswordEncoder;
 import org.springframework.security.oauth2.client.registration.ClientRegistrationRepository;
+import org.springframework.security.web.DefaultSecurityFilterChain;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.authentication.LoginUrlAuthenticationEntryPoint;
 import org.springframework.security.web.context.SecurityContextHolderFilter;
@@ -46,8 +47,11 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * rules are here, in one place, and {@code AdminApiAccessTest} checks every mapped endpoint
  * against them.
  *
- * <p>Everything else is open at this layer: the client API authenticates API keys itself on the
- * request path (see {@code ApiKeyAuthenticator}) and actuator exposes only health and Prometheus.
+ * <p>The client API ({@code /v1/**}) passes through an empty chain: it authenticates API keys
+ * itself on the request path (see {@code ApiKeyAuthenticator}), keeps no session and sets no
+ * cookie, so the dozen filters of a permit-all chain (and an observation around each) would only
+ * cost time on every call (docs/performance.md). The firewall still checks every request.
+ * Everything else is open at this layer too: actuator exposes only health and Prometheus.
  */
 @Configuration(proxyBeanMethods = false)
 class SecurityConfiguration {
@@ -75,6 +79,12 @@ class SecurityConfiguration {
                 .role("ADMIN").implies("OPERATOR")
                 .role("OPERATOR").implies("VIEWER")
                 .build();
+    }
+
+    @Bean
+    @Order(0)
+    SecurityFilterChain clientApi() {
+        return new DefaultSecurityFilterChain(PathPatternRequestMatcher.withDefaults().matcher("/v1/**"));
     }
 
     @Bean
