@@ -13,6 +13,16 @@ import io.portcullis.gateway.GatewayProperties.Backend;
  */
 public record Deployment(Backend backend, String model, String upstreamModel) {
 
+    /**
+     * Equal deployments have equal names and models, so hashing those two is enough, and far
+     * cheaper than the default over the whole backend (its model lists and aliases): deployments
+     * are hashed several times per request while routing.
+     */
+    @Override
+    public int hashCode() {
+        return 31 * backend.name().hashCode() + model.hashCode();
+    }
+
     public String id() {
         return backend.name() + "/" + model;
     }
