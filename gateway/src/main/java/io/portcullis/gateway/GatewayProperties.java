@@ -19,6 +19,10 @@ import org.springframework.util.unit.DataSize;
  *
  * @param backends        model backends; each serves a list of public model names
  * @param maxRequestBytes largest request body accepted on /v1 (413 above it)
+ * @param maxConcurrentRequests client-API requests handled at once, streams included; one more is
+ *                        refused at once with 503 {@code overloaded} and {@code Retry-After}, so a
+ *                        burst beyond what the replica can serve pushes back on its callers (and the
+ *                        load balancer) instead of piling up until memory runs out
  * @param embeddedPostgres where the embedded database keeps its data when no URL is given
  * @param admin           admin API bootstrap
  * @param keys            API key hashing and caching
@@ -32,6 +36,7 @@ import org.springframework.util.unit.DataSize;
 public record GatewayProperties(
         @DefaultValue List<Backend> backends,
         @DefaultValue("10MB") DataSize maxRequestBytes,
+        @DefaultValue("10000") int maxConcurrentRequests,
         @DefaultValue EmbeddedPostgres embeddedPostgres,
         @DefaultValue Admin admin,
         @DefaultValue Keys keys,
@@ -54,6 +59,9 @@ public record GatewayProperties(
         }
         if (maxRequestBytes.toBytes() <= 0 || maxRequestBytes.toBytes() > Integer.MAX_VALUE - 16) {
             throw new IllegalArgumentException("gateway.max-request-bytes must be between 1B and 2GB");
+        }
+        if (maxConcurrentRequests < 1) {
+            throw new IllegalArgumentException("gateway.max-concurrent-requests must be at least 1");
         }
     }
 

@@ -1,5 +1,6 @@
 package io.portcullis.gateway.proxy;
 
+import io.portcullis.gateway.GatewayProperties;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -8,8 +9,8 @@ import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
 
 /**
- * Counts client-API requests between arrival and their last ledger record, so shutdown can wait
- * for the stragglers. When the web server stops after its grace period, streams still open are cut
+ * Counts client-API requests between arrival and their last ledger record: to refuse those
+ * beyond {@code gateway.max-concurrent-requests}, and so shutdown can wait for the stragglers. When the web server stops after its grace period, streams still open are cut
  * and their threads wake up to settle and record them; this lifecycle stops after the web server
  * and before the usage ledger, and waits (up to {@value #WAIT_SECONDS} s) until they have, so the
  * ledger's final flush includes them.
@@ -21,10 +22,24 @@ class InFlightRequests implements SmartLifecycle {
     static final int WAIT_SECONDS = 10;
 
     private final AtomicInteger count = new AtomicInteger();
+    private final int limit;
     private volatile boolean running;
 
-    void enter() {
-        count.incrementAndGet();
+    InFlightRequests(GatewayProperties properties) {
+        this.limit = properties.maxConcurrentRequests();
+    }
+
+    /** Counts the request in, unless the limit is reached; {@link #exit()} only after a {@code true}. */
+    boolean tryEnter() {
+        while (true) {
+            int now = count.get();
+            if (now >= limit) {
+                return false;
+            }
+            if (count.compareAndSet(now, now + 1)) {
+                return true;
+            }
+        }
     }
 
     void exit() {

@@ -83,8 +83,15 @@ class ProxyHandler {
     }
 
     void handle(Endpoint endpoint, HttpServletRequest request, HttpServletResponse response) throws IOException {
-        inFlight.enter();
         var exchange = new Exchange(endpoint, RequestIdFilter.of(request), System.nanoTime(), clock.instant());
+        if (!inFlight.tryEnter()) {
+            // before reading anything: shedding must cost far less than serving
+            var overloaded = new GatewayException(ApiError.overloaded(), java.time.Duration.ofSeconds(1));
+            exchange.failed(overloaded.error());
+            ErrorWriter.write(response, overloaded);
+            metering.complete(exchange);
+            return;
+        }
         Team team = null;
         try {
             Caller caller = authenticator.authenticate(request);

@@ -75,6 +75,12 @@ public record ApiError(int status, String message, String type, String param, St
         return new ApiError(503, message, "server_error", null, "service_unavailable");
     }
 
+    /** This replica is already handling as many requests as it is allowed to (gateway.max-concurrent-requests). */
+    public static ApiError overloaded() {
+        return new ApiError(503, "The gateway is handling as many requests as it can; retry shortly", "server_error",
+                null, "overloaded");
+    }
+
     public static ApiError internal() {
         return new ApiError(500, "The gateway failed to handle the request; it has been logged",
                 "server_error", null, "internal_error");

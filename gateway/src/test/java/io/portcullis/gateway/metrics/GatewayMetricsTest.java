@@ -105,7 +105,7 @@ class GatewayMetricsTest {
     private GatewayMetrics metrics(List<UUID> teams) {
         var backend = new GatewayProperties.Backend("b1", GatewayProperties.BackendType.OPENAI,
                 URI.create("http://127.0.0.1:1/v1"), null, List.of("m1"), java.util.Map.of(), 1, 0);
-        var properties = new GatewayProperties(List.of(backend), DataSize.ofMegabytes(1),
+        var properties = new GatewayProperties(List.of(backend), DataSize.ofMegabytes(1), 1,
                 null, null, null, null, null, null, java.util.Map.of(), null);
         return new GatewayMetrics(registry, new BackendRegistry(properties), new MetricsProperties(teams));
     }

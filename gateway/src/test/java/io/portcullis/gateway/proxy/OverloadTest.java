@@ -1,0 +1,68 @@
+package io.portcullis.gateway.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.portcullis.gateway.database.EmbeddedPostgresServer;
+import io.portcullis.gateway.support.GatewayClient;
+import io.portcullis.gateway.support.StandaloneGateway;
+import io.portcullis.gateway.support.TestGateway;
+import java.io.BufferedReader;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** gateway.max-concurrent-requests: a replica at its limit sheds at once instead of queueing. */
+class OverloadTest {
+
+    @Test
+    void refusesRequestsBeyondTheConcurrencyLimitWith503AndServesAgainOnceBelowIt() throws Exception {
+        try (var postgres = EmbeddedPostgresServer.ephemeral();
+             var gateway = StandaloneGateway.start(postgres.jdbcUrl(), Map.of("gateway.max-concurrent-requests", "2"))) {
+            GatewayClient client = gateway.client();
+            var key = client.createKey();
+            List<BufferedReader> open = new ArrayList<>();
+            try {
+                for (int i = 0; i < 2; i++) {
+                    HttpResponse<InputStream> stream = client.http().send(HttpRequest.newBuilder(
+                                    URI.create(client.base() + "/v1/chat/completions"))
+                            .header("Authorization", "Bearer " + key.secret())
+                            .header("Content-Type", "application/json")
+                            .timeout(Duration.ofSeconds(30))
+                            .POST(HttpRequest.BodyPublishers.ofString("""
+                                    {"model":"fake-paused","stream":true,"messages":[{"role":"user","content":"hi"}]}"""))
+                            .build(), HttpResponse.BodyHandlers.ofInputStream());
+                    var reader = new BufferedReader(new InputStreamReader(stream.body(), StandardCharsets.UTF_8));
+                    open.add(reader);
+                    assertThat(reader.readLine()).contains("\"first\""); // in flight, held by the backend
+                }
+
+                var shed = client.post("/v1/chat/completions", key.secret(), GatewayClient.chat("fake-chat"));
+
+                assertThat(shed.statusCode()).isEqualTo(503);
+                assertThat(GatewayClient.json(shed).at("/error/code").stringValue()).isEqualTo("overloaded");
+                assertThat(GatewayClient.json(shed).at("/error/type").stringValue()).isEqualTo("server_error");
+                assertThat(shed.headers().firstValue("Retry-After")).hasValue("1");
+                assertThat(shed.headers().firstValue("x-request-id")).isPresent();
+            } finally {
+                TestGateway.backend().releasePaused();
+                for (var reader : open) {
+                    while (reader.readLine() != null) {
+                        // drain to the end of each stream
+                    }
+                    reader.close();
+                }
+            }
+
+            var served = client.post("/v1/chat/completions", key.secret(), GatewayClient.chat("fake-chat"));
+            assertThat(served.statusCode()).as(served.body()).isEqualTo(200);
+        }
+    }
+}
