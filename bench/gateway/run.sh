@@ -261,6 +261,10 @@ if [[ " $PHASES " == *" streams "* ]]; then
         > "$OUT/streams-samples.csv" 2>/dev/null &
     sampler=$!
     PIDS+=("$sampler")
+    # what the heap holds per stream, once all are open (after the ramp, mid-way through the chunks)
+    ( sleep $(( STREAM_RAMP_SECONDS + STREAM_CHUNKS / 3 )); "${JAVA%java}jcmd" "$GATEWAY_PID" GC.class_histogram \
+        > "$OUT/streams-histogram.txt" 2>&1 ) &
+    PIDS+=($!)
     "$JAVA" -Xmx1g -cp "$BENCH_JAR" io.portcullis.bench.gateway.StreamingClient "$GATEWAY_PORT" "$KEY" bench-stream \
         "$STREAMS" "$STREAM_CHUNKS" "$STREAM_RAMP_SECONDS" | tee "$OUT/streams-client.txt" >&2
     kill "$sampler"

@@ -59,7 +59,9 @@ final class SseRelay {
             exchange.ended(200, Outcome.CLIENT_CLOSED);
             return;
         }
-        byte[] chunk = new byte[8192];
+        // small: events are a few hundred bytes, the upstream connection buffers the rest, and every
+        // open stream holds one of these for its whole life
+        byte[] chunk = new byte[2048];
         while (true) {
             int n;
             try {
