@@ -9,8 +9,10 @@ import io.portcullis.gateway.backend.BackendRegistry;
 import java.time.Duration;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import org.springframework.stereotype.Component;
 
 /**
@@ -78,6 +80,7 @@ public class GatewayMetrics {
     private final BackendRegistry backends;
     private final Set<UUID> taggedTeams;
     private final AtomicInteger activeStreams = new AtomicInteger();
+    private final ConcurrentHashMap<SeriesKey, Series> series = new ConcurrentHashMap<>();
 
     public GatewayMetrics(MeterRegistry registry, BackendRegistry backends, MetricsProperties properties) {
         this.registry = registry;
@@ -90,42 +93,112 @@ public class GatewayMetrics {
     public void completed(CompletedRequest request) {
         String model = backends.modelTag(request.model());
         String backend = request.backend() == null ? NONE : request.backend();
-        String operation = operationName(request.endpoint());
-        Tags teamTag = teamTag(request.team());
+        String team = teamValue(request.team());
+        Series meters = series.computeIfAbsent(new SeriesKey(request.endpoint(), model, backend, request.outcome(), team),
+                this::register);
 
-        Counter.builder(REQUESTS)
-                .description("Requests handled by the client API")
-                .tags(ENDPOINT, request.endpoint(), MODEL, model, BACKEND, backend, OUTCOME, request.outcome())
-                .tags(teamTag)
-                .register(registry)
-                .increment();
-        seconds(REQUEST_DURATION, "Time from request received to answer complete", REQUEST_DURATION_BUCKETS)
-                .tags(OPERATION, operation, REQUEST_MODEL, model, BACKEND, backend, OUTCOME, request.outcome())
-                .register(registry)
-                .record(request.durationNanos(), TimeUnit.NANOSECONDS);
-        seconds(OVERHEAD, "Time spent in the gateway itself: request duration minus time waiting on the backend",
-                OVERHEAD_BUCKETS)
-                .tags(ENDPOINT, request.endpoint(), BACKEND, backend)
-                .register(registry)
-                .record(Math.max(0, request.durationNanos() - request.upstreamNanos()), TimeUnit.NANOSECONDS);
-
+        meters.requests.increment();
+        meters.duration.record(request.durationNanos(), TimeUnit.NANOSECONDS);
+        meters.overhead.record(Math.max(0, request.durationNanos() - request.upstreamNanos()), TimeUnit.NANOSECONDS);
         if (request.ttftNanos() > 0) {
-            seconds(TIME_TO_FIRST_TOKEN, "Time from request received to the first streamed chunk", TTFT_BUCKETS)
-                    .tags(OPERATION, operation, REQUEST_MODEL, model, BACKEND, backend)
-                    .register(registry)
-                    .record(request.ttftNanos(), TimeUnit.NANOSECONDS);
+            meters.timeToFirstToken().record(request.ttftNanos(), TimeUnit.NANOSECONDS);
             // As OpenTelemetry defines it: successful answers only, tokens after the first.
             if (SUCCESS.equals(request.outcome()) && request.outputTokens() > 1) {
                 long perToken = (request.durationNanos() - request.ttftNanos()) / (request.outputTokens() - 1);
-                seconds(TIME_PER_OUTPUT_TOKEN, "Time per output token after the first, on streamed answers",
-                        TPOT_BUCKETS)
-                        .tags(OPERATION, operation, REQUEST_MODEL, model, BACKEND, backend)
-                        .register(registry)
-                        .record(Math.max(0, perToken), TimeUnit.NANOSECONDS);
+                meters.timePerOutputToken().record(Math.max(0, perToken), TimeUnit.NANOSECONDS);
             }
         }
-        tokens(operation, model, backend, teamTag, "input", request.inputTokens());
-        tokens(operation, model, backend, teamTag, "output", request.outputTokens());
+        if (request.inputTokens() > 0) {
+            meters.inputTokens().record(request.inputTokens());
+        }
+        if (request.outputTokens() > 0) {
+            meters.outputTokens().record(request.outputTokens());
+        }
+    }
+
+    /**
+     * The meters of one combination of tag values. Every tag is bounded (configured models and
+     * backends, a fixed set of outcomes and endpoints, listed teams), so these are too; holding
+     * them saves building tags, bucket arrays and registry look-ups several times per request.
+     * Meters a request may not need (streams, tokens) are registered on first use, as before.
+     */
+    private record SeriesKey(String endpoint, String model, String backend, String outcome, String team) {
+    }
+
+    private Series register(SeriesKey key) {
+        Tags teamTag = key.team() == null ? Tags.empty() : Tags.of(TEAM, key.team());
+        String operation = operationName(key.endpoint());
+        Counter requests = Counter.builder(REQUESTS)
+                .description("Requests handled by the client API")
+                .tags(ENDPOINT, key.endpoint(), MODEL, key.model(), BACKEND, key.backend(), OUTCOME, key.outcome())
+                .tags(teamTag)
+                .register(registry);
+        Timer duration = seconds(REQUEST_DURATION, "Time from request received to answer complete",
+                REQUEST_DURATION_BUCKETS)
+                .tags(OPERATION, operation, REQUEST_MODEL, key.model(), BACKEND, key.backend(), OUTCOME, key.outcome())
+                .register(registry);
+        Timer overhead = seconds(OVERHEAD,
+                "Time spent in the gateway itself: request duration minus time waiting on the backend",
+                OVERHEAD_BUCKETS)
+                .tags(ENDPOINT, key.endpoint(), BACKEND, key.backend())
+                .register(registry);
+        return new Series(requests, duration, overhead,
+                () -> seconds(TIME_TO_FIRST_TOKEN, "Time from request received to the first streamed chunk", TTFT_BUCKETS)
+                        .tags(OPERATION, operation, REQUEST_MODEL, key.model(), BACKEND, key.backend())
+                        .register(registry),
+                () -> seconds(TIME_PER_OUTPUT_TOKEN, "Time per output token after the first, on streamed answers",
+                        TPOT_BUCKETS)
+                        .tags(OPERATION, operation, REQUEST_MODEL, key.model(), BACKEND, key.backend())
+                        .register(registry),
+                () -> tokens(operation, key.model(), key.backend(), teamTag, "input"),
+                () -> tokens(operation, key.model(), key.backend(), teamTag, "output"));
+    }
+
+    private static final class Series {
+        final Counter requests;
+        final Timer duration;
+        final Timer overhead;
+        private final Supplier<Timer> ttft;
+        private final Supplier<Timer> tpot;
+        private final Supplier<DistributionSummary> input;
+        private final Supplier<DistributionSummary> output;
+        private volatile Timer ttftMeter;
+        private volatile Timer tpotMeter;
+        private volatile DistributionSummary inputMeter;
+        private volatile DistributionSummary outputMeter;
+
+        Series(Counter requests, Timer duration, Timer overhead, Supplier<Timer> ttft,
+               Supplier<Timer> tpot, Supplier<DistributionSummary> input,
+               Supplier<DistributionSummary> output) {
+            this.requests = requests;
+            this.duration = duration;
+            this.overhead = overhead;
+            this.ttft = ttft;
+            this.tpot = tpot;
+            this.input = input;
+            this.output = output;
+        }
+
+        // A race registers the same meter twice: the registry returns the existing one, so it is harmless.
+        Timer timeToFirstToken() {
+            Timer t = ttftMeter;
+            return t != null ? t : (ttftMeter = ttft.get());
+        }
+
+        Timer timePerOutputToken() {
+            Timer t = tpotMeter;
+            return t != null ? t : (tpotMeter = tpot.get());
+        }
+
+        DistributionSummary inputTokens() {
+            DistributionSummary d = inputMeter;
+            return d != null ? d : (inputMeter = input.get());
+        }
+
+        DistributionSummary outputTokens() {
+            DistributionSummary d = outputMeter;
+            return d != null ? d : (outputMeter = output.get());
+        }
     }
 
     public void streamOpened() {
@@ -136,24 +209,21 @@ public class GatewayMetrics {
         activeStreams.decrementAndGet();
     }
 
-    private void tokens(String operation, String model, String backend, Tags teamTag, String type, int count) {
-        if (count <= 0) {
-            return;
-        }
-        DistributionSummary.builder(TOKEN_USAGE)
+    private DistributionSummary tokens(String operation, String model, String backend, Tags teamTag, String type) {
+        return DistributionSummary.builder(TOKEN_USAGE)
                 .description("Tokens per request reported by the backend, by token type (input or output)")
                 .tags(OPERATION, operation, REQUEST_MODEL, model, BACKEND, backend, TOKEN_TYPE, type)
                 .tags(teamTag)
                 .serviceLevelObjectives(TOKEN_BUCKETS)
-                .register(registry)
-                .record(count);
+                .register(registry);
     }
 
-    private Tags teamTag(UUID team) {
+    /** The team tag's value, or null when teams are not tagged at all. */
+    private String teamValue(UUID team) {
         if (taggedTeams.isEmpty()) {
-            return Tags.empty();
+            return null;
         }
-        return Tags.of(TEAM, team != null && taggedTeams.contains(team) ? team.toString() : OTHER);
+        return team != null && taggedTeams.contains(team) ? team.toString() : OTHER;
     }
 
     /** The OpenTelemetry operation name for an endpoint tag. */
