@@ -4,51 +4,28 @@ import io.portcullis.gateway.auth.ApiKeyAuthenticator;
 import io.portcullis.gateway.auth.Caller;
 import io.portcullis.gateway.backend.BackendRegistry;
 import jakarta.servlet.http.HttpServletRequest;
-import jakarta.servlet.http.HttpServletResponse;
-import java.io.IOException;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import io.portcullis.gateway.team.Teams;
 import org.springframework.web.bind.annotation.GetMapping;
-import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RestController;
 
-/** The OpenAI-compatible client API (contract section 2). */
+/**
+ * {@code GET /v1/models}. The proxied {@code POST} endpoints of the client API (contract section 2)
+ * are served by {@link ProxyServlet}, outside Spring MVC.
+ */
 @RestController
 class ProxyController {
 
-    private final ProxyHandler handler;
     private final ApiKeyAuthenticator authenticator;
     private final BackendRegistry backends;
     private final Teams teams;
 
-    ProxyController(ProxyHandler handler, ApiKeyAuthenticator authenticator, BackendRegistry backends, Teams teams) {
-        this.handler = handler;
+    ProxyController(ApiKeyAuthenticator authenticator, BackendRegistry backends, Teams teams) {
         this.authenticator = authenticator;
         this.backends = backends;
         this.teams = teams;
-    }
-
-    @PostMapping("/v1/chat/completions")
-    void chatCompletions(HttpServletRequest request, HttpServletResponse response) throws IOException {
-        handler.handle(Endpoint.CHAT_COMPLETIONS, request, response);
-    }
-
-    @PostMapping("/v1/completions")
-    void completions(HttpServletRequest request, HttpServletResponse response) throws IOException {
-        handler.handle(Endpoint.COMPLETIONS, request, response);
-    }
-
-    @PostMapping("/v1/embeddings")
-    void embeddings(HttpServletRequest request, HttpServletResponse response) throws IOException {
-        handler.handle(Endpoint.EMBEDDINGS, request, response);
-    }
-
-    /** The Anthropic-compatible front door: same keys (x-api-key), quotas, policies and ledger. */
-    @PostMapping("/v1/messages")
-    void messages(HttpServletRequest request, HttpServletResponse response) throws IOException {
-        handler.handle(Endpoint.MESSAGES, request, response);
     }
 
     /** Only the models this key may use, in OpenAI's list shape. */

@@ -65,6 +65,8 @@ class UpstreamForwarder {
             "forwarded", "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "x-forwarded-port", "via");
     /** Most of a non-streaming answer kept to find its usage: enough for large embedding batches. */
     static final int USAGE_CAPTURE_LIMIT = 32 * 1024 * 1024;
+    /** Largest read of a whole (non-streamed) answer at a time. */
+    private static final int RELAY_CHUNK = 16 * 1024;
 
     private final UpstreamClient client;
     private final DeploymentRouter router;
@@ -104,7 +106,7 @@ class UpstreamForwarder {
                 if (sse) {
                     new SseRelay(exchange, request.clientWantsUsage()).relay(body, response);
                 } else {
-                    relayWhole(exchange, status, contentType, body, response);
+                    relayWhole(exchange, status, contentType, contentLength(upstream), body, response);
                 }
             } else if (sse) {
                 StreamCodec codec = anthropicBackend && anthropicClient ? StreamCodec.anthropicNative(exchange, clock)
@@ -364,11 +366,13 @@ class UpstreamForwarder {
     }
 
     /** Copies a whole (non-SSE) answer, status and all, keeping a bounded copy to read its usage. */
-    private static void relayWhole(Exchange exchange, int status, String contentType, InputStream body,
+    private static void relayWhole(Exchange exchange, int status, String contentType, long length, InputStream body,
                                    HttpServletResponse response) throws IOException {
         boolean ok = status >= 200 && status < 300;
         var capture = new CaptureBuffer(ok ? USAGE_CAPTURE_LIMIT : 0);
-        byte[] chunk = new byte[16 * 1024];
+        // A typical answer is a few hundred bytes with its length declared: one array of that size
+        // (plus one byte, to see the end in the same read) rather than 16 KB per request.
+        byte[] chunk = new byte[length >= 0 && length < RELAY_CHUNK ? (int) length + 1 : RELAY_CHUNK];
         int n = readUpstream(body, chunk);
         if (n == -2) {
             // Broke before the first byte: we can still answer with a proper error.
@@ -405,6 +409,19 @@ class UpstreamForwarder {
             exchange.ended(status, Outcome.SUCCESS);
         } else {
             exchange.ended(status, Outcome.BACKEND_ERROR);
+        }
+    }
+
+    /** The answer's declared length, or -1 when it has none (chunked, or until close). */
+    private static long contentLength(UpstreamAnswer answer) {
+        String declared = answer.header("content-length");
+        if (declared == null) {
+            return -1;
+        }
+        try {
+            return Long.parseLong(declared.trim());
+        } catch (NumberFormatException e) {
+            return -1;
         }
     }
 
@@ -448,7 +465,8 @@ class UpstreamForwarder {
                 return;
             }
             if (size + n > bytes.length) {
-                bytes = java.util.Arrays.copyOf(bytes, Math.min(limit, Math.max(size + n, bytes.length * 2 + 4096)));
+                // exact the first time (most answers come in one read), doubling after that
+                bytes = java.util.Arrays.copyOf(bytes, Math.min(limit, Math.max(size + n, bytes.length * 2)));
             }
             System.arraycopy(chunk, 0, bytes, size, n);
             size += n;
