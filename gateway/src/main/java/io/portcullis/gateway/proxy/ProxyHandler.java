@@ -202,7 +202,17 @@ class ProxyHandler {
         byte[] body;
         try {
             InputStream in = request.getInputStream();
-            body = in.readNBytes(maxRequestBytes + 1);
+            if (declared >= 0) {
+                // the usual case: one array of the declared size, no growing and copying
+                body = new byte[(int) declared];
+                int n = in.readNBytes(body, 0, body.length);
+                if (n < body.length) {
+                    throw ApiError.invalidRequest("The request body ended before its declared Content-Length", null)
+                            .toException();
+                }
+            } else {
+                body = in.readNBytes(maxRequestBytes + 1);
+            }
         } catch (IOException e) {
             // a body that stops arriving (server.tomcat.connection-timeout) or a client that leaves
             throw new ApiError(408, "The request body was not received in time", "invalid_request_error", null,
