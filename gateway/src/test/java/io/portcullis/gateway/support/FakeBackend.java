@@ -41,8 +41,12 @@ public final class FakeBackend implements AutoCloseable {
     public static final String UPSTREAM_KEY = "sk-upstream-secret-for-tests";
     private static final Pattern MODEL = Pattern.compile("\"model\"\\s*:\\s*\"([^\"]*)\"");
 
-    /** A request as the backend received it. */
-    public record Received(String path, Map<String, List<String>> headers, String body) {
+    /**
+     * A request as the backend received it.
+     *
+     * @param remotePort the gateway's side of the connection it came on: equal ports, one reused connection
+     */
+    public record Received(String path, Map<String, List<String>> headers, String body, int remotePort) {
         public String header(String name) {
             return headers.entrySet().stream().filter(e -> e.getKey().equalsIgnoreCase(name))
                     .map(e -> e.getValue().getFirst()).findFirst().orElse(null);
@@ -110,7 +114,7 @@ public final class FakeBackend implements AutoCloseable {
         try (exchange) {
             String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
             received.add(new Received(exchange.getRequestURI().getPath(), Map.copyOf(exchange.getRequestHeaders()),
-                    body));
+                    body, exchange.getRemoteAddress().getPort()));
             Matcher m = MODEL.matcher(body);
             String model = m.find() ? m.group(1) : "";
             boolean stream = body.replace(" ", "").contains("\"stream\":true");
