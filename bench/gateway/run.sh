@@ -281,6 +281,11 @@ fi
 
 # ---- open loop at fixed rates: added latency vs the nginx hop ----------------------------------
 if [[ " $PHASES " == *" openloop "* ]]; then
+    if [[ " $PHASES " != *" wrk "* ]]; then
+        # a cold JIT cannot keep a fixed rate: warm up as the closed-loop phase would have
+        log "warm-up: wrk -c64 15 s against the gateway"
+        wrk -t2 -c64 -d15s -s bench/gateway/chat.lua "$(target_url gateway)" > "$OUT/wrk-warmup.txt"
+    fi
     echo "target,rate,p50_us,p99_us" > "$OUT/openloop.csv"
     md "## Open loop (fixed rate, OpenLoop + HdrHistogram, ${OPENLOOP_SECONDS} s after 3 s warm-up)"
     md ""
