@@ -1,6 +1,7 @@
 package io.portcullis.gateway.database;
 
 import io.portcullis.gateway.GatewayProperties;
+import io.portcullis.gateway.PortcullisApplication;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import org.slf4j.Logger;
@@ -22,10 +23,12 @@ import org.springframework.context.event.SmartApplicationListener;
  * configuration starts the server itself, as it always did.
  *
  * <p>Listed in {@code META-INF/spring.factories}, so it runs for every {@code SpringApplication},
- * tests included. It acts on {@link ApplicationContextInitializedEvent}, after the context
- * initializers have run: a test's {@code @DynamicPropertySource} values are in the environment by
- * then. A start that fails before the context has taken the server stops it again, so a failed
- * start never leaves a PostgreSQL process behind.
+ * tests included; it acts only for the gateway's ({@link PortcullisApplication} among the sources),
+ * not for another application on the same class path (the tests' identity provider). It acts on
+ * {@link ApplicationContextInitializedEvent}, after the context initializers have run: a test's
+ * {@code @DynamicPropertySource} values are in the environment by then. A start that fails before
+ * the context has taken the server stops it again, so a failed start never leaves a PostgreSQL
+ * process behind.
  */
 final class EmbeddedPostgresEarlyStart implements SmartApplicationListener {
 
@@ -54,6 +57,9 @@ final class EmbeddedPostgresEarlyStart implements SmartApplicationListener {
     }
 
     private void start(ApplicationContextInitializedEvent event) {
+        if (!event.getSpringApplication().getAllSources().contains(PortcullisApplication.class)) {
+            return;
+        }
         var context = event.getApplicationContext();
         var environment = context.getEnvironment();
         if (!EmbeddedPostgresConfiguration.NoDataSourceUrl.matches(environment)) {

@@ -11,6 +11,8 @@ import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.springframework.boot.SpringBootConfiguration;
+import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 
@@ -56,6 +58,22 @@ class EmbeddedPostgresEarlyStartTest {
         try (var files = Files.list(dataDir)) {
             assertThat(files).isEmpty();
         }
+    }
+
+    @Test
+    void anotherApplicationOnTheClassPathStartsNoDatabase() throws Exception {
+        try (var other = new SpringApplicationBuilder(OtherApplication.class).web(WebApplicationType.NONE)
+                .run("--gateway.embedded-postgres.data-dir=" + dataDir)) {
+            assertThat(other.containsBean(EmbeddedPostgresEarlyStart.BEAN_NAME)).isFalse();
+        }
+        try (var files = Files.list(dataDir)) {
+            assertThat(files).isEmpty();
+        }
+    }
+
+    /** Any Spring Boot application that is not the gateway, as the tests' identity provider is. */
+    @SpringBootConfiguration
+    static class OtherApplication {
     }
 
     private ConfigurableApplicationContext start(Map<String, String> extra) {
