@@ -2,12 +2,14 @@ package io.portcullis.gateway.database;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.portcullis.gateway.GatewayProperties;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Condition;
 import org.springframework.context.annotation.ConditionContext;
 import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
 import org.springframework.core.type.AnnotatedTypeMetadata;
 
 /**
@@ -19,8 +21,17 @@ import org.springframework.core.type.AnnotatedTypeMetadata;
 @Conditional(EmbeddedPostgresConfiguration.NoDataSourceUrl.class)
 class EmbeddedPostgresConfiguration {
 
+    /**
+     * Usually already starting since before the context was built ({@link EmbeddedPostgresEarlyStart}):
+     * this only waits for it.
+     */
     @Bean(destroyMethod = "close")
-    EmbeddedPostgresServer embeddedPostgresServer(GatewayProperties properties) {
+    EmbeddedPostgresServer embeddedPostgresServer(GatewayProperties properties,
+                                                  ObjectProvider<EmbeddedPostgresEarlyStart.Pending> early) {
+        var pending = early.getIfAvailable();
+        if (pending != null) {
+            return pending.take();
+        }
         var config = properties.embeddedPostgres();
         return config.ephemeral()
                 ? EmbeddedPostgresServer.ephemeral()
@@ -42,7 +53,12 @@ class EmbeddedPostgresConfiguration {
     static final class NoDataSourceUrl implements Condition {
         @Override
         public boolean matches(ConditionContext context, AnnotatedTypeMetadata metadata) {
-            String url = context.getEnvironment().getProperty("spring.datasource.url");
+            return matches(context.getEnvironment());
+        }
+
+        /** Also asked by {@link EmbeddedPostgresEarlyStart}, before the context exists. */
+        static boolean matches(Environment environment) {
+            String url = environment.getProperty("spring.datasource.url");
             return url == null || url.isBlank();
         }
     }
