@@ -51,7 +51,8 @@ import org.junit.jupiter.api.Test;
  * {@code bench.teams} teams (default 8) or none (one key in ten), {@code bench.models} models
  * (default 40, each key using one to three), mostly successes, a third streamed. Gateway settings
  * can be changed with {@code -Dbench.set.<property>=<value>}, e.g.
- * {@code -Dbench.set.gateway.usage.batch-size=5000}.
+ * {@code -Dbench.set.gateway.usage.batch-size=5000}, and SQL run once the gateway has migrated the
+ * database with {@code -Dbench.sql=...} (an experiment on the schema).
  *
  * <p>Every {@code bench.sample-ms} (default 200) the queue depth is sampled; every second, where the
  * machine's CPU went (this JVM, the PostgreSQL server, everything else), checkpoints and autovacuum
@@ -105,6 +106,12 @@ class LedgerWriterBenchmark {
                 var registry = gateway.context().getBean(MeterRegistry.class);
                 int capacity = gateway.context().getEnvironment().getProperty("gateway.usage.queue-capacity",
                         Integer.class, 100_000);
+                String experiment = System.getProperty("bench.sql", "");
+                if (!experiment.isBlank()) {
+                    // after the migrations, before any record: e.g. a schema change to measure
+                    sql(postgres.jdbcUrl(), experiment);
+                    System.out.println("bench.sql: " + experiment);
+                }
                 var machine = new Machine(dataDir);
                 var bench = new Phase.Setup(mix, ledger, registry, capacity, db, machine, postgres.jdbcUrl(), sampleMs);
                 // a short warm-up (JIT, first rollup rows, the names dictionary); not reported
