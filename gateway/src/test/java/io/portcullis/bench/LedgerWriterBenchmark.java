@@ -230,11 +230,16 @@ class LedgerWriterBenchmark {
         }
 
         /**
-         * @param others CPU cores used by processes other than this JVM and the PostgreSQL server
-         * @param batchMs mean time to write one batch in this second (0 when none finished)
+         * One interval of about a second (longer when this thread was starved of CPU).
+         *
+         * @param at       seconds since the phase started
+         * @param written  records written in the interval
+         * @param jvm      CPU cores used by this JVM (the generator, the writer, the idle gateway)
+         * @param others   CPU cores used by processes other than this JVM and the PostgreSQL server
+         * @param batchMs  mean time to write one batch in the interval (0 when none finished)
          */
-        record Second(int second, long written, double jvm, double postgres, double others, long checkpoints,
-                      int autovacuum, double batchMs) {
+        record Second(double at, double interval, long written, double jvm, double postgres, double others,
+                      long checkpoints, int autovacuum, double batchMs) {
         }
 
         record Snapshot(long written, double batchNanos) {
@@ -267,7 +272,7 @@ class LedgerWriterBenchmark {
             try (Connection stats = DriverManager.getConnection(setup.jdbcUrl(), "postgres", "")) {
                 Machine m = setup.machine();
                 long next = start;
-                long nextSecond = start + 1_000_000_000L;
+                long last = start;
                 long[] cpu = m.ticks();
                 long checkpoints = checkpoints(stats);
                 long batches = flush.count();
@@ -276,28 +281,30 @@ class LedgerWriterBenchmark {
                 while (!stop) {
                     long now = System.nanoTime();
                     if (now >= next) {
-                        written = snapshot().written();
-                        samples.add(new Sample(now - start, setup.ledger().pending(), written));
-                        next += setup.sampleMs() * 1_000_000;
+                        samples.add(new Sample(now - start, setup.ledger().pending(), snapshot().written()));
+                        // when this thread was not scheduled for a while, go on from now rather than catch up
+                        next = Math.max(next + setup.sampleMs() * 1_000_000, now);
                     }
-                    if (now >= nextSecond) {
+                    if (now - last >= 1_000_000_000L) {
+                        // over the time that really passed: a starved sampler comes back late
+                        double interval = (now - last) / 1e9;
                         long[] c = m.ticks();
                         long cp = checkpoints(stats);
                         long b = flush.count();
                         double bn = flush.totalTime(TimeUnit.NANOSECONDS);
-                        long before = seconds.isEmpty() ? 0 : seconds.stream().mapToLong(Second::written).sum();
-                        double jvm = (c[1] - cpu[1]) / 100.0, pg = (c[2] - cpu[2]) / 100.0;
-                        seconds.add(new Second(seconds.size(), written - before, jvm, pg,
-                                Math.max(0, (c[0] - cpu[0]) / 100.0 - jvm - pg), cp != checkpoints ? 1 : 0,
-                                autovacuum(stats),
-                                b == batches ? 0 : (bn - batchNanos) / 1e6 / (b - batches)));
+                        long w = snapshot().written();
+                        double jvm = (c[1] - cpu[1]) / 100.0 / interval, pg = (c[2] - cpu[2]) / 100.0 / interval;
+                        seconds.add(new Second((last - start) / 1e9, interval, w - written, jvm, pg,
+                                Math.max(0, (c[0] - cpu[0]) / 100.0 / interval - jvm - pg), cp != checkpoints ? 1 : 0,
+                                autovacuum(stats), b == batches ? 0 : (bn - batchNanos) / 1e6 / (b - batches)));
                         cpu = c;
                         checkpoints = cp;
                         batches = b;
                         batchNanos = bn;
-                        nextSecond += 1_000_000_000L;
+                        written = w;
+                        last = now;
                     }
-                    LockSupport.parkNanos(Math.max(1, Math.min(next, nextSecond) - System.nanoTime()));
+                    LockSupport.parkNanos(Math.max(1, Math.min(next, last + 1_000_000_000L) - System.nanoTime()));
                 }
                 samples.add(new Sample(System.nanoTime() - start, setup.ledger().pending(), snapshot().written()));
             } catch (SQLException | IOException | RuntimeException e) {
@@ -520,10 +527,11 @@ class LedgerWriterBenchmark {
             }
             Files.write(dir.resolve(name + ".csv"), lines);
             lines.clear();
-            lines.add("second,written,jvm_cores,postgres_cores,others_cores,checkpoints,autovacuum_workers,batch_ms");
+            lines.add("seconds,interval_s,written,jvm_cores,postgres_cores,others_cores,checkpoints,autovacuum_workers,"
+                    + "batch_ms");
             for (Sampler.Second s : seconds) {
-                lines.add(String.format(Locale.ROOT, "%d,%d,%.2f,%.2f,%.2f,%d,%d,%.1f", s.second(), s.written(), s.jvm(),
-                        s.postgres(), s.others(), s.checkpoints(), s.autovacuum(), s.batchMs()));
+                lines.add(String.format(Locale.ROOT, "%.1f,%.2f,%d,%.2f,%.2f,%.2f,%d,%d,%.1f", s.at(), s.interval(),
+                        s.written(), s.jvm(), s.postgres(), s.others(), s.checkpoints(), s.autovacuum(), s.batchMs()));
             }
             Files.write(dir.resolve(name + "-seconds.csv"), lines);
         }
