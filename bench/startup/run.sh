@@ -17,7 +17,7 @@
 # not PostgreSQL's), which a busy neighbour inflates much less than the wall time, and how much of
 # the machine everything else used meanwhile ("others %": all CPU time less the gateway's, over
 # wall time x CPUs; our PostgreSQL counts as others). On a shared machine, WAIT_IDLE=90 holds each
-# start until the machine has been at least 90 % idle for 2 s (for up to 15 minutes). Readiness is
+# start until the machine has been at least 90 % idle for 2 s (for up to WAIT_IDLE_MINUTES). Readiness is
 # polled every 10 ms from bash itself (/dev/tcp, no curl, no sleep process): on two CPUs a curl
 # every 20 ms takes a tenth of the machine from the start it is timing.
 #
@@ -25,7 +25,8 @@
 # Dockerfile, the context is built once with the aot-training profile and no database, then the JVM
 # stops, -Dspring.context.exit=onRefresh; "ready": a full start on the benchmark's database, a few
 # requests, SIGTERM), GATEWAY_JAR (gateway/target/gateway.jar), BASELINE_JAR, GATEWAY_JAVA_OPTS (-Xmx768m),
-# GATEWAY_ARGS (extra --property=value), GATEWAY_PORT (18090), WAIT_IDLE (0: start at once), OUT.
+# GATEWAY_ARGS (extra --property=value), GATEWAY_PORT (18090), WAIT_IDLE (0: start at once),
+# WAIT_IDLE_MINUTES (15), OUT.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -34,6 +35,7 @@ RUNS=${RUNS:-5}
 MODES=${MODES:-jar extracted aot}
 IDLE_SECONDS=${IDLE_SECONDS:-5}
 WAIT_IDLE=${WAIT_IDLE:-0}
+WAIT_IDLE_MINUTES=${WAIT_IDLE_MINUTES:-15}
 TRAINING=${TRAINING:-image}
 GATEWAY_JAVA_OPTS=${GATEWAY_JAVA_OPTS:--Xmx768m}
 GATEWAY_PORT=${GATEWAY_PORT:-18090}
@@ -79,15 +81,15 @@ anon_mib() { awk '/RssAnon/ {printf "%.0f", $2/1024}' "/proc/$1/status"; } # RSS
 HZ=$(getconf CLK_TCK)
 cpu_ms() { awk -v hz="$HZ" '{printf "%.0f", ($14 + $15) * 1000 / hz}' "/proc/$1/stat"; }
 machine_busy_ms() { awk -v hz="$HZ" '$1 == "cpu" {printf "%.0f", ($2 + $3 + $4 + $7 + $8 + $9) * 1000 / hz}' /proc/stat; }
-wait_idle() { # until the machine was WAIT_IDLE % idle over 2 s, or 15 minutes have passed
+wait_idle() { # until the machine was WAIT_IDLE % idle over 2 s, or WAIT_IDLE_MINUTES have passed
     (( WAIT_IDLE > 0 )) || return 0
-    local deadline=$(( $(date +%s) + 900 )) b0 b1
+    local deadline=$(( $(date +%s) + WAIT_IDLE_MINUTES * 60 )) b0 b1
     while (( $(date +%s) < deadline )); do
         b0=$(machine_busy_ms); sleep 2; b1=$(machine_busy_ms)
         (( (b1 - b0) * 100 <= (100 - WAIT_IDLE) * 2000 * $(nproc) )) && return 0
         sleep 3
     done
-    log "the machine did not get ${WAIT_IDLE} % idle in 15 minutes: starting anyway"
+    log "the machine did not get ${WAIT_IDLE} % idle in $WAIT_IDLE_MINUTES minutes: starting anyway"
 }
 heap_mib() {
     curl -fs "http://127.0.0.1:$GATEWAY_PORT/actuator/prometheus" | awk \
