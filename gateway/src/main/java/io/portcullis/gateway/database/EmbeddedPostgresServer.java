@@ -67,6 +67,8 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
                     .setRegisterShutdownHook(false)
                     .setServerConfig("max_connections", "200")
                     .setServerConfig("fsync", ephemeral ? "off" : "on")
+                    // zonky defaults to off: a crash could then lose ledger batches already committed
+                    .setServerConfig("synchronous_commit", ephemeral ? "off" : "on")
                     .setLocaleConfig("encoding", "UTF8")
                     .setConnectConfig("connectTimeout", "5");
             if (port != 0) {
