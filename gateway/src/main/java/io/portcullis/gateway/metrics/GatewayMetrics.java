@@ -97,22 +97,22 @@ public class GatewayMetrics {
         Series meters = series.computeIfAbsent(new SeriesKey(request.endpoint(), model, backend, request.outcome(), team),
                 this::register);
 
-        meters.requests.increment();
-        meters.duration.record(request.durationNanos(), TimeUnit.NANOSECONDS);
-        meters.overhead.record(Math.max(0, request.durationNanos() - request.upstreamNanos()), TimeUnit.NANOSECONDS);
+        meters.requests().increment();
+        meters.duration().record(request.durationNanos(), TimeUnit.NANOSECONDS);
+        meters.overhead().record(Math.max(0, request.durationNanos() - request.upstreamNanos()), TimeUnit.NANOSECONDS);
         if (request.ttftNanos() > 0) {
-            meters.timeToFirstToken().record(request.ttftNanos(), TimeUnit.NANOSECONDS);
+            meters.timeToFirstToken().get().record(request.ttftNanos(), TimeUnit.NANOSECONDS);
             // As OpenTelemetry defines it: successful answers only, tokens after the first.
             if (SUCCESS.equals(request.outcome()) && request.outputTokens() > 1) {
                 long perToken = (request.durationNanos() - request.ttftNanos()) / (request.outputTokens() - 1);
-                meters.timePerOutputToken().record(Math.max(0, perToken), TimeUnit.NANOSECONDS);
+                meters.timePerOutputToken().get().record(Math.max(0, perToken), TimeUnit.NANOSECONDS);
             }
         }
         if (request.inputTokens() > 0) {
-            meters.inputTokens().record(request.inputTokens());
+            meters.inputTokens().get().record(request.inputTokens());
         }
         if (request.outputTokens() > 0) {
-            meters.outputTokens().record(request.outputTokens());
+            meters.outputTokens().get().record(request.outputTokens());
         }
     }
 
@@ -143,61 +143,35 @@ public class GatewayMetrics {
                 .tags(ENDPOINT, key.endpoint(), BACKEND, key.backend())
                 .register(registry);
         return new Series(requests, duration, overhead,
-                () -> seconds(TIME_TO_FIRST_TOKEN, "Time from request received to the first streamed chunk", TTFT_BUCKETS)
+                new OnFirstUse<>(() -> seconds(TIME_TO_FIRST_TOKEN,
+                        "Time from request received to the first streamed chunk", TTFT_BUCKETS)
                         .tags(OPERATION, operation, REQUEST_MODEL, key.model(), BACKEND, key.backend())
-                        .register(registry),
-                () -> seconds(TIME_PER_OUTPUT_TOKEN, "Time per output token after the first, on streamed answers",
-                        TPOT_BUCKETS)
+                        .register(registry)),
+                new OnFirstUse<>(() -> seconds(TIME_PER_OUTPUT_TOKEN,
+                        "Time per output token after the first, on streamed answers", TPOT_BUCKETS)
                         .tags(OPERATION, operation, REQUEST_MODEL, key.model(), BACKEND, key.backend())
-                        .register(registry),
-                () -> tokens(operation, key.model(), key.backend(), teamTag, "input"),
-                () -> tokens(operation, key.model(), key.backend(), teamTag, "output"));
+                        .register(registry)),
+                new OnFirstUse<>(() -> tokens(operation, key.model(), key.backend(), teamTag, "input")),
+                new OnFirstUse<>(() -> tokens(operation, key.model(), key.backend(), teamTag, "output")));
     }
 
-    private static final class Series {
-        final Counter requests;
-        final Timer duration;
-        final Timer overhead;
-        private final Supplier<Timer> ttft;
-        private final Supplier<Timer> tpot;
-        private final Supplier<DistributionSummary> input;
-        private final Supplier<DistributionSummary> output;
-        private volatile Timer ttftMeter;
-        private volatile Timer tpotMeter;
-        private volatile DistributionSummary inputMeter;
-        private volatile DistributionSummary outputMeter;
+    private record Series(Counter requests, Timer duration, Timer overhead, OnFirstUse<Timer> timeToFirstToken,
+                          OnFirstUse<Timer> timePerOutputToken, OnFirstUse<DistributionSummary> inputTokens,
+                          OnFirstUse<DistributionSummary> outputTokens) {
+    }
 
-        Series(Counter requests, Timer duration, Timer overhead, Supplier<Timer> ttft,
-               Supplier<Timer> tpot, Supplier<DistributionSummary> input,
-               Supplier<DistributionSummary> output) {
-            this.requests = requests;
-            this.duration = duration;
-            this.overhead = overhead;
-            this.ttft = ttft;
-            this.tpot = tpot;
-            this.input = input;
-            this.output = output;
+    /** A meter registered when first needed. A race registers it twice; the registry returns the same one. */
+    private static final class OnFirstUse<M> {
+        private final Supplier<M> register;
+        private volatile M meter;
+
+        OnFirstUse(Supplier<M> register) {
+            this.register = register;
         }
 
-        // A race registers the same meter twice: the registry returns the existing one, so it is harmless.
-        Timer timeToFirstToken() {
-            Timer t = ttftMeter;
-            return t != null ? t : (ttftMeter = ttft.get());
-        }
-
-        Timer timePerOutputToken() {
-            Timer t = tpotMeter;
-            return t != null ? t : (tpotMeter = tpot.get());
-        }
-
-        DistributionSummary inputTokens() {
-            DistributionSummary d = inputMeter;
-            return d != null ? d : (inputMeter = input.get());
-        }
-
-        DistributionSummary outputTokens() {
-            DistributionSummary d = outputMeter;
-            return d != null ? d : (outputMeter = output.get());
+        M get() {
+            M m = meter;
+            return m != null ? m : (meter = register.get());
         }
     }
 
