@@ -49,17 +49,18 @@ COPY --from=layers /layers/extracted/snapshot-dependencies/ ./
 COPY --from=layers /layers/extracted/application/ ./
 # The heap follows the container's memory limit; override with JAVA_TOOL_OPTIONS.
 ENV JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError"
-# JDK AOT cache (JEP 483/514/515): a training run builds the Spring context once and stops
-# (-Dspring.context.exit=onRefresh), and the JVM writes the classes it loaded and linked, with their
-# profiles, to gateway.aot; every start maps them instead of reading ~100 jars, about twice as fast
-# (docs/performance.md, "Start-up"). The aot-training profile reaches no database. -Xmx keeps
-# compressed oops as in any pod with a heap under 32 GiB; a cache the JVM cannot use (another JDK,
-# ZGC, a heap of 32 GiB or more, a changed class path) is ignored with a warning, never fatal.
-# The cache belongs to these jars and this JDK: it is rebuilt with them, never copied between images.
-RUN mkdir /tmp/aot-training \
-    && java -Xmx512m -XX:-UsePerfData -Djava.io.tmpdir=/tmp/aot-training -XX:AOTCacheOutput=gateway.aot \
-        -Dspring.context.exit=onRefresh -jar gateway.jar --spring.profiles.active=aot-training \
-    && rm -rf /tmp/aot-training
+# JDK AOT cache (JEP 483/514/515): a training run (gateway/aot-training.sh: on x86-64 a full start on
+# a throw-away embedded PostgreSQL, a few requests, SIGTERM) after which the JVM writes the classes it
+# loaded and linked, with their profiles, to gateway.aot; every start maps them instead of reading
+# ~100 jars, in half the time (docs/performance.md, "Start-up"). As UID 10001, since PostgreSQL will
+# not run as root; one RUN, so the cache is not stored twice. -Xmx keeps compressed oops as in any
+# pod with a heap under 32 GiB; a cache the JVM cannot use (another JDK, ZGC, a heap of 32 GiB or
+# more, a changed class path) is ignored with a warning, never fatal. The cache belongs to these
+# jars and this JDK: it is rebuilt with them, never copied between images.
+RUN --mount=type=bind,from=build,source=/src/gateway/aot-training.sh,target=/usr/local/bin/aot-training.sh \
+    mkdir -m 700 /tmp/aot && chown 10001:10001 /tmp/aot \
+    && runuser -u portcullis -- bash /usr/local/bin/aot-training.sh /app/gateway.jar /tmp/aot/gateway.aot -Xmx512m \
+    && install -o root -g root -m 644 /tmp/aot/gateway.aot /app/gateway.aot && rm -rf /tmp/aot
 USER 10001:10001
 # 8080: client API, admin API, console. 8081: actuator when management.server.port=8081 (the chart sets it).
 EXPOSE 8080 8081

@@ -10,7 +10,10 @@
 # Modes, run in turns (jar, extracted, aot, jar, ...) so that a neighbour's load hits them alike:
 #   jar        java -jar gateway/target/gateway.jar               (the fat jar, as in bench/gateway)
 #   extracted  java -jar <dir>/gateway.jar after `java -Djarmode=tools -jar gateway.jar extract`
-#   aot        the same with -XX:AOTCache=<dir>/gateway.aot, made by a training run (docs/operations.md)
+#   aot        the same with -XX:AOTCache=<dir>/gateway.aot, made by gateway/aot-training.sh as the
+#              image build does: a full start on a throw-away embedded PostgreSQL, a few requests
+#   aot-refresh the same with a cache from the fallback training (AOT_TRAINING=refresh: the
+#              context built once with no database), what an image built on arm64 gets
 #   baseline   java -jar $BASELINE_JAR: another build's fat jar, for a before/after in the same turns
 #
 # Besides the wall time it records the gateway JVM's own CPU time up to readiness (user + system,
@@ -21,10 +24,8 @@
 # polled every 10 ms from bash itself (/dev/tcp, no curl, no sleep process): on two CPUs a curl
 # every 20 ms takes a tenth of the machine from the start it is timing.
 #
-# Knobs (env): RUNS (5), MODES ("jar extracted aot"), IDLE_SECONDS (5), TRAINING ("image": as the
-# Dockerfile, the context is built once with the aot-training profile and no database, then the JVM
-# stops, -Dspring.context.exit=onRefresh; "ready": a full start on the benchmark's database, a few
-# requests, SIGTERM), GATEWAY_JAR (gateway/target/gateway.jar), BASELINE_JAR, GATEWAY_JAVA_OPTS (-Xmx768m),
+# Knobs (env): RUNS (5), MODES ("jar extracted aot"), IDLE_SECONDS (5),
+# GATEWAY_JAR (gateway/target/gateway.jar), BASELINE_JAR, GATEWAY_JAVA_OPTS (-Xmx768m),
 # GATEWAY_ARGS (extra --property=value), GATEWAY_PORT (18090), WAIT_IDLE (0: start at once),
 # WAIT_IDLE_MINUTES (15), OUT.
 set -euo pipefail
@@ -36,7 +37,6 @@ MODES=${MODES:-jar extracted aot}
 IDLE_SECONDS=${IDLE_SECONDS:-5}
 WAIT_IDLE=${WAIT_IDLE:-0}
 WAIT_IDLE_MINUTES=${WAIT_IDLE_MINUTES:-15}
-TRAINING=${TRAINING:-image}
 GATEWAY_JAVA_OPTS=${GATEWAY_JAVA_OPTS:--Xmx768m}
 GATEWAY_PORT=${GATEWAY_PORT:-18090}
 OUT=${OUT:-$ROOT/bench/target/startup-bench/$(date -u +%Y%m%dT%H%M%SZ)}
@@ -103,6 +103,7 @@ command_for() { # $1: mode; prints the java command line (after the JVM options)
         jar) echo "-jar $GATEWAY_JAR" ;;
         extracted) echo "-jar $APP/gateway.jar" ;;
         aot) echo "-XX:AOTCache=$APP/gateway.aot -jar $APP/gateway.jar" ;;
+        aot-refresh) echo "-XX:AOTCache=$APP/gateway-refresh.aot -jar $APP/gateway.jar" ;;
         baseline) echo "-jar ${BASELINE_JAR:?BASELINE_JAR: the jar to compare with}" ;;
         *) log "unknown mode $1"; exit 2 ;;
     esac
@@ -153,28 +154,20 @@ start_gateway first $(command_for jar)
 md "First start (fat jar, initdb + migrations): ready in ${READY_MS} ms."
 stop_gateway
 
-if [[ " $MODES " == *" extracted "* || " $MODES " == *" aot "* ]]; then
+if [[ " $MODES " =~ " "(extracted|aot|aot-refresh)" " ]]; then
     "$JAVA" -Djarmode=tools -jar "$GATEWAY_JAR" extract --destination "$APP" > /dev/null
 fi
-if [[ " $MODES " == *" aot "* ]]; then
-    log "AOT cache training run ($TRAINING)"
+for training in full refresh; do # the image build's training run, with this benchmark's JVM options
+    cache=$APP/gateway.aot mode=aot
+    [[ $training == refresh ]] && cache=$APP/gateway-refresh.aot mode=aot-refresh
+    [[ " $MODES " == *" $mode "* ]] || continue
+    log "AOT cache training run ($training)"
     t0=$(date +%s%N)
-    if [[ $TRAINING == image ]]; then
-        # the Dockerfile's training run, with this benchmark's JVM options
-        # shellcheck disable=SC2086
-        "$JAVA" $GATEWAY_JAVA_OPTS -XX:AOTCacheOutput="$APP/gateway.aot" -Dspring.context.exit=onRefresh \
-            -jar "$APP/gateway.jar" --spring.profiles.active=aot-training --server.address=127.0.0.1 \
-            --server.port="$GATEWAY_PORT" > "$OUT/training.log" 2>&1
-    else
-        start_gateway training -XX:AOTCacheOutput="$APP/gateway.aot" -jar "$APP/gateway.jar"
-        for path in /actuator/health/readiness /actuator/health/liveness /actuator/prometheus /v1/models /admin/api/keys; do
-            curl -s -o /dev/null -H "Authorization: Bearer $ADMIN_TOKEN" "http://127.0.0.1:$GATEWAY_PORT$path" || true
-        done
-        stop_gateway # the cache is written as the JVM exits
-    fi
-    [[ -f $APP/gateway.aot ]] || { log "no AOT cache was written, see $OUT/training.log"; exit 1; }
-    md "AOT cache training ($TRAINING): $(( ($(date +%s%N) - t0) / 1000000 )) ms, cache $(( $(stat -c %s "$APP/gateway.aot") / 1048576 )) MiB."
-fi
+    # shellcheck disable=SC2086
+    AOT_TRAINING=$training TRAINING_PORT=$GATEWAY_PORT JAVA=$JAVA gateway/aot-training.sh "$APP/gateway.jar" "$cache" \
+        $GATEWAY_JAVA_OPTS > "$OUT/training-$training.log" 2>&1 || { log "training failed, see $OUT/training-$training.log"; exit 1; }
+    md "AOT cache training ($training): $(( ($(date +%s%N) - t0) / 1000000 )) ms, cache $(( $(stat -c %s "$cache") / 1048576 )) MiB."
+done
 
 echo "mode,run,ready_ms,cpu_ms,others_pct,rss_mib,anon_mib,heap_mib,live_heap_mib,load1" > "$OUT/starts.csv"
 for run in $(seq 1 "$RUNS"); do
