@@ -52,7 +52,7 @@ ENV JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError"
 # JDK AOT cache (JEP 483/514/515): a training run (gateway/aot-training.sh: on x86-64 a full start on
 # a throw-away embedded PostgreSQL, a few requests, SIGTERM) after which the JVM writes the classes it
 # loaded and linked, with their profiles, to gateway.aot; every start maps them instead of reading
-# ~100 jars, in half the time (docs/performance.md, "Start-up"). As UID 10001, since PostgreSQL will
+# ~100 jars, in under half the time (docs/performance.md, "Start-up"). As UID 10001, since PostgreSQL will
 # not run as root; one RUN, so the cache is not stored twice. -Xmx keeps compressed oops as in any
 # pod with a heap under 32 GiB; a cache the JVM cannot use (another JDK, ZGC, a heap of 32 GiB or
 # more, a changed class path) is ignored with a warning, never fatal. The cache belongs to these

@@ -10,7 +10,7 @@
 # are x86-64 only), a few requests, then SIGTERM; the JVM writes the cache as it exits, holding what
 # a real start loads, links and runs, up to answering the readiness probe. Elsewhere, or with
 # AOT_TRAINING=refresh: the context is built once with no database (profile aot-training) and the
-# JVM stops there (-Dspring.context.exit=onRefresh), which makes starts about 10 % slower than
+# JVM stops there (-Dspring.context.exit=onRefresh), which makes starts 5-12 % slower than
 # the full training. Run it with the JVM, the jars and the options the cache will be used with.
 #
 # Env: JAVA (java), AOT_TRAINING (full, refresh), TRAINING_PORT (18079; 127.0.0.1 only).
