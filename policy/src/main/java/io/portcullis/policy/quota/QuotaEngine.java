@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 
 /**
  * Admits requests against rate limits, budgets and concurrency, exactly across replicas, with
@@ -15,9 +16,10 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>Each replica holds <em>leases</em>: slices of a shared budget taken from the
  * {@link LeaseStore} with an atomic conditional update that never lets the shared total pass
- * the limit. A request is admitted by taking its estimate from the local lease; only when the
- * lease runs dry does the engine go to the store, asking for a chunk (a fraction of the limit,
- * shrinking as the budget runs out). After the answer, {@link #settle} corrects to the real
+ * the limit. A request is admitted by taking its estimate from the local lease; the engine goes
+ * to the store for a chunk (a fraction of the limit, shrinking as the budget runs out) when the
+ * lease runs low, or dry. One caller per lease talks to the store, outside the lease's monitor,
+ * so a slow store delays only the requests that truly need its answer. After the answer, {@link #settle} corrects to the real
  * usage: unused estimate goes back to the local lease, overuse is charged to the store. Leases
  * idle for a while are given back ({@link #returnIdleLeases}), so a quiet replica does not sit
  * on budget another needs.
@@ -205,34 +207,95 @@ public final class QuotaEngine {
         };
     }
 
-    /** Takes {@code amount} from the local lease, topping it up from the store when it runs dry. */
+    /**
+     * Takes {@code amount} from the local lease. The store is asked outside the lease's monitor,
+     * by one caller at a time: when the lease runs dry, the first caller refills it and the others
+     * wait for that refill instead of queueing on the monitor behind a database round trip; when
+     * it runs low (under a quarter of a chunk) while the shared budget still has a chunk to
+     * spare, the caller that noticed tops it up after taking its own share, and the others go on
+     * spending what is left.
+     */
     private Decision take(Lease lease, long amount, long limit, Instant now) {
         if (amount > limit) {
             return deny(lease.key, limit, Duration.ZERO, now, "this request alone (" + amount
                     + ") exceeds the limit of " + limit);
         }
-        synchronized (lease) {
-            lease.limit = limit;
-            lease.lastUsedMillis = now.toEpochMilli();
-            if (lease.available >= amount) {
-                lease.available -= amount;
+        long chunk = chunk(lease.key.metric(), limit);
+        while (true) {
+            Refill refill;
+            long need;
+            synchronized (lease) {
+                lease.limit = limit;
+                lease.lastUsedMillis = now.toEpochMilli();
+                if (lease.available >= amount) {
+                    lease.available -= amount;
+                    if (lease.refill != null || lease.available >= chunk / 4 || lease.storeRemaining < chunk) {
+                        return Decision.ALLOWED;
+                    }
+                    refill = lease.refill = new Refill();
+                    need = 0; // a top-up ahead of need: this caller is already served
+                } else if (lease.refill != null) {
+                    refill = lease.refill;
+                    need = -1; // someone else is refilling: wait for it
+                } else {
+                    refill = lease.refill = new Refill();
+                    need = amount - lease.available;
+                }
+            }
+            if (need < 0) {
+                Decision denial = refill.await();
+                if (denial != null && !fitsWhatTheStoreHasLeft(lease, amount, denial)) {
+                    // the store just refused (or could not be asked): no second round trip for the same answer
+                    return denial;
+                }
+                continue;
+            }
+            Decision outcome = refill(lease, refill, Math.max(1, need), chunk, limit, now);
+            if (need == 0) {
                 return Decision.ALLOWED;
             }
-            long need = amount - lease.available;
-            LeaseStore.Grant grant;
-            try {
-                grant = store.acquire(lease.key, need, Math.max(need, chunk(lease.key.metric(), limit)), limit, now);
-            } catch (RuntimeException e) {
-                return Decision.Denied.permanently(DenialReason.QUOTA_UNAVAILABLE,
-                        "Quotas cannot be checked right now; retry shortly");
+            if (outcome != null) {
+                return outcome;
             }
-            lease.storeRemaining = grant.remaining();
-            if (grant.granted() < need) {
+            // refilled, but callers with smaller amounts may have spent it meanwhile: look again
+        }
+    }
+
+    /**
+     * Asks the store for at least {@code need} and up to a chunk, outside the lease's monitor, and
+     * tells whoever waits on {@code refill}. Returns the denial when the store refused or failed,
+     * {@code null} when it granted {@code need}.
+     */
+    private Decision refill(Lease lease, Refill refill, long need, long chunk, long limit, Instant now) {
+        Decision outcome = null;
+        try {
+            LeaseStore.Grant grant = store.acquire(lease.key, need, Math.max(need, chunk), limit, now);
+            synchronized (lease) {
+                lease.storeRemaining = grant.remaining();
                 lease.available += grant.granted();
-                return deny(lease.key, limit, grant.retryAfter(), now, null);
             }
-            lease.available += grant.granted() - amount;
-            return Decision.ALLOWED;
+            if (grant.granted() < need) {
+                outcome = deny(lease.key, limit, grant.retryAfter(), now, null);
+            }
+        } catch (RuntimeException e) {
+            outcome = Decision.Denied.permanently(DenialReason.QUOTA_UNAVAILABLE,
+                    "Quotas cannot be checked right now; retry shortly");
+        } finally {
+            synchronized (lease) {
+                lease.refill = null;
+            }
+            refill.finish(outcome);
+        }
+        return outcome;
+    }
+
+    /** After a refused refill, whether this smaller request might still fit what the store said it has left. */
+    private static boolean fitsWhatTheStoreHasLeft(Lease lease, long amount, Decision denial) {
+        if (((Decision.Denied) denial).reason() == DenialReason.QUOTA_UNAVAILABLE) {
+            return false;
+        }
+        synchronized (lease) {
+            return amount - lease.available <= lease.storeRemaining;
         }
     }
 
@@ -352,6 +415,8 @@ public final class QuotaEngine {
         long limit;
         long storeRemaining = Long.MAX_VALUE / 4;
         long lastUsedMillis;
+        /** The store call in flight for this lease, if any; waiters wait on it, not on the monitor. */
+        Refill refill;
         volatile boolean retired;
 
         Lease(LeaseKey key) {
@@ -360,6 +425,29 @@ public final class QuotaEngine {
 
         synchronized void giveBack(long amount) {
             available += amount;
+        }
+    }
+
+    /** One store call for one lease, and what came of it. */
+    static final class Refill {
+        private final CountDownLatch done = new CountDownLatch(1);
+        private Decision denial; // written before done counts down, read after
+
+        void finish(Decision denial) {
+            this.denial = denial;
+            done.countDown();
+        }
+
+        /** Waits for the refill; its denial, or {@code null} when it granted what it asked for. */
+        Decision await() {
+            try {
+                done.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return Decision.Denied.permanently(DenialReason.QUOTA_UNAVAILABLE,
+                        "Quotas cannot be checked right now; retry shortly");
+            }
+            return denial;
         }
     }
 }

@@ -208,4 +208,125 @@ class QuotaEngineTest {
         }
         assertThat(admitted.get()).isLessThanOrEqualTo(10_000).isGreaterThan(9_000);
     }
+
+    /** A store whose acquire calls can be held at a gate, and counted. */
+    private static final class GatedLeaseStore extends InMemoryLeaseStore implements AutoCloseable {
+        final java.util.concurrent.atomic.AtomicInteger acquires = new java.util.concurrent.atomic.AtomicInteger();
+        final java.util.concurrent.CountDownLatch arrived = new java.util.concurrent.CountDownLatch(1);
+        final java.util.concurrent.CountDownLatch gate = new java.util.concurrent.CountDownLatch(1);
+        volatile boolean gated;
+
+        @Override
+        public Grant acquire(LeaseKey key, long need, long want, long limit, Instant now) {
+            acquires.incrementAndGet();
+            if (gated) {
+                arrived.countDown();
+                try {
+                    gate.await();
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+            return super.acquire(key, need, want, limit, now);
+        }
+
+        /** Opens the gate, so no thread of a failed test stays parked at it. */
+        @Override
+        public void close() {
+            gate.countDown();
+        }
+    }
+
+    private static Thread admitInBackground(QuotaEngine engine, QuotaRequest request, java.util.List<Decision> out) {
+        return Thread.ofPlatform().start(() -> {
+            var a = engine.admit(request, NOON);
+            synchronized (out) {
+                out.add(a.decision());
+            }
+        });
+    }
+
+    private static void awaitWaiting(Thread... threads) throws InterruptedException {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        for (Thread t : threads) {
+            while (t.getState() != Thread.State.WAITING && System.nanoTime() < deadline) {
+                Thread.sleep(1);
+            }
+            assertThat(t.getState()).as("%s parked", t).isEqualTo(Thread.State.WAITING);
+        }
+    }
+
+    @Test
+    void aDryLeaseIsRefilledByOneCallerWhileTheOthersWaitForItsAnswer() throws Exception {
+        try (var gated = new GatedLeaseStore()) {
+            var replica = new QuotaEngine(gated, new CalendarWindows(ZoneOffset.UTC));
+            var key = limits(null, null, 3_200L, null, null, null); // a chunk is 100 tokens
+            gated.gated = true;
+            var decisions = new java.util.ArrayList<Decision>();
+            Thread first = admitInBackground(replica, request(key, 40), decisions);
+            assertThat(gated.arrived.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            Thread second = admitInBackground(replica, request(key, 15), decisions);
+            Thread third = admitInBackground(replica, request(key, 15), decisions);
+            awaitWaiting(second, third);
+            gated.gate.countDown();
+            for (Thread t : new Thread[] {first, second, third}) {
+                t.join(10_000);
+            }
+            assertThat(decisions).hasSize(3).allMatch(Decision::isAllowed);
+            assertThat(gated.acquires).as("one round trip served all three").hasValue(1);
+        }
+    }
+
+    @Test
+    void aLeaseRunningLowIsToppedUpWhileOthersGoOnSpendingWhatIsLeft() throws Exception {
+        try (var gated = new GatedLeaseStore()) {
+            var replica = new QuotaEngine(gated, new CalendarWindows(ZoneOffset.UTC));
+            var key = limits(null, null, 3_200L, null, null, null); // a chunk is 100 tokens; low under 25
+            assertThat(replica.admit(request(key, 70), NOON).allowed()).isTrue(); // leases 100, 30 left
+            gated.gated = true;
+            var decisions = new java.util.ArrayList<Decision>();
+            Thread low = admitInBackground(replica, request(key, 10), decisions); // 20 left: tops up
+            assertThat(gated.arrived.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            // the top-up is held at the store; what is left still serves others at once
+            Thread meanwhile = admitInBackground(replica, request(key, 15), decisions);
+            meanwhile.join(10_000);
+            boolean servedAtOnce = !meanwhile.isAlive();
+            gated.gate.countDown();
+            low.join(10_000);
+            meanwhile.join(10_000);
+            assertThat(servedAtOnce).as("served while the top-up was at the store").isTrue();
+            assertThat(decisions).hasSize(2).allMatch(Decision::isAllowed);
+            assertThat(gated.acquires).hasValue(2);
+            gated.gated = false;
+            assertThat(replica.admit(request(key, 80), NOON).allowed()).as("the top-up arrived").isTrue();
+            assertThat(gated.acquires).hasValue(2);
+        }
+    }
+
+    @Test
+    void waitersOnARefusedRefillAreRefusedWithoutAskingTheStoreAgainUnlessTheyMightStillFit() throws Exception {
+        try (var gated = new GatedLeaseStore()) {
+            var key = limits(null, null, 1_000L, null, null, null);
+            var other = new QuotaEngine(gated, new CalendarWindows(ZoneOffset.UTC));
+            assertThat(other.admit(request(key, 990), NOON).allowed()).isTrue(); // the other replica holds 990
+            var replica = new QuotaEngine(gated, new CalendarWindows(ZoneOffset.UTC));
+            int before = gated.acquires.get();
+            gated.gated = true;
+            var decisions = new java.util.ArrayList<Decision>();
+            Thread first = admitInBackground(replica, request(key, 50), decisions);
+            assertThat(gated.arrived.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            Thread second = admitInBackground(replica, request(key, 40), decisions);
+            Thread third = admitInBackground(replica, request(key, 20), decisions);
+            Thread small = admitInBackground(replica, request(key, 5), decisions); // the 10 left would fit it
+            awaitWaiting(second, third, small);
+            gated.gate.countDown();
+            for (Thread t : new Thread[] {first, second, third, small}) {
+                t.join(10_000);
+            }
+            assertThat(decisions).hasSize(4).filteredOn(Decision::isAllowed).hasSize(1);
+            assertThat(decisions).filteredOn(d -> !d.isAllowed())
+                    .allMatch(d -> ((Decision.Denied) d).reason() == DenialReason.TOKENS_PER_DAY);
+            assertThat(gated.acquires.get() - before).as("the refiller and the one that might fit").isEqualTo(2);
+        }
+    }
 }
