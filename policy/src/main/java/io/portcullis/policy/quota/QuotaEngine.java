@@ -9,6 +9,7 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Admits requests against rate limits, budgets and concurrency, exactly across replicas, with
@@ -99,7 +100,7 @@ public final class QuotaEngine {
                     case REQUESTS_PER_MINUTE -> {
                         // the request happened: nothing to give back
                     }
-                    case CONCURRENT_REQUESTS -> lease.giveBack(1);
+                    case CONCURRENT_REQUESTS -> giveBack(lease, 1, now);
                     case SPEND_PER_MONTH -> correct(lease, reservation.costMicros, actualCostMicros, now);
                     default -> correct(lease, reservation.tokens, actualTokens, now);
                 }
@@ -118,27 +119,22 @@ public final class QuotaEngine {
             LeaseKey key = entry.getKey();
             Lease lease = entry.getValue();
             boolean windowOver = key.windowStart() != 0 && key.windowStart() < windows.windowStart(key.metric(), now);
-            long amount;
-            long limit;
-            synchronized (lease) {
-                boolean forgotten = lease.available <= 0 && nowMillis - lease.lastUsedMillis >= FORGET_AFTER.toMillis();
-                if (windowOver || forgotten) {
-                    // what an ended window held no longer matters; plans notice 'retired' and rebuild
-                    lease.retired = true;
-                    leases.remove(key, lease);
-                    continue;
-                }
-                if (lease.available <= 0 || nowMillis - lease.lastUsedMillis < idle.toMillis()) {
-                    continue;
-                }
-                amount = lease.available;
-                limit = lease.limit;
-                lease.available = 0;
+            long unused = nowMillis - lease.lastUsedMillis;
+            if (windowOver) {
+                // what an ended window held no longer matters; plans notice 'retired' and rebuild
+                lease.retired = true;
+                leases.remove(key, lease);
+                continue;
             }
-            try {
-                store.release(key, amount, limit, now);
-            } catch (RuntimeException e) {
-                lease.giveBack(amount); // keep it; try again next round
+            if (lease.available() <= 0 && unused >= FORGET_AFTER.toMillis() && lease.refill == null) {
+                lease.retired = true;
+                leases.remove(key, lease);
+                // a request admitted long ago (a stream) may settle into it just now: pass that on
+                release(lease, lease.takeAll(), now);
+                continue;
+            }
+            if (lease.available() > 0 && unused >= idle.toMillis()) {
+                release(lease, lease.takeAll(), now);
             }
         }
         plans.values().removeIf(Plan::stale);
@@ -153,9 +149,7 @@ public final class QuotaEngine {
         if (lease == null) {
             return limit;
         }
-        synchronized (lease) {
-            return Math.max(0, Math.min(limit, lease.storeRemaining + lease.available));
-        }
+        return Math.max(0, Math.min(limit, lease.storeRemaining + lease.available()));
     }
 
     /** Number of leases this replica holds (for metrics). */
@@ -221,41 +215,41 @@ public final class QuotaEngine {
                     + ") exceeds the limit of " + limit);
         }
         long chunk = chunk(lease.key.metric(), limit);
+        lease.touch(limit, now.toEpochMilli());
         while (true) {
+            long left = lease.tryTake(amount);
+            if (left >= 0) {
+                if (left < chunk / 4 && lease.storeRemaining >= chunk && lease.refill == null) {
+                    Refill topUp = lease.claimRefill();
+                    if (topUp != null) {
+                        refill(lease, topUp, 1, chunk, limit, now); // a top-up ahead of need: this caller is served
+                    }
+                }
+                return Decision.ALLOWED;
+            }
             Refill refill;
             long need;
             synchronized (lease) {
-                lease.limit = limit;
-                lease.lastUsedMillis = now.toEpochMilli();
-                if (lease.available >= amount) {
-                    lease.available -= amount;
-                    if (lease.refill != null || lease.available >= chunk / 4 || lease.storeRemaining < chunk) {
-                        return Decision.ALLOWED;
-                    }
+                if (lease.available() >= amount) {
+                    continue; // refilled meanwhile
+                }
+                refill = lease.refill;
+                need = refill != null ? -1 : amount - lease.available();
+                if (refill == null) {
                     refill = lease.refill = new Refill();
-                    need = 0; // a top-up ahead of need: this caller is already served
-                } else if (lease.refill != null) {
-                    refill = lease.refill;
-                    need = -1; // someone else is refilling: wait for it
-                } else {
-                    refill = lease.refill = new Refill();
-                    need = amount - lease.available;
                 }
             }
             if (need < 0) {
+                // someone else is refilling: wait for its answer rather than ask the same question
                 Decision denial = refill.await();
                 if (denial != null && !fitsWhatTheStoreHasLeft(lease, amount, denial)) {
-                    // the store just refused (or could not be asked): no second round trip for the same answer
                     return denial;
                 }
                 continue;
             }
-            Decision outcome = refill(lease, refill, Math.max(1, need), chunk, limit, now);
-            if (need == 0) {
-                return Decision.ALLOWED;
-            }
-            if (outcome != null) {
-                return outcome;
+            Decision denial = refill(lease, refill, need, chunk, limit, now);
+            if (denial != null) {
+                return denial;
             }
             // refilled, but callers with smaller amounts may have spent it meanwhile: look again
         }
@@ -270,10 +264,8 @@ public final class QuotaEngine {
         Decision outcome = null;
         try {
             LeaseStore.Grant grant = store.acquire(lease.key, need, Math.max(need, chunk), limit, now);
-            synchronized (lease) {
-                lease.storeRemaining = grant.remaining();
-                lease.available += grant.granted();
-            }
+            lease.storeRemaining = grant.remaining();
+            lease.giveBack(grant.granted());
             if (grant.granted() < need) {
                 outcome = deny(lease.key, limit, grant.retryAfter(), now, null);
             }
@@ -294,9 +286,7 @@ public final class QuotaEngine {
         if (((Decision.Denied) denial).reason() == DenialReason.QUOTA_UNAVAILABLE) {
             return false;
         }
-        synchronized (lease) {
-            return amount - lease.available <= lease.storeRemaining;
-        }
+        return amount - lease.available() <= lease.storeRemaining;
     }
 
     private Decision deny(LeaseKey key, long limit, Duration retryAfter, Instant now, String detail) {
@@ -325,18 +315,13 @@ public final class QuotaEngine {
     private void correct(Lease lease, long reserved, long actual, Instant now) {
         long delta = reserved - actual;
         if (delta > 0) {
-            lease.giveBack(delta);
+            giveBack(lease, delta, now);
             return;
         }
         if (delta == 0) {
             return;
         }
-        long extra = -delta;
-        synchronized (lease) {
-            long fromLease = Math.min(extra, Math.max(0, lease.available));
-            lease.available -= fromLease;
-            extra -= fromLease;
-        }
+        long extra = -delta - lease.takeUpTo(-delta);
         if (extra > 0) {
             try {
                 store.charge(lease.key, extra, now);
@@ -344,6 +329,26 @@ public final class QuotaEngine {
                 // The usage is in the ledger either way; the shared counter under-counts by
                 // 'extra' until the window ends. Documented in docs/quotas.md.
             }
+        }
+    }
+
+    /** Returns units to a lease; to the store when the lease was retired meanwhile (it is read no more). */
+    private void giveBack(Lease lease, long amount, Instant now) {
+        lease.giveBack(amount);
+        if (lease.retired) {
+            release(lease, lease.takeAll(), now);
+        }
+    }
+
+    /** Gives {@code amount} back to the store; kept in the lease if the store cannot be reached. */
+    private void release(Lease lease, long amount, Instant now) {
+        if (amount <= 0) {
+            return;
+        }
+        try {
+            store.release(lease.key, amount, lease.limit, now);
+        } catch (RuntimeException e) {
+            lease.giveBack(amount); // keep it; returnIdleLeases tries again
         }
     }
 
@@ -408,23 +413,78 @@ public final class QuotaEngine {
         }
     }
 
-    /** This replica's slice of one shared budget. Guarded by its own monitor. */
+    /**
+     * This replica's slice of one shared budget. Units are taken and given back with atomic
+     * updates, so the request path holds no lock; the monitor only decides who refills.
+     */
     static final class Lease {
         final LeaseKey key;
-        long available;
-        long limit;
-        long storeRemaining = Long.MAX_VALUE / 4;
-        long lastUsedMillis;
-        /** The store call in flight for this lease, if any; waiters wait on it, not on the monitor. */
-        Refill refill;
+        private final AtomicLong available = new AtomicLong();
+        volatile long limit;
+        /** What the store last said is left of the shared budget. */
+        volatile long storeRemaining = Long.MAX_VALUE / 4;
+        volatile long lastUsedMillis;
+        /** The store call in flight for this lease, if any; set and cleared under the monitor. */
+        volatile Refill refill;
         volatile boolean retired;
 
         Lease(LeaseKey key) {
             this.key = key;
         }
 
-        synchronized void giveBack(long amount) {
-            available += amount;
+        /** Records a use, writing the shared fields only when they change. */
+        void touch(long limit, long nowMillis) {
+            if (this.limit != limit) {
+                this.limit = limit;
+            }
+            if (lastUsedMillis != nowMillis) {
+                lastUsedMillis = nowMillis;
+            }
+        }
+
+        /** Takes {@code amount} if the lease holds it: what is left, or -1 when it does not. */
+        long tryTake(long amount) {
+            while (true) {
+                long now = available.get();
+                if (now < amount) {
+                    return -1;
+                }
+                if (available.compareAndSet(now, now - amount)) {
+                    return now - amount;
+                }
+            }
+        }
+
+        /** Takes as much of {@code amount} as the lease holds; how much that was. */
+        long takeUpTo(long amount) {
+            while (true) {
+                long now = available.get();
+                long taken = Math.min(amount, Math.max(0, now));
+                if (taken == 0 || available.compareAndSet(now, now - taken)) {
+                    return taken;
+                }
+            }
+        }
+
+        long takeAll() {
+            return available.getAndSet(0);
+        }
+
+        long available() {
+            return available.get();
+        }
+
+        void giveBack(long amount) {
+            available.addAndGet(amount);
+        }
+
+        /** Becomes the refiller when nobody is: the new refill, or {@code null}. */
+        synchronized Refill claimRefill() {
+            if (refill != null) {
+                return null;
+            }
+            refill = new Refill();
+            return refill;
         }
     }
 

@@ -329,4 +329,48 @@ class QuotaEngineTest {
             assertThat(gated.acquires.get() - before).as("the refiller and the one that might fit").isEqualTo(2);
         }
     }
+
+    @Test
+    void aSlotSettledIntoAForgottenLeaseGoesBackToTheStore() {
+        var key = limits(null, null, null, null, null, 8L); // a chunk is one slot
+        var slots = new LeaseKey("key:k1", Metric.CONCURRENT_REQUESTS, 0);
+        var stream = engine.admit(request(key, 10), NOON);
+        assertThat(stream.allowed()).isTrue();
+        // an eleven-minute stream: its lease, empty and unused that long, is forgotten meanwhile
+        Instant later = NOON.plus(Duration.ofMinutes(11));
+        engine.returnIdleLeases(QuotaEngine.DEFAULT_IDLE, later);
+        assertThat(engine.leaseCount()).isZero();
+        engine.settle(stream.reservation(), 10, 0, later);
+        assertThat(store.used(slots)).as("the slot is not lost with the lease").isZero();
+    }
+
+    @Test
+    void concurrentRequestsNeverHoldMoreSlotsThanTheLimitAndGiveThemAllBack() throws Exception {
+        var key = limits(null, null, null, null, null, 4L);
+        var inFlight = new java.util.concurrent.atomic.AtomicInteger();
+        var most = new java.util.concurrent.atomic.AtomicInteger();
+        var admitted = new java.util.concurrent.atomic.AtomicInteger();
+        var threads = new java.util.ArrayList<Thread>();
+        for (int t = 0; t < 16; t++) {
+            threads.add(Thread.ofPlatform().start(() -> {
+                for (int i = 0; i < 500; i++) {
+                    var a = engine.admit(request(key, 1), NOON);
+                    if (!a.allowed()) {
+                        continue;
+                    }
+                    most.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+                    admitted.incrementAndGet();
+                    inFlight.decrementAndGet();
+                    engine.settle(a.reservation(), 1, 0, NOON);
+                }
+            }));
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+        assertThat(most.get()).isLessThanOrEqualTo(4);
+        assertThat(admitted.get()).isGreaterThan(0);
+        engine.returnIdleLeases(Duration.ZERO, NOON);
+        assertThat(store.used(new LeaseKey("key:k1", Metric.CONCURRENT_REQUESTS, 0))).isZero();
+    }
 }
