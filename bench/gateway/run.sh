@@ -123,7 +123,7 @@ start_gateway() { # $1: log name; sets GATEWAY_PID and READY_MS
     GATEWAY_ADMIN_TOKEN=$ADMIN_TOKEN "$JAVA" $GATEWAY_JAVA_OPTS "${jfr[@]}" -jar "$GATEWAY_JAR" \
         --server.address=127.0.0.1 --server.port=$GATEWAY_PORT \
         --server.tomcat.max-connections=20000 --server.tomcat.accept-count=1000 \
-        --gateway.embedded-postgres.data-dir="$WORK/postgres" \
+        --gateway.embedded-postgres.data-dir="$WORK/postgres" ${LIMIT_ARGS:-} \
         --spring.config.additional-location="file:$WORK/backends.yml" ${GATEWAY_ARGS:-} > "$OUT/gateway-$1.log" 2>&1 &
     GATEWAY_PID=$!
     PIDS+=("$GATEWAY_PID")
@@ -160,6 +160,9 @@ start_gateway first
 md "First start (initdb + migrations): ready in ${READY_MS} ms."
 stop_gateway
 log "second start, database already migrated"
+# the streams phase measures memory per open stream, so it lifts the heap-derived concurrency limit
+# (gateway.max-concurrent-requests) to hold them all; the gateway restarts without it for the open loop
+[[ " $PHASES " == *" streams "* ]] && LIMIT_ARGS="--gateway.max-concurrent-requests=$(( STREAMS + 1000 ))"
 start_gateway main
 sleep 5
 md "Start with a migrated database: **ready in ${READY_MS} ms** (process start to /actuator/health/readiness = 200);"
@@ -281,7 +284,15 @@ fi
 
 # ---- open loop at fixed rates: added latency vs the nginx hop ----------------------------------
 if [[ " $PHASES " == *" openloop "* ]]; then
-    if [[ " $PHASES " != *" wrk "* ]]; then
+    cold=
+    if [[ -n ${LIMIT_ARGS:-} ]]; then
+        log "restarting the gateway with its default concurrency limit for the open loop"
+        LIMIT_ARGS=
+        stop_gateway
+        start_gateway openloop
+        cold=1
+    fi
+    if [[ " $PHASES " != *" wrk "* || -n $cold ]]; then
         # a cold JIT cannot keep a fixed rate: warm up as the closed-loop phase would have
         log "warm-up: wrk -c64 15 s against the gateway"
         wrk -t2 -c64 -d15s -s bench/gateway/chat.lua "$(target_url gateway)" > "$OUT/wrk-warmup.txt"
@@ -295,7 +306,7 @@ if [[ " $PHASES " == *" openloop "* ]]; then
         for target in nginx gateway; do
             log "open loop: $target at $rate/s"
             # a generator that cannot keep up (out of memory at 3,000/s on 2 CPUs) skips the point, not the run
-            line=$("$JAVA" -Xmx512m -cp "$BENCH_JAR" io.portcullis.bench.gateway.OpenLoop "$(target_url $target)" \
+            line=$(timeout $((OPENLOOP_SECONDS + 60)) "$JAVA" -Xmx512m -cp "$BENCH_JAR" io.portcullis.bench.gateway.OpenLoop "$(target_url $target)" \
                 "$BENCH_BODY" "$rate" "$OPENLOOP_SECONDS" 3 "$KEY" | tee -a "$OUT/openloop-raw.txt" | grep '^rate=') \
                 || { log "OpenLoop did not finish at $rate/s against $target"; continue; }
             declare -A r=(); for kv in $line; do r[${kv%%=*}]=${kv#*=}; done

@@ -22,7 +22,11 @@ import org.springframework.util.unit.DataSize;
  * @param maxConcurrentRequests client-API requests handled at once, streams included; one more is
  *                        refused at once with 503 {@code overloaded} and {@code Retry-After}, so a
  *                        burst beyond what the replica can serve pushes back on its callers (and the
- *                        load balancer) instead of piling up until memory runs out
+ *                        load balancer) instead of piling up until memory runs out. By default one
+ *                        per {@value #HEAP_PER_REQUEST_KIB} KiB of maximum heap, between
+ *                        {@value #MIN_DERIVED_CONCURRENCY} and {@value #MAX_DERIVED_CONCURRENCY}
+ *                        (3,072 at {@code -Xmx768m}): an open stream holds about 125 KiB of heap,
+ *                        so the limit leaves half the heap for everything else
  * @param embeddedPostgres where the embedded database keeps its data when no URL is given
  * @param admin           admin API bootstrap
  * @param keys            API key hashing and caching
@@ -36,7 +40,7 @@ import org.springframework.util.unit.DataSize;
 public record GatewayProperties(
         @DefaultValue List<Backend> backends,
         @DefaultValue("10MB") DataSize maxRequestBytes,
-        @DefaultValue("10000") int maxConcurrentRequests,
+        Integer maxConcurrentRequests,
         @DefaultValue EmbeddedPostgres embeddedPostgres,
         @DefaultValue Admin admin,
         @DefaultValue Keys keys,
@@ -47,6 +51,11 @@ public record GatewayProperties(
         @DefaultValue Resilience resilience) {
 
     public static final String PREFIX = "gateway";
+
+    /** Heap budgeted per request in flight when {@code gateway.max-concurrent-requests} is not set. */
+    public static final int HEAP_PER_REQUEST_KIB = 256;
+    public static final int MIN_DERIVED_CONCURRENCY = 64;
+    public static final int MAX_DERIVED_CONCURRENCY = 10_000;
 
     public GatewayProperties {
         // A model may be served by several backends (that is what routing and failover are for);
@@ -60,9 +69,17 @@ public record GatewayProperties(
         if (maxRequestBytes.toBytes() <= 0 || maxRequestBytes.toBytes() > Integer.MAX_VALUE - 16) {
             throw new IllegalArgumentException("gateway.max-request-bytes must be between 1B and 2GB");
         }
-        if (maxConcurrentRequests < 1) {
+        if (maxConcurrentRequests == null) {
+            maxConcurrentRequests = concurrencyForHeap(Runtime.getRuntime().maxMemory());
+        } else if (maxConcurrentRequests < 1) {
             throw new IllegalArgumentException("gateway.max-concurrent-requests must be at least 1");
         }
+    }
+
+    /** The default concurrency limit for a JVM whose heap may grow to {@code maxHeapBytes}. */
+    public static int concurrencyForHeap(long maxHeapBytes) {
+        long byHeap = maxHeapBytes / (HEAP_PER_REQUEST_KIB * 1024L);
+        return (int) Math.clamp(byHeap, MIN_DERIVED_CONCURRENCY, MAX_DERIVED_CONCURRENCY);
     }
 
     /** The kinds of backend protocol the gateway speaks. */

@@ -1,6 +1,8 @@
 package io.portcullis.gateway.web;
 
+import io.portcullis.gateway.GatewayProperties;
 import org.apache.catalina.core.StandardHost;
+import org.apache.coyote.AbstractProtocol;
 import org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory;
 import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.context.annotation.Bean;
@@ -28,6 +30,24 @@ class ServerConfiguration {
             connector.setProperty("socket.appReadBufSize", "4096");
             connector.setProperty("socket.appWriteBufSize", "4096");
         });
+    }
+
+    /**
+     * The connector without Tomcat's per-processor registration lock ({@link GatewayHttp11NioProtocol}),
+     * keeping as many request processors between requests as may be in flight at once
+     * ({@code gateway.max-concurrent-requests}), so a warm replica allocates none per request and
+     * the processors a burst leaves behind stay within the heap the limit was sized for.
+     */
+    @Bean
+    WebServerFactoryCustomizer<TomcatServletWebServerFactory> gatewayProtocol(GatewayProperties properties) {
+        return factory -> {
+            factory.setProtocol(GatewayHttp11NioProtocol.class.getName());
+            factory.addConnectorCustomizers(connector -> {
+                if (connector.getProtocolHandler() instanceof AbstractProtocol<?> protocol) {
+                    protocol.setProcessorCache(properties.maxConcurrentRequests());
+                }
+            });
+        };
     }
 
     /** Even errors Tomcat answers itself use the contract's JSON error shape. */

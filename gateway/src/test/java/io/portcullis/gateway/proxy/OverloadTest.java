@@ -2,10 +2,12 @@ package io.portcullis.gateway.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.portcullis.gateway.GatewayProperties;
 import io.portcullis.gateway.database.EmbeddedPostgresServer;
 import io.portcullis.gateway.support.GatewayClient;
 import io.portcullis.gateway.support.StandaloneGateway;
 import io.portcullis.gateway.support.TestGateway;
+import io.portcullis.gateway.web.GatewayHttp11NioProtocol;
 import java.io.BufferedReader;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -17,9 +19,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.apache.coyote.AbstractProtocol;
+import org.apache.coyote.RequestGroupInfo;
 import org.junit.jupiter.api.Test;
+import org.springframework.boot.tomcat.TomcatWebServer;
+import org.springframework.boot.web.server.context.WebServerApplicationContext;
 
-/** gateway.max-concurrent-requests: a replica at its limit sheds at once instead of queueing. */
+/** gateway.max-concurrent-requests: a replica at its limit sheds at once instead of queueing, and its heap bounds the limit. */
 class OverloadTest {
 
     @Test
@@ -63,6 +69,33 @@ class OverloadTest {
 
             var served = client.post("/v1/chat/completions", key.secret(), GatewayClient.chat("fake-chat"));
             assertThat(served.statusCode()).as(served.body()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void withoutASetLimitTheReplicaAllowsOneRequestPer256KiBOfHeapBetween64And10000() {
+        assertThat(GatewayProperties.concurrencyForHeap(768L << 20)).isEqualTo(3_072);
+        assertThat(GatewayProperties.concurrencyForHeap(1L << 30)).isEqualTo(4_096);
+        assertThat(GatewayProperties.concurrencyForHeap(8L << 20)).isEqualTo(64);
+        assertThat(GatewayProperties.concurrencyForHeap(64L << 30)).isEqualTo(10_000);
+    }
+
+    @Test
+    void tomcatKeepsAsManyRequestProcessorsAsTheLimitAndRegistersNone() throws Exception {
+        try (var postgres = EmbeddedPostgresServer.ephemeral();
+             var gateway = StandaloneGateway.start(postgres.jdbcUrl(), Map.of())) {
+            int limit = gateway.context().getBean(GatewayProperties.class).maxConcurrentRequests();
+            assertThat(limit).isEqualTo(GatewayProperties.concurrencyForHeap(Runtime.getRuntime().maxMemory()));
+            var server = (TomcatWebServer) ((WebServerApplicationContext) gateway.context()).getWebServer();
+            var protocol = server.getTomcat().getConnector().getProtocolHandler();
+            assertThat(protocol).isInstanceOf(GatewayHttp11NioProtocol.class);
+            assertThat(((AbstractProtocol<?>) protocol).getProcessorCache()).isEqualTo(limit);
+
+            var key = gateway.client().createKey();
+            var served = gateway.client().post("/v1/chat/completions", key.secret(), GatewayClient.chat("fake-chat"));
+            assertThat(served.statusCode()).as(served.body()).isEqualTo(200);
+            var statistics = (RequestGroupInfo) ((AbstractProtocol<?>) protocol).getHandler().getGlobal();
+            assertThat(statistics.getRequestCount()).as("no processor joined Tomcat's JMX statistics").isZero();
         }
     }
 }
