@@ -39,6 +39,8 @@ public final class QuotaEngine {
     public static final Duration DEFAULT_IDLE = Duration.ofSeconds(1);
     /** Leases with nothing in them and unused this long are forgotten, so memory follows active keys. */
     static final Duration FORGET_AFTER = Duration.ofMinutes(10);
+    /** How long a lease waits before another top-up once one found the store unreachable. */
+    static final Duration TOP_UP_BACKOFF = Duration.ofSeconds(1);
 
     /** Metrics in the order they are reserved: cheapest to refuse first. */
     private static final Metric[] ORDER = {Metric.CONCURRENT_REQUESTS, Metric.REQUESTS_PER_MINUTE,
@@ -215,15 +217,14 @@ public final class QuotaEngine {
                     + ") exceeds the limit of " + limit);
         }
         long chunk = chunk(lease.key.metric(), limit);
-        lease.touch(limit, now.toEpochMilli());
+        long nowMillis = now.toEpochMilli();
+        lease.touch(limit, nowMillis);
         while (true) {
             long left = lease.tryTake(amount);
             if (left >= 0) {
-                if (left < chunk / 4 && lease.storeRemaining >= chunk && lease.refill == null) {
-                    Refill topUp = lease.claimRefill();
-                    if (topUp != null) {
-                        refill(lease, topUp, 1, chunk, limit, now); // a top-up ahead of need: this caller is served
-                    }
+                if (left < chunk / 4 && lease.storeRemaining >= chunk && lease.refill == null
+                        && nowMillis >= lease.noTopUpBeforeMillis) {
+                    topUp(lease, chunk, limit, now);
                 }
                 return Decision.ALLOWED;
             }
@@ -252,6 +253,22 @@ public final class QuotaEngine {
                 return denial;
             }
             // refilled, but callers with smaller amounts may have spent it meanwhile: look again
+        }
+    }
+
+    /**
+     * Tops a low lease up for the requests to come; this caller is already served. When the store
+     * cannot be reached, the next try waits {@link #TOP_UP_BACKOFF}: while the database is away,
+     * requests are served from what the lease holds without each waiting for a failing connection.
+     */
+    private void topUp(Lease lease, long chunk, long limit, Instant now) {
+        Refill refill = lease.claimRefill();
+        if (refill == null) {
+            return;
+        }
+        Decision denial = refill(lease, refill, 1, chunk, limit, now);
+        if (denial != null && ((Decision.Denied) denial).reason() == DenialReason.QUOTA_UNAVAILABLE) {
+            lease.noTopUpBeforeMillis = now.plus(TOP_UP_BACKOFF).toEpochMilli();
         }
     }
 
@@ -424,6 +441,8 @@ public final class QuotaEngine {
         /** What the store last said is left of the shared budget. */
         volatile long storeRemaining = Long.MAX_VALUE / 4;
         volatile long lastUsedMillis;
+        /** After a top-up failed for want of the store, none is tried again before this. */
+        volatile long noTopUpBeforeMillis;
         /** The store call in flight for this lease, if any; set and cleared under the monitor. */
         volatile Refill refill;
         volatile boolean retired;

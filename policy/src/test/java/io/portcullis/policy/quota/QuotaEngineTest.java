@@ -373,4 +373,20 @@ class QuotaEngineTest {
         engine.returnIdleLeases(Duration.ZERO, NOON);
         assertThat(store.used(new LeaseKey("key:k1", Metric.CONCURRENT_REQUESTS, 0))).isZero();
     }
+
+    @Test
+    void whileTheStoreIsDownALowLeaseServesWithoutATopUpAttemptPerRequest() {
+        try (var counted = new GatedLeaseStore()) {
+            var replica = new QuotaEngine(counted, new CalendarWindows(ZoneOffset.UTC));
+            var key = limits(null, null, 3_200L, null, null, null); // a chunk is 100 tokens; low under 25
+            assertThat(replica.admit(request(key, 70), NOON).allowed()).isTrue(); // 30 left
+            counted.setDown(true);
+            assertThat(replica.admit(request(key, 10), NOON).allowed()).isTrue(); // 20 left: a top-up fails
+            assertThat(counted.acquires).hasValue(2);
+            assertThat(replica.admit(request(key, 5), NOON.plusMillis(500)).allowed()).isTrue();
+            assertThat(counted.acquires).as("no second try within the back-off").hasValue(2);
+            assertThat(replica.admit(request(key, 5), NOON.plusSeconds(2)).allowed()).isTrue();
+            assertThat(counted.acquires).as("tried again after it").hasValue(3);
+        }
+    }
 }
