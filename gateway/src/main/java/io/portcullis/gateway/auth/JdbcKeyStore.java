@@ -85,7 +85,7 @@ class JdbcKeyStore implements KeyStore {
             args.add(search.startsWith(ApiKeys.SCHEME) ? search.substring(ApiKeys.SCHEME.length()) : search);
         }
         if (teamId != null) {
-            sql.append(" and team_id = ?"); // api_key_team_idx; a team's keys are few next to all keys
+            sql.append(" and team_id = ?"); // api_key_team_created_idx answers the page in order
             args.add(teamId);
         }
         sql.append(" order by created_at desc, id desc limit ?");
