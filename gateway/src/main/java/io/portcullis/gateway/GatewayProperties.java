@@ -216,12 +216,16 @@ public record GatewayProperties(
      * @param partitionsAhead how many days of raw-ledger partitions exist ahead of today
      * @param retention       raw rows older than this are dropped, a whole day's partition at a
      *                        time (rollups are kept); zero keeps raw rows forever
+     * @param hourlyRetention hourly rollups older than this are deleted (daily rollups are kept
+     *                        forever); zero keeps them. At least 35 days, since {@code /v1/me} reads
+     *                        the month so far from them
      */
     public record Usage(@DefaultValue("100000") int queueCapacity, @DefaultValue("1000") int batchSize,
                         @DefaultValue("100ms") Duration flushInterval,
                         @DefaultValue("30s") Duration shutdownTimeout,
                         @DefaultValue("7") int partitionsAhead,
-                        @DefaultValue("0d") Duration retention) {
+                        @DefaultValue("0d") Duration retention,
+                        @DefaultValue("0d") Duration hourlyRetention) {
         public Usage {
             if (queueCapacity < 1 || batchSize < 1) {
                 throw new IllegalArgumentException("gateway.usage.queue-capacity and batch-size must be positive");
@@ -231,6 +235,10 @@ public record GatewayProperties(
             }
             if (retention.isNegative() || (!retention.isZero() && retention.toDays() < 2)) {
                 throw new IllegalArgumentException("gateway.usage.retention must be 0 (keep) or at least 2 days");
+            }
+            if (hourlyRetention.isNegative() || (!hourlyRetention.isZero() && hourlyRetention.toDays() < 35)) {
+                throw new IllegalArgumentException(
+                        "gateway.usage.hourly-retention must be 0 (keep) or at least 35 days (/v1/me reads the month from it)");
             }
         }
     }

@@ -1,7 +1,10 @@
 package io.portcullis.gateway.usage;
 
+import io.portcullis.gateway.GatewayProperties;
 import java.sql.Timestamp;
+import java.time.Duration;
 import java.time.Instant;
+import java.time.InstantSource;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
@@ -13,7 +16,8 @@ import org.springframework.transaction.support.TransactionTemplate;
  * Repairs for the rollups: {@link #check} compares them with the raw rows over a range widened to
  * whole UTC days, {@link #rebuild} recomputes them from the raw rows (for when they disagree, e.g. after
  * a manual edit of the ledger). Raw rows already dropped by retention cannot be rebuilt from, so
- * ranges are limited to what the raw ledger still holds.
+ * ranges are limited to what the raw ledger still holds. Hourly rollups deleted by
+ * {@code gateway.usage.hourly-retention} are not compared.
  */
 @Component
 public class RollupMaintenance {
@@ -32,15 +36,25 @@ public class RollupMaintenance {
 
     private final JdbcTemplate jdbc;
     private final TransactionTemplate tx;
+    private final InstantSource clock;
+    private final Duration hourlyRetention;
 
-    RollupMaintenance(JdbcTemplate jdbc, TransactionTemplate tx) {
+    RollupMaintenance(JdbcTemplate jdbc, TransactionTemplate tx, InstantSource clock, GatewayProperties properties) {
         this.jdbc = jdbc;
         this.tx = tx;
+        this.clock = clock;
+        this.hourlyRetention = properties.usage().hourlyRetention();
     }
 
-    /** Totals of raw rows, hourly rollups and daily rollups over the range; equal when all is well. */
+    /**
+     * Totals of raw rows, hourly rollups and daily rollups over the range; equal when all is well.
+     *
+     * @param hourlyKeptFrom the first hour whose hourly rollups are kept ({@code gateway.usage.hourly-retention}),
+     *                       {@code null} when all are; a range starting before it is checked
+     *                       against the daily rollups only
+     */
     public record Check(Instant from, Instant to, Map<String, Object> raw, Map<String, Object> hourly,
-                        Map<String, Object> daily, boolean consistent) {
+                        Map<String, Object> daily, Instant hourlyKeptFrom, boolean consistent) {
     }
 
     public Check check(Instant from, Instant to) {
@@ -54,7 +68,11 @@ public class RollupMaintenance {
                 ROLLUP_TOTALS.formatted("usage_daily").replace("bucket >= ? and bucket < ?",
                         "bucket >= (?::timestamptz at time zone 'UTC')::date and bucket < (?::timestamptz at time zone 'UTC')::date"),
                 a, b));
-        return new Check(start, end, raw, hourly, daily, raw.equals(hourly) && raw.equals(daily));
+        Instant keptFrom = hourlyRetention.isZero() ? null
+                : UsagePartitions.hourlyRetainedFrom(clock.instant(), hourlyRetention);
+        boolean hourlyComparable = keptFrom == null || !start.isBefore(keptFrom);
+        return new Check(start, end, raw, hourly, daily, keptFrom,
+                raw.equals(daily) && (!hourlyComparable || raw.equals(hourly)));
     }
 
     /** Recomputes both rollups for the whole UTC days in the range from the raw rows. */

@@ -1,12 +1,14 @@
 package io.portcullis.gateway.usage;
 
 import io.portcullis.gateway.GatewayProperties;
+import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
@@ -19,7 +21,9 @@ import org.springframework.transaction.support.TransactionTemplate;
 /**
  * Keeps the raw ledger's daily partitions ({@code usage_event_pYYYYMMDD}, UTC days) created ahead
  * of time, and drops whole partitions past {@code gateway.usage.retention} — no mass DELETE, no
- * VACUUM debt. Rollups are written with every batch, so a dropped day is already in them.
+ * VACUUM debt. Rollups are written with every batch, so a dropped day is already in them. Hourly
+ * rollups past {@code gateway.usage.hourly-retention} are deleted in small batches, each its own
+ * transaction: run every hour, each run has about an hour's rows to delete.
  *
  * <p>Daily rather than monthly: retention then works to the day, each partition's indexes stay
  * small, and a query for "today" prunes to one partition. PostgreSQL 17 plans over hundreds of
@@ -33,12 +37,14 @@ public class UsagePartitions implements SmartLifecycle {
     private static final DateTimeFormatter NAME = DateTimeFormatter.ofPattern("'usage_event_p'yyyyMMdd");
     private static final long LOCK = 7235002;
     private static final Duration EVERY = Duration.ofHours(1);
+    private static final int PRUNE_BATCH = 10_000;
 
     private final JdbcTemplate jdbc;
     private final TransactionTemplate tx;
     private final InstantSource clock;
     private final int ahead;
     private final Duration retention;
+    private final Duration hourlyRetention;
     private volatile boolean running;
     private Thread thread;
 
@@ -48,6 +54,7 @@ public class UsagePartitions implements SmartLifecycle {
         this.clock = clock;
         this.ahead = properties.usage().partitionsAhead();
         this.retention = properties.usage().retention();
+        this.hourlyRetention = properties.usage().hourlyRetention();
     }
 
     /** Creates missing partitions from yesterday to {@code ahead} days on, and drops expired ones. */
@@ -74,6 +81,36 @@ public class UsagePartitions implements SmartLifecycle {
                 }
             }
         });
+    }
+
+    /**
+     * Deletes hourly rollups older than {@code gateway.usage.hourly-retention} (nothing when it is
+     * zero), {@value #PRUNE_BATCH} rows per transaction so no statement holds locks for long.
+     *
+     * @return how many rows were deleted
+     */
+    public long pruneHourlyRollups(Instant now) {
+        if (hourlyRetention.isZero()) {
+            return 0;
+        }
+        Timestamp before = Timestamp.from(hourlyRetainedFrom(now, hourlyRetention));
+        long total = 0;
+        int deleted;
+        do {
+            deleted = jdbc.update("delete from usage_hourly where ctid = any (array("
+                    + "select ctid from usage_hourly where bucket < ? limit ?))", before, PRUNE_BATCH);
+            total += deleted;
+        } while (deleted == PRUNE_BATCH);
+        if (total > 0) {
+            log.info("Deleted {} hourly usage rollup rows before {} (hourly retention {} days; daily rollups stay)",
+                    total, before.toInstant(), hourlyRetention.toDays());
+        }
+        return total;
+    }
+
+    /** The first hour whose hourly rollups are kept under {@code retention}; {@link Instant#MIN} when all are. */
+    static Instant hourlyRetainedFrom(Instant now, Duration retention) {
+        return retention.isZero() ? Instant.MIN : now.minus(retention).truncatedTo(ChronoUnit.HOURS);
     }
 
     /** Names of the daily partitions that exist, oldest first. */
@@ -131,10 +168,17 @@ public class UsagePartitions implements SmartLifecycle {
     }
 
     private void run() {
+        try {
+            pruneHourlyRollups(clock.instant()); // here, not in start(): a backlog must not delay the start
+        } catch (RuntimeException e) {
+            log.warn("Pruning hourly usage rollups failed, will retry in {}: {}", EVERY, e.toString());
+        }
         while (running) {
             try {
                 Thread.sleep(EVERY);
-                maintain(clock.instant());
+                Instant now = clock.instant();
+                maintain(now);
+                pruneHourlyRollups(now);
             } catch (InterruptedException e) {
                 return;
             } catch (RuntimeException e) {

@@ -1,7 +1,9 @@
 package io.portcullis.gateway.usage;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.portcullis.gateway.GatewayProperties;
 import io.portcullis.gateway.database.EmbeddedPostgresServer;
 import io.portcullis.gateway.support.StandaloneGateway;
 import java.time.Duration;
@@ -52,6 +54,48 @@ class UsagePartitionsTest {
             assertThat(jdbc.queryForObject("select sum(cost_micros) from usage_hourly where key_id = ?", Long.class, key))
                     .isEqualTo(1234);
         }
+    }
+
+    @Test
+    void hourlyRollupsPastTheirRetentionAreDeletedWhileDailyRollupsAndRawRowsStay() {
+        try (var postgres = EmbeddedPostgresServer.ephemeral();
+             var gateway = StandaloneGateway.start(postgres.jdbcUrl(), Map.of("gateway.usage.hourly-retention", "40d"))) {
+            var partitions = gateway.context().getBean(UsagePartitions.class);
+            var ledger = gateway.context().getBean(UsageLedger.class);
+            var rollups = gateway.context().getBean(RollupMaintenance.class);
+            var jdbc = gateway.context().getBean(JdbcTemplate.class);
+            UUID key = UUID.randomUUID();
+            Instant old = Instant.now().minus(Duration.ofDays(60));
+            Instant recent = Instant.now().minus(Duration.ofDays(10));
+            for (Instant then : new Instant[] {old, recent}) {
+                partitions.maintain(then);
+                ledger.record(new UsageRecord(UUID.randomUUID(), null, key, null, "fake-chat", "fake", "chat", 200,
+                        "success", false, 100, 50, 0, then == old ? 1_000 : 7, 10, null, then));
+            }
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> ledger.pending() == 0);
+
+            assertThat(partitions.pruneHourlyRollups(Instant.now())).isEqualTo(1);
+
+            assertThat(jdbc.queryForObject("select sum(cost_micros) from usage_hourly where key_id = ?", Long.class, key))
+                    .as("only the recent hour is left").isEqualTo(7);
+            assertThat(jdbc.queryForObject("select sum(cost_micros) from usage_daily where key_id = ?", Long.class, key))
+                    .isEqualTo(1_007);
+            assertThat(jdbc.queryForObject("select count(*) from usage_event where key_id = ?", Integer.class, key))
+                    .isEqualTo(2);
+            var oldDay = rollups.check(old, old);
+            assertThat(oldDay.hourlyKeptFrom()).isAfter(old);
+            assertThat(oldDay.consistent()).as("checked against the daily rollups only").isTrue();
+            assertThat(rollups.check(recent, recent).consistent()).isTrue();
+            assertThat(partitions.pruneHourlyRollups(Instant.now())).as("nothing left to delete").isZero();
+        }
+    }
+
+    @Test
+    void anHourlyRetentionShorterThanAMonthIsRefusedAtStart() {
+        assertThatThrownBy(() -> new GatewayProperties.Usage(100, 10, Duration.ofMillis(100), Duration.ofSeconds(1), 7,
+                Duration.ZERO, Duration.ofDays(10)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("gateway.usage.hourly-retention");
     }
 
     @Test
