@@ -10,6 +10,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 class QuotaEngineTest {
@@ -190,8 +196,8 @@ class QuotaEngineTest {
     void twoReplicasHammeringOneBudgetNeverAdmitMoreThanIt() throws Exception {
         var key = limits(null, null, 10_000L, null, null, null);
         var replicas = new QuotaEngine[] {engine, new QuotaEngine(store, new CalendarWindows(ZoneOffset.UTC))};
-        var admitted = new java.util.concurrent.atomic.AtomicLong();
-        var threads = new java.util.ArrayList<Thread>();
+        var admitted = new AtomicLong();
+        var threads = new ArrayList<Thread>();
         for (int t = 0; t < 16; t++) {
             QuotaEngine replica = replicas[t % 2];
             threads.add(Thread.ofPlatform().start(() -> {
@@ -211,9 +217,9 @@ class QuotaEngineTest {
 
     /** A store whose acquire calls can be held at a gate, and counted. */
     private static final class GatedLeaseStore extends InMemoryLeaseStore implements AutoCloseable {
-        final java.util.concurrent.atomic.AtomicInteger acquires = new java.util.concurrent.atomic.AtomicInteger();
-        final java.util.concurrent.CountDownLatch arrived = new java.util.concurrent.CountDownLatch(1);
-        final java.util.concurrent.CountDownLatch gate = new java.util.concurrent.CountDownLatch(1);
+        final AtomicInteger acquires = new AtomicInteger();
+        final CountDownLatch arrived = new CountDownLatch(1);
+        final CountDownLatch gate = new CountDownLatch(1);
         volatile boolean gated;
 
         @Override
@@ -237,7 +243,7 @@ class QuotaEngineTest {
         }
     }
 
-    private static Thread admitInBackground(QuotaEngine engine, QuotaRequest request, java.util.List<Decision> out) {
+    private static Thread admitInBackground(QuotaEngine engine, QuotaRequest request, List<Decision> out) {
         return Thread.ofPlatform().start(() -> {
             var a = engine.admit(request, NOON);
             synchronized (out) {
@@ -246,8 +252,32 @@ class QuotaEngineTest {
         });
     }
 
+    /**
+     * Admits {@code first}, holds its store call at the gate until every one of {@code others} is
+     * parked waiting, then lets it through; returns every decision.
+     */
+    private static List<Decision> admitWhileARefillIsHeld(QuotaEngine replica, GatedLeaseStore gated,
+                                                          QuotaRequest first, QuotaRequest... others)
+            throws InterruptedException {
+        gated.gated = true;
+        var decisions = new ArrayList<Decision>();
+        var waiting = new ArrayList<Thread>();
+        Thread refiller = admitInBackground(replica, first, decisions);
+        assertThat(gated.arrived.await(10, TimeUnit.SECONDS)).isTrue();
+        for (QuotaRequest other : others) {
+            waiting.add(admitInBackground(replica, other, decisions));
+        }
+        awaitWaiting(waiting.toArray(Thread[]::new));
+        gated.gate.countDown();
+        refiller.join(10_000);
+        for (Thread t : waiting) {
+            t.join(10_000);
+        }
+        return decisions;
+    }
+
     private static void awaitWaiting(Thread... threads) throws InterruptedException {
-        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         for (Thread t : threads) {
             while (t.getState() != Thread.State.WAITING && System.nanoTime() < deadline) {
                 Thread.sleep(1);
@@ -261,17 +291,7 @@ class QuotaEngineTest {
         try (var gated = new GatedLeaseStore()) {
             var replica = new QuotaEngine(gated, new CalendarWindows(ZoneOffset.UTC));
             var key = limits(null, null, 3_200L, null, null, null); // a chunk is 100 tokens
-            gated.gated = true;
-            var decisions = new java.util.ArrayList<Decision>();
-            Thread first = admitInBackground(replica, request(key, 40), decisions);
-            assertThat(gated.arrived.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
-            Thread second = admitInBackground(replica, request(key, 15), decisions);
-            Thread third = admitInBackground(replica, request(key, 15), decisions);
-            awaitWaiting(second, third);
-            gated.gate.countDown();
-            for (Thread t : new Thread[] {first, second, third}) {
-                t.join(10_000);
-            }
+            var decisions = admitWhileARefillIsHeld(replica, gated, request(key, 40), request(key, 15), request(key, 15));
             assertThat(decisions).hasSize(3).allMatch(Decision::isAllowed);
             assertThat(gated.acquires).as("one round trip served all three").hasValue(1);
         }
@@ -284,9 +304,9 @@ class QuotaEngineTest {
             var key = limits(null, null, 3_200L, null, null, null); // a chunk is 100 tokens; low under 25
             assertThat(replica.admit(request(key, 70), NOON).allowed()).isTrue(); // leases 100, 30 left
             gated.gated = true;
-            var decisions = new java.util.ArrayList<Decision>();
+            var decisions = new ArrayList<Decision>();
             Thread low = admitInBackground(replica, request(key, 10), decisions); // 20 left: tops up
-            assertThat(gated.arrived.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            assertThat(gated.arrived.await(10, TimeUnit.SECONDS)).isTrue();
             // the top-up is held at the store; what is left still serves others at once
             Thread meanwhile = admitInBackground(replica, request(key, 15), decisions);
             meanwhile.join(10_000);
@@ -311,18 +331,8 @@ class QuotaEngineTest {
             assertThat(other.admit(request(key, 990), NOON).allowed()).isTrue(); // the other replica holds 990
             var replica = new QuotaEngine(gated, new CalendarWindows(ZoneOffset.UTC));
             int before = gated.acquires.get();
-            gated.gated = true;
-            var decisions = new java.util.ArrayList<Decision>();
-            Thread first = admitInBackground(replica, request(key, 50), decisions);
-            assertThat(gated.arrived.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
-            Thread second = admitInBackground(replica, request(key, 40), decisions);
-            Thread third = admitInBackground(replica, request(key, 20), decisions);
-            Thread small = admitInBackground(replica, request(key, 5), decisions); // the 10 left would fit it
-            awaitWaiting(second, third, small);
-            gated.gate.countDown();
-            for (Thread t : new Thread[] {first, second, third, small}) {
-                t.join(10_000);
-            }
+            var decisions = admitWhileARefillIsHeld(replica, gated, request(key, 50),
+                    request(key, 40), request(key, 20), request(key, 5)); // the 10 left would fit the last
             assertThat(decisions).hasSize(4).filteredOn(Decision::isAllowed).hasSize(1);
             assertThat(decisions).filteredOn(d -> !d.isAllowed())
                     .allMatch(d -> ((Decision.Denied) d).reason() == DenialReason.TOKENS_PER_DAY);
@@ -347,10 +357,10 @@ class QuotaEngineTest {
     @Test
     void concurrentRequestsNeverHoldMoreSlotsThanTheLimitAndGiveThemAllBack() throws Exception {
         var key = limits(null, null, null, null, null, 4L);
-        var inFlight = new java.util.concurrent.atomic.AtomicInteger();
-        var most = new java.util.concurrent.atomic.AtomicInteger();
-        var admitted = new java.util.concurrent.atomic.AtomicInteger();
-        var threads = new java.util.ArrayList<Thread>();
+        var inFlight = new AtomicInteger();
+        var most = new AtomicInteger();
+        var admitted = new AtomicInteger();
+        var threads = new ArrayList<Thread>();
         for (int t = 0; t < 16; t++) {
             threads.add(Thread.ofPlatform().start(() -> {
                 for (int i = 0; i < 500; i++) {
