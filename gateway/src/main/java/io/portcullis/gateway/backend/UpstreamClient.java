@@ -129,8 +129,7 @@ public final class UpstreamClient implements AutoCloseable {
         try {
             response = client.executeOpen(null, request, null);
         } catch (IOException | RuntimeException e) {
-            open.remove(watch);
-            request.cancel();
+            abandon(request, watch);
             if (watch.timedOut()) {
                 throw new SocketTimeoutException("no answer within the response timeout");
             }
@@ -141,10 +140,15 @@ public final class UpstreamClient implements AutoCloseable {
         try {
             return new UpstreamAnswer(request, response, watch);
         } catch (IOException | RuntimeException e) {
-            open.remove(watch);
-            request.cancel();
+            abandon(request, watch);
             throw e;
         }
+    }
+
+    /** Stops watching a call and cancels it, closing its connection. */
+    private void abandon(HttpPost request, CallWatch watch) {
+        open.remove(watch);
+        request.cancel();
     }
 
     private static Duration max(Duration a, Duration b) {

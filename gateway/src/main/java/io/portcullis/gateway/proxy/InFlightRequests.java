@@ -10,10 +10,11 @@ import org.springframework.stereotype.Component;
 
 /**
  * Counts client-API requests between arrival and their last ledger record: to refuse those
- * beyond {@code gateway.max-concurrent-requests}, and so shutdown can wait for the stragglers. When the web server stops after its grace period, streams still open are cut
- * and their threads wake up to settle and record them; this lifecycle stops after the web server
- * and before the usage ledger, and waits (up to {@value #WAIT_SECONDS} s) until they have, so the
- * ledger's final flush includes them.
+ * beyond {@code gateway.max-concurrent-requests}, and so shutdown can wait for the stragglers.
+ * When the web server stops after its grace period, streams still open are cut and their threads
+ * wake up to settle and record them; this lifecycle stops after the web server and before the
+ * usage ledger, and waits (up to {@value #WAIT_SECONDS} s) until they have, so the ledger's final
+ * flush includes them.
  */
 @Component
 class InFlightRequests implements SmartLifecycle {

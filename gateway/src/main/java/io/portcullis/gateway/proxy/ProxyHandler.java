@@ -25,6 +25,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.InputStream;
+import java.time.Duration;
 import java.time.InstantSource;
 import org.springframework.dao.DataAccessException;
 import org.springframework.stereotype.Component;
@@ -86,7 +87,7 @@ class ProxyHandler {
         var exchange = new Exchange(endpoint, RequestIdFilter.of(request), System.nanoTime(), clock.instant());
         if (!inFlight.tryEnter()) {
             // before reading anything: shedding must cost far less than serving
-            var overloaded = new GatewayException(ApiError.overloaded(), java.time.Duration.ofSeconds(1));
+            var overloaded = new GatewayException(ApiError.overloaded(), Duration.ofSeconds(1));
             exchange.failed(overloaded.error());
             ErrorWriter.write(response, overloaded);
             metering.complete(exchange);

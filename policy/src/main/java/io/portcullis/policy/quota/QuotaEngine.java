@@ -123,14 +123,11 @@ public final class QuotaEngine {
             boolean windowOver = key.windowStart() != 0 && key.windowStart() < windows.windowStart(key.metric(), now);
             long unused = nowMillis - lease.lastUsedMillis;
             if (windowOver) {
-                // what an ended window held no longer matters; plans notice 'retired' and rebuild
-                lease.retired = true;
-                leases.remove(key, lease);
+                retire(key, lease); // what an ended window held no longer matters
                 continue;
             }
             if (lease.available() <= 0 && unused >= FORGET_AFTER.toMillis() && lease.refill == null) {
-                lease.retired = true;
-                leases.remove(key, lease);
+                retire(key, lease);
                 // a request admitted long ago (a stream) may settle into it just now: pass that on
                 release(lease, lease.takeAll(), now);
                 continue;
@@ -140,6 +137,12 @@ public final class QuotaEngine {
             }
         }
         plans.values().removeIf(Plan::stale);
+    }
+
+    /** Forgets a lease; plans holding it notice {@code retired} and rebuild. */
+    private void retire(LeaseKey key, Lease lease) {
+        lease.retired = true;
+        leases.remove(key, lease);
     }
 
     /**
