@@ -608,7 +608,7 @@ class LedgerWriterBenchmark {
                     ENDPOINTS.get(random.nextInt(10) < 7 ? 0 : random.nextInt(ENDPOINTS.size())), status, outcome,
                     streamed, prompt, completion, cached, prompt * 3L + completion * 12L, latency,
                     streamed && success ? Math.min(latency, 100 + random.nextInt(900)) : null,
-                    Instant.now().minusMillis(latency));
+                    Instant.now().minusMillis(latency), io.portcullis.gateway.usage.BilledBy.REPORTED);
         }
 
         private UUID uuid() {

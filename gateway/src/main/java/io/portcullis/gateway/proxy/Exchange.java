@@ -3,6 +3,7 @@ package io.portcullis.gateway.proxy;
 import io.portcullis.gateway.auth.Caller;
 import io.portcullis.gateway.backend.BackendRegistry.Route;
 import io.portcullis.gateway.backend.Deployment;
+import io.portcullis.gateway.usage.BilledBy;
 import io.portcullis.gateway.web.ApiError;
 import io.portcullis.policy.quota.Reservation;
 import java.time.Instant;
@@ -45,6 +46,8 @@ final class Exchange {
     Reservation reservation;
     RequestInspector.Inspection inspection;
     long costMicros;
+    /** How {@link #usage} and {@link #costMicros} were arrived at; set when the request is settled. */
+    BilledBy billedBy = BilledBy.NONE;
 
     Exchange(Endpoint endpoint, String requestId, long startNanos, Instant startedAt) {
         this.endpoint = endpoint;

@@ -45,6 +45,6 @@ class Metering {
                 exchange.caller.teamId(), model, exchange.backendName(), exchange.endpoint.tag(),
                 exchange.status, outcome, exchange.streamed, usage.promptTokens(), usage.completionTokens(),
                 usage.cachedTokens(), exchange.costMicros, (int) Math.min(Integer.MAX_VALUE, TimeUnit.NANOSECONDS.toMillis(durationNanos)),
-                ttftMs, exchange.startedAt));
+                ttftMs, exchange.startedAt, exchange.billedBy));
     }
 }

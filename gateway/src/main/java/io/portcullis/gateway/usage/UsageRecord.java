@@ -12,9 +12,10 @@ import java.util.UUID;
  *                 {@code upstream_broken}, or a contract error code
  * @param costMicros exact cost in micro-dollars, from the configured price of the model
  * @param ttftMs   time to first token for streams, null otherwise
+ * @param billedBy how the tokens and cost were arrived at (reported by the backend, or not)
  */
 public record UsageRecord(UUID id, String clientRequestId, UUID keyId, UUID teamId, String model, String backend,
                           String endpoint, int status, String outcome, boolean streamed, int promptTokens,
                           int completionTokens, int cachedTokens, long costMicros, int latencyMs, Integer ttftMs,
-                          Instant createdAt) {
+                          Instant createdAt, BilledBy billedBy) {
 }

@@ -39,7 +39,7 @@ class UsagePartitionsTest {
             partitions.maintain(then);
             UUID key = UUID.randomUUID();
             ledger.record(new UsageRecord(UUID.randomUUID(), null, key, null, "fake-chat", "fake", "chat", 200,
-                    "success", false, 100, 50, 0, 1234, 10, null, then));
+                    "success", false, 100, 50, 0, 1234, 10, null, then, BilledBy.REPORTED));
             Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> ledger.pending() == 0);
             String old = NAME.format(LocalDate.ofInstant(then, ZoneOffset.UTC));
             assertThat(jdbc.queryForObject("select count(*) from " + old, Integer.class)).isEqualTo(1);
@@ -70,7 +70,7 @@ class UsagePartitionsTest {
             for (Instant then : new Instant[] {old, recent}) {
                 partitions.maintain(then);
                 ledger.record(new UsageRecord(UUID.randomUUID(), null, key, null, "fake-chat", "fake", "chat", 200,
-                        "success", false, 100, 50, 0, then == old ? 1_000 : 7, 10, null, then));
+                        "success", false, 100, 50, 0, then == old ? 1_000 : 7, 10, null, then, BilledBy.REPORTED));
             }
             Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> ledger.pending() == 0);
 
@@ -108,7 +108,7 @@ class UsagePartitionsTest {
             Instant future = Instant.now().plus(Duration.ofDays(20)); // beyond the partitions made ahead
             UUID key = UUID.randomUUID();
             ledger.record(new UsageRecord(UUID.randomUUID(), null, key, null, "fake-chat", "fake", "chat", 200,
-                    "success", false, 1, 1, 0, 0, 1, null, future));
+                    "success", false, 1, 1, 0, 0, 1, null, future, BilledBy.REPORTED));
             Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> ledger.pending() == 0);
             assertThat(jdbc.queryForObject("select count(*) from usage_event_default", Integer.class)).isEqualTo(1);
 

@@ -46,7 +46,7 @@ class UsageRollupsTest extends GatewayIntegrationTest {
                     OUTCOMES.get(random.nextInt(OUTCOMES.size())), random.nextBoolean(), random.nextInt(5000),
                     random.nextInt(2000), random.nextInt(100), random.nextLong(1_000_000), random.nextInt(30_000),
                     random.nextBoolean() ? random.nextInt(5000) : null,
-                    base.plusMillis(random.nextLong(Duration.ofDays(5).toMillis()))));
+                    base.plusMillis(random.nextLong(Duration.ofDays(5).toMillis())), BilledBy.REPORTED));
         }
         Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> ledger.pending() == 0);
 
