@@ -3,6 +3,7 @@ package io.portcullis.gateway.proxy;
 import io.portcullis.gateway.backend.anthropic.AnthropicRequests;
 import io.portcullis.gateway.backend.anthropic.UnsupportedContent;
 import io.portcullis.gateway.web.ApiError;
+import java.util.List;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -17,9 +18,30 @@ import tools.jackson.databind.node.ObjectNode;
  * @param clientWantsUsage whether the client itself asked for the final usage chunk
  * @param anthropic        the client's Anthropic Messages body when it came through /v1/messages, else null
  * @param untranslatable   why the Anthropic body cannot go to an OpenAI-compatible backend, or null
+ * @param maxTokens        the largest output-token limit the client set ({@code max_tokens},
+ *                         {@code max_completion_tokens}), or -1 when it set none
+ * @param choices          answers generated per request: {@code n}, or {@code best_of} when larger
+ * @param endpoint         where the client sent it
  */
 record ClientRequest(byte[] body, ObjectNode json, String model, boolean stream, boolean clientWantsUsage,
-                     ObjectNode anthropic, UnsupportedContent untranslatable) {
+                     ObjectNode anthropic, UnsupportedContent untranslatable, long maxTokens, int choices,
+                     Endpoint endpoint) {
+
+    /** Output-token limit fields, as each endpoint names them. */
+    static final List<String> OUTPUT_LIMIT_FIELDS = List.of("max_tokens", "max_completion_tokens");
+    /**
+     * Server-specific knobs that lengthen or force output past a cap (llama.cpp's {@code n_predict},
+     * Ollama's {@code num_predict}, vLLM's {@code min_tokens} and {@code ignore_eos}, TGI's
+     * {@code max_new_tokens}): removed from the body whenever an output cap applies.
+     */
+    static final List<String> LENGTH_KNOBS = List.of("n_predict", "num_predict", "min_tokens", "ignore_eos",
+            "max_new_tokens");
+    /** OpenAI's own bound on {@code n}. */
+    static final int MAX_CHOICES = 128;
+    /** OpenAI's own bound on {@code best_of}. */
+    static final int MAX_BEST_OF = 20;
+    /** Larger than any model's output; larger values are refused rather than overflow arithmetic. */
+    static final long MAX_OUTPUT_LIMIT = Integer.MAX_VALUE;
 
     static ClientRequest parse(Endpoint endpoint, byte[] body) {
         if (endpoint == Endpoint.MESSAGES) {
@@ -59,7 +81,34 @@ record ClientRequest(byte[] body, ObjectNode json, String model, boolean stream,
             }
             wantsUsage = flag((ObjectNode) options, "include_usage");
         }
-        return new ClientRequest(body, json, model.stringValue(), stream, wantsUsage, null, null);
+        long maxTokens = -1;
+        for (String field : OUTPUT_LIMIT_FIELDS) {
+            maxTokens = Math.max(maxTokens, positiveInteger(json, field, MAX_OUTPUT_LIMIT));
+        }
+        long n = positiveInteger(json, "n", MAX_CHOICES);
+        long bestOf = endpoint == Endpoint.COMPLETIONS ? positiveInteger(json, "best_of", MAX_BEST_OF) : -1;
+        int choices = (int) Math.max(1, Math.max(n, bestOf));
+        return new ClientRequest(body, json, model.stringValue(), stream, wantsUsage, null, null, maxTokens, choices,
+                endpoint);
+    }
+
+    /**
+     * A field that must be a whole number from 1 to {@code max} when present: strings, fractions,
+     * zero, negatives and absurd values are the client's error, never silently ignored (an ignored
+     * limit would reach the backend as sent and escape the key's cap).
+     *
+     * @return the value, or -1 when absent or null
+     */
+    private static long positiveInteger(ObjectNode json, String field, long max) {
+        JsonNode value = json.get(field);
+        if (value == null || value.isNull()) {
+            return -1;
+        }
+        if (!value.isIntegralNumber() || !value.canConvertToLong() || value.longValue() < 1
+                || value.longValue() > max) {
+            throw ApiError.invalidRequest("'" + field + "' must be an integer from 1 to " + max, field).toException();
+        }
+        return value.longValue();
     }
 
     /**
@@ -81,8 +130,10 @@ record ClientRequest(byte[] body, ObjectNode json, String model, boolean stream,
             throw ApiError.invalidRequest("messages: Field required (an array)", "messages").toException();
         }
         JsonNode maxTokens = anthropic.get("max_tokens");
-        if (maxTokens == null || !maxTokens.canConvertToLong() || maxTokens.asLong() < 1) {
-            throw ApiError.invalidRequest("max_tokens: Field required (a positive integer)", "max_tokens").toException();
+        if (maxTokens == null || !maxTokens.isIntegralNumber() || !maxTokens.canConvertToLong()
+                || maxTokens.longValue() < 1 || maxTokens.longValue() > MAX_OUTPUT_LIMIT) {
+            throw ApiError.invalidRequest("max_tokens: Field required (an integer from 1 to " + MAX_OUTPUT_LIMIT + ")",
+                    "max_tokens").toException();
         }
         boolean stream = flag(anthropic, "stream");
         // Translated leniently: an Anthropic backend takes the body as it is; only an OpenAI-compatible
@@ -90,7 +141,8 @@ record ClientRequest(byte[] body, ObjectNode json, String model, boolean stream,
         var problems = new java.util.ArrayList<UnsupportedContent>();
         ObjectNode chat = AnthropicRequests.toChat(anthropic, problems);
         return new ClientRequest(ProxyJson.MAPPER.writeValueAsBytes(chat), chat, model.stringValue(), stream, false,
-                anthropic, problems.isEmpty() ? null : problems.getFirst());
+                anthropic, problems.isEmpty() ? null : problems.getFirst(), maxTokens.longValue(), 1,
+                Endpoint.MESSAGES);
     }
 
     private static boolean flag(ObjectNode json, String field) {
@@ -105,27 +157,40 @@ record ClientRequest(byte[] body, ObjectNode json, String model, boolean stream,
     }
 
     /**
-     * The bytes to send upstream: the client's own unless the model is renamed or, on a stream,
-     * usage must be requested so the gateway can count tokens.
+     * The bytes to send to an OpenAI-compatible backend: the client's own unless the model is
+     * renamed, usage must be requested on a stream so the gateway can count tokens, or an output
+     * cap applies.
+     *
+     * @param ollama    also smooth over Ollama's quirks: {@code max_completion_tokens}, which older
+     *                  Ollama builds ignore, is sent as {@code max_tokens}
+     * @param outputCap the key's or team's {@code maxTokensPerRequest}, or -1: when the client set
+     *                  no output limit, the cap is inserted, and length knobs that would get
+     *                  around it are removed
      */
-    byte[] upstreamBody(String upstreamModel) {
-        return upstreamBody(upstreamModel, false);
-    }
-
-    /**
-     * @param ollama also smooth over Ollama's quirks: {@code max_completion_tokens}, which older
-     *               Ollama builds ignore, is sent as {@code max_tokens}
-     */
-    byte[] upstreamBody(String upstreamModel, boolean ollama) {
+    byte[] upstreamBody(String upstreamModel, boolean ollama, long outputCap) {
         boolean rename = !upstreamModel.equals(model);
         boolean addUsage = stream && !clientWantsUsage;
-        boolean maxTokens = ollama && json.has("max_completion_tokens") && !json.has("max_tokens");
-        if (!rename && !addUsage && !maxTokens) {
+        boolean maxTokensField = ollama && json.has("max_completion_tokens") && !json.has("max_tokens");
+        boolean capped = outputCap > 0 && endpoint != Endpoint.EMBEDDINGS && (maxTokens < 0 || LENGTH_KNOBS.stream().anyMatch(json::has)
+                || json.path("options").has("num_predict"));
+        if (!rename && !addUsage && !maxTokensField && !capped) {
             return body;
         }
         ObjectNode copy = json.deepCopy();
-        if (maxTokens) {
+        if (maxTokensField) {
             copy.set("max_tokens", copy.remove("max_completion_tokens"));
+        }
+        if (capped) {
+            LENGTH_KNOBS.forEach(copy::remove);
+            if (copy.get("options") instanceof ObjectNode options) {
+                options.remove("num_predict");
+            }
+            if (maxTokens < 0) {
+                // chat on OpenAI itself wants max_completion_tokens (reasoning models refuse max_tokens);
+                // completions, and Ollama, know max_tokens
+                boolean completionTokens = !ollama && endpoint != Endpoint.COMPLETIONS;
+                copy.put(completionTokens ? "max_completion_tokens" : "max_tokens", outputCap);
+            }
         }
         if (rename) {
             copy.put("model", upstreamModel);

@@ -37,16 +37,32 @@ final class Exchange {
     /** The deployment that finally answered (the last one tried); null before forwarding. */
     Deployment deployment;
     boolean streamed;
+    /** The status given to the client, once known (the backend's, or the gateway's error). */
     int status;
-    String outcome;
     long firstTokenNanos;
     long upstreamNanos;
-    Usage usage = Usage.NONE;
+    /** Usage the backend reported, or null while it has reported none. */
+    Usage reported;
+    /** Content events relayed to the client so far: what a cut stream is billed at least. */
+    long streamedTokens;
+    /** The backend reported a failure inside its stream (an error event) before ending it. */
+    boolean streamFailed;
+    /**
+     * Whether a backend may have done billable work for this request: it answered 2xx, or it
+     * timed out after receiving the request. From then on the request is never free.
+     */
+    boolean backendWorked;
+    /** How the request ended; null until it has. */
+    Ending ending;
     /** Quota held by the request until it is settled; null when it never got that far. */
     Reservation reservation;
     RequestInspector.Inspection inspection;
+    /** The smaller of the key's and the team's {@code maxTokensPerRequest}, or -1 when neither has one. */
+    long outputCap = -1;
+    /** What the request is billed, set when it is settled. */
+    Usage billed = Usage.ZERO;
     long costMicros;
-    /** How {@link #usage} and {@link #costMicros} were arrived at; set when the request is settled. */
+    /** How {@link #billed} and {@link #costMicros} were arrived at; set when the request is settled. */
     BilledBy billedBy = BilledBy.NONE;
 
     Exchange(Endpoint endpoint, String requestId, long startNanos, Instant startedAt) {
@@ -66,22 +82,44 @@ final class Exchange {
         return deployment != null ? deployment.backend().name() : null;
     }
 
-    void failed(ApiError error) {
+    /** The gateway answers with a contract error. */
+    void refused(ApiError error) {
         status = error.status();
-        outcome = error.code();
+        ending = new Ending.Refused(error, backendWorked);
     }
 
-    void ended(int status, Outcome outcome) {
+    /** A 2xx answer reached its end and the client. */
+    void answered(int status) {
         this.status = status;
-        this.outcome = outcome.tag();
+        ending = reported != null ? new Ending.Answered(status, reported) : new Ending.Unmetered(status, streamedTokens);
     }
 
+    /** The answer had started when the client left or the backend broke off or went silent. */
+    void cutShort(int status, Outcome why) {
+        this.status = status;
+        ending = new Ending.CutShort(status, why, reported, streamedTokens);
+    }
+
+    /** The backend's own error status was relayed. */
+    void backendError(int status) {
+        this.status = status;
+        ending = new Ending.BackendError(status, reported);
+    }
+
+    void crashed(RuntimeException cause) {
+        status = 500;
+        ending = new Ending.Crashed(500, cause, backendWorked, streamedTokens);
+    }
+
+    /** Backend usage figures read from its answer; null (none found) leaves what was seen before. */
+    void report(Usage usage) {
+        if (usage != null) {
+            reported = usage;
+        }
+    }
+
+    /** The ledger and metric outcome tag. */
     String outcome() {
-        return outcome == null ? Outcome.SUCCESS.tag() : outcome;
-    }
-
-    /** Token counts reported by the backend. */
-    record Usage(int promptTokens, int completionTokens, int cachedTokens) {
-        static final Usage NONE = new Usage(0, 0, 0);
+        return ending == null ? Outcome.SUCCESS.tag() : ending.tag();
     }
 }

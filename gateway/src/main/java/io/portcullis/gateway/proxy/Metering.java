@@ -29,11 +29,11 @@ class Metering {
         long ttftNanos = exchange.streamed && exchange.firstTokenNanos != 0
                 ? exchange.firstTokenNanos - exchange.startNanos : 0;
         Integer ttftMs = ttftNanos > 0 ? (int) TimeUnit.NANOSECONDS.toMillis(ttftNanos) : null;
-        var usage = exchange.usage;
+        var usage = exchange.billed;
         metrics.completed(new CompletedRequest(exchange.endpoint.tag(), exchange.model,
                 exchange.backendName(), outcome,
                 exchange.caller != null ? exchange.caller.teamId() : null,
-                durationNanos, exchange.upstreamNanos, ttftNanos, usage.promptTokens(), usage.completionTokens()));
+                durationNanos, exchange.upstreamNanos, ttftNanos, tokens(usage.promptTokens()), tokens(usage.completionTokens())));
         if (exchange.caller == null) {
             return; // nobody to bill: the request never got past authentication
         }
@@ -43,8 +43,12 @@ class Metering {
         String model = exchange.modelServed ? exchange.model : UsageNames.UNKNOWN_MODEL;
         ledger.record(new UsageRecord(id != null ? id : UUID.randomUUID(), clientRequestId, exchange.caller.keyId(),
                 exchange.caller.teamId(), model, exchange.backendName(), exchange.endpoint.tag(),
-                exchange.status, outcome, exchange.streamed, usage.promptTokens(), usage.completionTokens(),
-                usage.cachedTokens(), exchange.costMicros, (int) Math.min(Integer.MAX_VALUE, TimeUnit.NANOSECONDS.toMillis(durationNanos)),
+                exchange.status, outcome, exchange.streamed, tokens(usage.promptTokens()), tokens(usage.completionTokens()),
+                tokens(usage.cachedTokens()), exchange.costMicros, (int) Math.min(Integer.MAX_VALUE, TimeUnit.NANOSECONDS.toMillis(durationNanos)),
                 ttftMs, exchange.startedAt, exchange.billedBy));
+    }
+
+    private static int tokens(long count) {
+        return (int) Math.min(Integer.MAX_VALUE, count);
     }
 }

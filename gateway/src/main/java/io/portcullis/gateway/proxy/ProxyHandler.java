@@ -11,6 +11,7 @@ import io.portcullis.gateway.quota.QuotaMetrics;
 import io.portcullis.gateway.quota.RateLimitHeaders;
 import io.portcullis.gateway.team.Team;
 import io.portcullis.gateway.team.Teams;
+import io.portcullis.gateway.usage.BilledBy;
 import io.portcullis.gateway.web.ApiError;
 import io.portcullis.gateway.web.ErrorWriter;
 import io.portcullis.gateway.web.GatewayException;
@@ -27,6 +28,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
 import java.time.InstantSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.dao.DataAccessException;
 import org.springframework.stereotype.Component;
 
@@ -44,6 +47,8 @@ import org.springframework.stereotype.Component;
  */
 @Component
 class ProxyHandler {
+
+    private static final Logger log = LoggerFactory.getLogger(ProxyHandler.class);
 
     private final ApiKeyAuthenticator authenticator;
     private final Teams teams;
@@ -88,17 +93,25 @@ class ProxyHandler {
         if (!inFlight.tryEnter()) {
             // before reading anything: shedding must cost far less than serving
             var overloaded = new GatewayException(ApiError.overloaded(), Duration.ofSeconds(1));
-            exchange.failed(overloaded.error());
+            exchange.refused(overloaded.error());
             ErrorWriter.write(response, overloaded);
             metering.complete(exchange);
             return;
         }
+        try {
+            serve(exchange, request, response);
+        } finally {
+            inFlight.exit();
+        }
+    }
+
+    private void serve(Exchange exchange, HttpServletRequest request, HttpServletResponse response) throws IOException {
         Team team = null;
         try {
             Caller caller = authenticator.authenticate(request);
             exchange.caller = caller;
             team = teamOf(caller);
-            var body = ClientRequest.parse(endpoint, readBody(request));
+            var body = ClientRequest.parse(exchange.endpoint, readBody(request));
             exchange.model = body.model();
             exchange.streamed = body.stream();
             Route route = backends.route(body.model())
@@ -118,38 +131,76 @@ class ProxyHandler {
                 }
             }
         } catch (GatewayException e) {
-            exchange.failed(e.error());
+            exchange.refused(e.error());
             if (exchange.caller != null && !response.isCommitted()) {
                 rateLimitHeaders.write(response, exchange.caller, team);
             }
             ErrorWriter.write(response, e);
+        } catch (IOException e) {
+            // writing to a client that has gone: the answer had started
+            if (exchange.ending == null) {
+                exchange.cutShort(exchange.status, Outcome.CLIENT_CLOSED);
+            }
+            throw e;
+        } catch (RuntimeException e) {
+            // A bug, not the client's or the backend's doing: still billed if the backend worked.
+            log.error("Unhandled error on {} (request {})", exchange.endpoint.path(), exchange.requestId, e);
+            exchange.crashed(e);
+            if (!response.isCommitted()) {
+                ErrorWriter.write(response, ApiError.internal());
+            }
         } finally {
-            settle(exchange);
+            if (exchange.ending == null) {
+                // every path above sets one; a gap here must still bill what the backend did
+                exchange.crashed(new IllegalStateException("request ended without an ending"));
+            }
             try {
-                metering.complete(exchange);
+                settle(exchange);
             } finally {
-                inFlight.exit();
+                metering.complete(exchange);
             }
         }
     }
 
-    /** Usage policy, then quotas; on success the exchange holds the reservation. */
+    /**
+     * Usage policy, then quotas; on success the exchange holds the reservation. A policy refusal
+     * still counts against the key's request rate, so refused requests cannot be repeated for free.
+     */
     private void decide(Exchange exchange, Caller caller, Team team, ClientRequest body, String clientAddress) {
-        var inspection = RequestInspector.inspect(exchange.endpoint, body, clientAddress, defaultMaxTokens);
-        exchange.inspection = inspection;
         UsagePolicy teamPolicy = team == null ? UsagePolicy.OPEN : team.policy();
         Limits teamLimits = team == null ? Limits.NONE : team.limits();
+        exchange.outputCap = outputCap(caller.limits(), teamLimits);
+        long reserveWithout = exchange.outputCap > 0 ? Math.min(defaultMaxTokens, exchange.outputCap) : defaultMaxTokens;
+        var inspection = RequestInspector.inspect(exchange.endpoint, body, clientAddress, reserveWithout);
+        exchange.inspection = inspection;
+        String teamScope = team == null ? null : team.scope();
         if (policy.checkRequest(caller.policy(), caller.limits(), teamPolicy, teamLimits, inspection.facts())
                 instanceof Decision.Denied denied) {
+            var counted = quotas.admit(new QuotaRequest(caller.scope(), caller.limits(), teamScope, teamLimits, 0, 0),
+                    exchange.startedAt);
+            if (counted.decision() instanceof Decision.Denied rate) {
+                throw refuse(rate);
+            }
+            quotas.settle(counted.reservation(), 0, 0, clock.instant());
             throw refuse(denied);
         }
         long cost = pricing.of(body.model()).costMicros(inspection.promptTokens(), 0, inspection.completionReserve());
-        var admission = quotas.admit(new QuotaRequest(caller.scope(), caller.limits(), team == null ? null : team.scope(),
+        var admission = quotas.admit(new QuotaRequest(caller.scope(), caller.limits(), teamScope,
                 teamLimits, inspection.reservedTokens(), cost), exchange.startedAt);
         if (admission.decision() instanceof Decision.Denied denied) {
             throw refuse(denied);
         }
         exchange.reservation = admission.reservation();
+    }
+
+    /** The smaller of two {@code maxTokensPerRequest} limits, or -1 when neither is set. */
+    private static long outputCap(Limits key, Limits team) {
+        Long a = key.maxTokensPerRequest();
+        Long b = team.maxTokensPerRequest();
+        if (a == null && b == null) {
+            return -1;
+        }
+        return Math.min(a == null ? Long.MAX_VALUE : a, b == null ? Long.MAX_VALUE : b);
     }
 
     private GatewayException refuse(Decision.Denied denied) {
@@ -158,27 +209,21 @@ class ProxyHandler {
     }
 
     /**
-     * Settles the reservation to what the backend reported. A request cut short with no usage
-     * reported (client gone mid-stream, backend broke off) is billed its reservation, so
-     * abandoned streams are never free.
+     * Bills the request from how it ended ({@link Settlement}) and settles its reservation to that:
+     * an answer without usage figures, or cut short, is never free (docs/quotas.md, "Billing").
      */
     private void settle(Exchange exchange) {
-        var usage = exchange.usage;
-        String outcome = exchange.outcome();
-        boolean cutShort = outcome.equals(Outcome.CLIENT_CLOSED.tag()) || outcome.equals(Outcome.UPSTREAM_BROKEN.tag())
-                || (outcome.equals(Outcome.UPSTREAM_TIMEOUT.tag()) && exchange.status / 100 == 2);
-        if (usage == Exchange.Usage.NONE && cutShort && exchange.inspection != null) {
-            usage = new Exchange.Usage((int) Math.min(Integer.MAX_VALUE, exchange.inspection.promptTokens()),
-                    (int) Math.min(Integer.MAX_VALUE, exchange.inspection.completionReserve()), 0);
-            exchange.usage = usage;
-        }
-        if (exchange.model != null && usage != Exchange.Usage.NONE) {
-            exchange.costMicros = pricing.of(exchange.model)
-                    .costMicros(usage.promptTokens(), usage.cachedTokens(), usage.completionTokens());
+        var inspection = exchange.inspection;
+        var bill = Settlement.bill(exchange.ending, inspection == null ? 0 : inspection.promptTokens(),
+                inspection == null ? 0 : inspection.completionReserve());
+        exchange.billed = bill.usage();
+        exchange.billedBy = bill.billedBy();
+        if (exchange.model != null && bill.billedBy() != BilledBy.NONE) {
+            exchange.costMicros = pricing.of(exchange.model).costMicros(bill.usage().promptTokens(),
+                    bill.usage().cachedTokens(), bill.usage().completionTokens());
         }
         if (exchange.reservation != null) {
-            quotas.settle(exchange.reservation, (long) usage.promptTokens() + usage.completionTokens(),
-                    exchange.costMicros, clock.instant());
+            quotas.settle(exchange.reservation, bill.usage().totalTokens(), exchange.costMicros, clock.instant());
         }
     }
 

@@ -2,14 +2,10 @@ package io.portcullis.gateway.proxy;
 
 import io.portcullis.gateway.web.ApiError;
 import tools.jackson.core.JacksonException;
-import tools.jackson.core.JsonParser;
-import tools.jackson.core.JsonToken;
 import tools.jackson.core.StreamReadConstraints;
 import tools.jackson.core.StreamReadFeature;
 import tools.jackson.core.json.JsonFactory;
-import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.ObjectReader;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -35,10 +31,6 @@ final class ProxyJson {
                     .build())
             .build();
 
-    /** Reads one value out of a larger document: what follows it is not "trailing garbage". */
-    private static final ObjectReader SUBTREE_READER =
-            MAPPER.reader().without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
-
     private ProxyJson() {
     }
 
@@ -50,38 +42,36 @@ final class ProxyJson {
         }
     }
 
-    /** Token counts from an OpenAI {@code usage} object; absent fields count as zero. */
-    static Exchange.Usage usageOf(JsonNode usage) {
+    /**
+     * Token counts from a {@code usage} object, in OpenAI's names (chat, completions, embeddings)
+     * or the Responses API's ({@code input_tokens}, {@code output_tokens}).
+     *
+     * @return null when it carries no token counts, or only zeros: an empty or zeroed {@code usage}
+     *         is no report, so the request is billed its reservation rather than nothing
+     */
+    static Usage usageOf(JsonNode usage) {
         if (usage == null || !usage.isObject()) {
-            return Exchange.Usage.NONE;
+            return null;
         }
-        int prompt = usage.path("prompt_tokens").asInt(0);
-        int completion = usage.path("completion_tokens").asInt(0);
-        int cached = usage.path("prompt_tokens_details").path("cached_tokens").asInt(0);
-        return new Exchange.Usage(prompt, completion, cached);
+        long prompt = count(usage, "prompt_tokens", "input_tokens");
+        long completion = count(usage, "completion_tokens", "output_tokens");
+        if (prompt < 0 && completion < 0) {
+            prompt = count(usage, "total_tokens", "total_tokens");
+        }
+        long cached = Math.max(0, Math.max(usage.path("prompt_tokens_details").path("cached_tokens").asLong(0),
+                usage.path("input_tokens_details").path("cached_tokens").asLong(0)));
+        return UsageScanner.reported(prompt, completion, cached);
     }
 
-    /**
-     * Finds the top-level {@code usage} of a complete JSON answer without building a tree of the
-     * rest (an embeddings answer can be megabytes of floats).
-     */
-    static Exchange.Usage usageOfBody(byte[] body, int length) {
-        try (JsonParser parser = MAPPER.createParser(body, 0, length)) {
-            if (parser.nextToken() != JsonToken.START_OBJECT) {
-                return Exchange.Usage.NONE;
+    /** The first of two fields that is a non-negative integer, or -1. */
+    private static long count(JsonNode usage, String name, String alternative) {
+        for (String field : new String[] {name, alternative}) {
+            JsonNode value = usage.get(field);
+            if (value != null && value.isIntegralNumber() && value.canConvertToLong() && value.longValue() >= 0) {
+                return value.longValue();
             }
-            while (parser.nextToken() == JsonToken.PROPERTY_NAME) {
-                String name = parser.currentName();
-                JsonToken value = parser.nextToken();
-                if ("usage".equals(name) && value == JsonToken.START_OBJECT) {
-                    return usageOf(SUBTREE_READER.readTree(parser));
-                }
-                parser.skipChildren();
-            }
-            return Exchange.Usage.NONE;
-        } catch (JacksonException e) {
-            return Exchange.Usage.NONE;
         }
+        return -1;
     }
 
     /** Jackson's message without the source excerpt it appends (which would echo the body back). */

@@ -45,9 +45,8 @@ final class RequestInspector {
             case EMBEDDINGS -> prompt(json.get("input"), text, modalities, tokens);
         }
         long promptTokens = tokens[0] + (text.length() + 3) / 4;
-        long asked = maxTokens(endpoint, json);
-        JsonNode n = json.get("n");
-        long choices = n != null && n.isIntegralNumber() && n.canConvertToLong() ? Math.max(1, Math.min(128, n.longValue())) : 1;
+        long asked = request.maxTokens();
+        long choices = request.choices();
         // Capped so absurd values cannot overflow the arithmetic; a limit still refuses them.
         long perChoice = Math.min(asked >= 0 ? asked : defaultMaxTokens, MAX_RESERVED_TOKENS);
         long reserve = endpoint == Endpoint.EMBEDDINGS ? 0 : perChoice * choices;
@@ -63,16 +62,6 @@ final class RequestInspector {
         long reservedTokens() {
             return promptTokens + completionReserve;
         }
-    }
-
-    private static long maxTokens(Endpoint endpoint, JsonNode json) {
-        for (String field : new String[] {"max_completion_tokens", "max_tokens"}) {
-            JsonNode value = json.get(field);
-            if (value != null && value.isIntegralNumber() && value.canConvertToLong() && value.longValue() >= 0) {
-                return value.longValue();
-            }
-        }
-        return -1;
     }
 
     private static void content(JsonNode content, StringBuilder text, Set<Modality> modalities, long[] tokens) {

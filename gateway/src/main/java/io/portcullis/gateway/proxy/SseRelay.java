@@ -24,6 +24,7 @@ final class SseRelay {
 
     static final int MAX_INSPECTED_EVENT = 1024 * 1024;
     private static final byte[] USAGE_FIELD = "\"usage\"".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] ERROR_FIELD = "\"error\"".getBytes(StandardCharsets.US_ASCII);
 
     private final Exchange exchange;
     private final boolean clientWantsUsage;
@@ -56,7 +57,7 @@ final class SseRelay {
             // Send headers at once: the client knows the stream is open before the first token.
             response.flushBuffer();
         } catch (IOException e) {
-            exchange.ended(200, Outcome.CLIENT_CLOSED);
+            exchange.cutShort(200, Outcome.CLIENT_CLOSED);
             return;
         }
         // small: events are a few hundred bytes, the upstream connection buffers the rest, and every
@@ -76,7 +77,7 @@ final class SseRelay {
                 } catch (IOException clientGone) {
                     // the client may be gone too; the outcome below is still the backend's
                 }
-                exchange.ended(200, timedOut ? Outcome.UPSTREAM_TIMEOUT : Outcome.UPSTREAM_BROKEN);
+                exchange.cutShort(200, timedOut ? Outcome.UPSTREAM_TIMEOUT : Outcome.UPSTREAM_BROKEN);
                 return;
             }
             if (n < 0) {
@@ -85,7 +86,7 @@ final class SseRelay {
             try {
                 consume(chunk, n, out);
             } catch (IOException e) {
-                exchange.ended(200, Outcome.CLIENT_CLOSED);
+                exchange.cutShort(200, Outcome.CLIENT_CLOSED);
                 return;
             }
         }
@@ -97,9 +98,14 @@ final class SseRelay {
                 }
             }
             out.flush();
-            exchange.ended(200, Outcome.SUCCESS);
+            if (exchange.streamFailed) {
+                // the backend said in the stream itself that it failed (an error event)
+                exchange.cutShort(200, Outcome.UPSTREAM_BROKEN);
+            } else {
+                exchange.answered(200);
+            }
         } catch (IOException e) {
-            exchange.ended(200, Outcome.CLIENT_CLOSED);
+            exchange.cutShort(200, Outcome.CLIENT_CLOSED);
         }
     }
 
@@ -199,7 +205,12 @@ final class SseRelay {
         if (exchange.firstTokenNanos == 0) {
             exchange.firstTokenNanos = System.nanoTime();
         }
-        if (!mentionsUsage(bytes) || data.equals("[DONE]")) {
+        if (data.equals("[DONE]")) {
+            return true;
+        }
+        boolean usage = mentionsUsage(bytes);
+        if (!usage && !mentions(bytes, ERROR_FIELD)) {
+            exchange.streamedTokens++; // a content chunk: about one token (docs/quotas.md, "Billing")
             return true;
         }
         JsonNode chunk;
@@ -208,13 +219,20 @@ final class SseRelay {
         } catch (JacksonException e) {
             return true;
         }
-        JsonNode usage = chunk.get("usage");
-        if (usage == null || !usage.isObject()) {
+        if (chunk.path("error").isObject()) {
+            exchange.streamFailed = true;
             return true;
         }
-        exchange.usage = ProxyJson.usageOf(usage);
         JsonNode choices = chunk.get("choices");
         boolean usageOnly = choices == null || (choices.isArray() && choices.isEmpty());
+        if (!usageOnly) {
+            exchange.streamedTokens++;
+        }
+        JsonNode reported = chunk.get("usage");
+        if (reported == null || !reported.isObject()) {
+            return true;
+        }
+        exchange.report(ProxyJson.usageOf(reported));
         return clientWantsUsage || !usageOnly;
     }
 
@@ -240,14 +258,19 @@ final class SseRelay {
 
     /** Cheap pre-check before any parsing: does the event carry a non-null usage value? */
     static boolean mentionsUsage(byte[] bytes) {
+        return mentions(bytes, USAGE_FIELD);
+    }
+
+    /** Does the event carry the (quoted) field with a non-null value? */
+    private static boolean mentions(byte[] bytes, byte[] field) {
         outer:
-        for (int i = 0; i <= bytes.length - USAGE_FIELD.length; i++) {
-            for (int j = 0; j < USAGE_FIELD.length; j++) {
-                if (bytes[i + j] != USAGE_FIELD[j]) {
+        for (int i = 0; i <= bytes.length - field.length; i++) {
+            for (int j = 0; j < field.length; j++) {
+                if (bytes[i + j] != field[j]) {
                     continue outer;
                 }
             }
-            int k = i + USAGE_FIELD.length;
+            int k = i + field.length;
             while (k < bytes.length && (bytes[k] == ' ' || bytes[k] == ':' || bytes[k] == '\t')) {
                 k++;
             }

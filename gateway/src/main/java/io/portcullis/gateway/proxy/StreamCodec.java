@@ -77,7 +77,13 @@ interface StreamCodec {
                     return List.of();
                 }
                 if (chunk.path("usage").isObject()) {
-                    exchange.usage = ProxyJson.usageOf(chunk.get("usage"));
+                    exchange.report(ProxyJson.usageOf(chunk.get("usage")));
+                }
+                if (chunk.path("error").isObject()) {
+                    exchange.streamFailed = true;
+                }
+                if (!chunk.path("choices").isEmpty()) {
+                    exchange.streamedTokens++;
                 }
                 return bytes(encoder.onChunk(chunk));
             }
@@ -95,8 +101,12 @@ interface StreamCodec {
      * than the partial counts of {@code message_start}.
      */
     private static void countFinal(Exchange exchange, JsonNode event, AnthropicStreamDecoder decoder) {
-        if (event.path("type").asString("").equals("message_delta")) {
-            exchange.usage = ProxyJson.usageOf(decoder.usage());
+        switch (event.path("type").asString("")) {
+            case "message_delta" -> exchange.report(ProxyJson.usageOf(decoder.usage()));
+            case "content_block_delta" -> exchange.streamedTokens++;
+            case "error" -> exchange.streamFailed = true;
+            default -> {
+            }
         }
     }
 

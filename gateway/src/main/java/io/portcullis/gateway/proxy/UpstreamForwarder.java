@@ -63,8 +63,8 @@ class UpstreamForwarder {
             "trailer", "trailers", "transfer-encoding", "upgrade", "host", "content-length", "expect",
             "authorization", "x-api-key", "cookie", "accept-encoding", "content-type", "x-request-id",
             "forwarded", "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "x-forwarded-port", "via");
-    /** Most of a non-streaming answer kept to find its usage: enough for large embedding batches. */
-    static final int USAGE_CAPTURE_LIMIT = 32 * 1024 * 1024;
+    /** Most of a whole answer kept to translate it between protocols (a chat answer is kilobytes). */
+    static final int TRANSLATION_LIMIT = 32 * 1024 * 1024;
     /** Largest read of a whole (non-streamed) answer at a time. */
     private static final int RELAY_CHUNK = 16 * 1024;
 
@@ -99,9 +99,15 @@ class UpstreamForwarder {
             UpstreamBody body = upstream.body();
             int status = upstream.status();
             boolean ok = status >= 200 && status < 300;
+            // from here on the backend has done the work: whatever happens next is billed
+            exchange.backendWorked |= ok;
             String contentType = upstream.header("content-type");
             boolean sse = ok && request.stream() && contentType != null
                     && contentType.toLowerCase(Locale.ROOT).startsWith("text/event-stream");
+            if (ok && request.stream() && !sse) {
+                throw ApiError.upstreamError("The backend answered a streaming request with '" + contentType
+                        + "' instead of an event stream").toException();
+            }
             if (!anthropicBackend && !anthropicClient) {
                 if (sse) {
                     new SseRelay(exchange, request.clientWantsUsage()).relay(body, response);
@@ -129,10 +135,13 @@ class UpstreamForwarder {
      * instead, so a prompt is never free (docs/backends.md).
      */
     private static void countOllamaPrompt(Exchange exchange) {
-        var usage = exchange.usage;
-        if (usage != Exchange.Usage.NONE && usage.promptTokens() == 0 && exchange.inspection != null) {
-            exchange.usage = new Exchange.Usage((int) Math.min(Integer.MAX_VALUE, exchange.inspection.promptTokens()),
-                    usage.completionTokens(), usage.cachedTokens());
+        var usage = exchange.reported;
+        if (usage != null && usage.promptTokens() == 0 && exchange.inspection != null) {
+            exchange.reported = new Usage(exchange.inspection.promptTokens(), usage.completionTokens(),
+                    usage.cachedTokens());
+            if (exchange.ending instanceof Ending.Answered answered) {
+                exchange.ending = new Ending.Answered(answered.status(), exchange.reported);
+            }
         }
     }
 
@@ -201,6 +210,8 @@ class UpstreamForwarder {
             return Attempt.failed(permit, ApiError.upstreamUnavailable("Backend '" + backend + "' is unreachable"), true);
         } catch (SocketTimeoutException e) {
             permit.report(AttemptResult.TIMEOUT);
+            // the backend had the request and may be generating (and billing) the answer still
+            exchange.backendWorked = true;
             return Attempt.failed(permit, ApiError.upstreamTimeout("Backend '" + backend + "' did not answer within "
                     + responseTimeout.toMillis() + " ms"), false);
         } catch (IOException e) {
@@ -255,7 +266,9 @@ class UpstreamForwarder {
                 messages = request.anthropic().deepCopy();
                 messages.put("model", deployment.upstreamModel());
             } else {
-                messages = AnthropicRequests.toMessages(request.json(), deployment.upstreamModel(), defaultMaxTokens);
+                // Anthropic requires max_tokens: with none from the client, the default, within the cap
+                long maxTokens = exchange.outputCap > 0 ? Math.min(defaultMaxTokens, exchange.outputCap) : defaultMaxTokens;
+                messages = AnthropicRequests.toMessages(request.json(), deployment.upstreamModel(), maxTokens);
             }
             body = ProxyJson.MAPPER.writeValueAsBytes(messages);
             path = "/messages";
@@ -263,7 +276,8 @@ class UpstreamForwarder {
             if (request.untranslatable() != null) {
                 throw request.untranslatable();
             }
-            body = request.upstreamBody(deployment.upstreamModel(), backend.type() == BackendType.OLLAMA);
+            body = request.upstreamBody(deployment.upstreamModel(), backend.type() == BackendType.OLLAMA,
+                    exchange.outputCap);
             path = exchange.endpoint.path();
         }
         List<String> headers = new ArrayList<>(16);
@@ -308,14 +322,14 @@ class UpstreamForwarder {
                                  boolean anthropicBackend, boolean anthropicClient, String model) throws IOException {
         byte[] bytes;
         try {
-            bytes = body.readNBytes(USAGE_CAPTURE_LIMIT + 1);
+            bytes = body.readNBytes(TRANSLATION_LIMIT + 1);
         } catch (IOException e) {
             if (body instanceof UpstreamBody watched && watched.timedOut()) {
                 throw ApiError.upstreamTimeout("The backend stopped sending its answer").toException();
             }
             throw ApiError.upstreamError("The backend broke off its answer").toException();
         }
-        if (bytes.length > USAGE_CAPTURE_LIMIT) {
+        if (bytes.length > TRANSLATION_LIMIT) {
             throw ApiError.upstreamError("The backend's answer is too large to translate").toException();
         }
         boolean ok = status >= 200 && status < 300;
@@ -331,12 +345,15 @@ class UpstreamForwarder {
         int clientStatus = status;
         JsonNode out;
         if (ok) {
+            if (!(json instanceof ObjectNode)) {
+                throw ApiError.upstreamError("The backend answered with JSON that is not an object").toException();
+            }
             if (anthropicBackend) {
                 ObjectNode completion = AnthropicResponses.toChatCompletion(json, clock);
-                exchange.usage = ProxyJson.usageOf(completion.get("usage"));
+                exchange.report(ProxyJson.usageOf(completion.get("usage")));
                 out = anthropicClient ? json : completion;
             } else {
-                exchange.usage = ProxyJson.usageOf(json.get("usage"));
+                exchange.report(ProxyJson.usageOf(json.get("usage")));
                 out = AnthropicResponses.toMessage(json, model);
             }
         } else if (anthropicBackend && anthropicClient) {
@@ -359,17 +376,26 @@ class UpstreamForwarder {
             response.getOutputStream().write(answer);
             response.getOutputStream().flush();
         } catch (IOException e) {
-            exchange.ended(clientStatus, Outcome.CLIENT_CLOSED);
+            exchange.cutShort(clientStatus, Outcome.CLIENT_CLOSED);
             return;
         }
-        exchange.ended(clientStatus, ok ? Outcome.SUCCESS : Outcome.BACKEND_ERROR);
+        if (ok) {
+            exchange.answered(clientStatus);
+        } else {
+            exchange.backendError(clientStatus);
+        }
     }
 
-    /** Copies a whole (non-SSE) answer, status and all, keeping a bounded copy to read its usage. */
+    /**
+     * Copies a whole (non-SSE) answer, status and all, reading its usage as it passes
+     * ({@link UsageScanner}). A 2xx answer must be a JSON object: one that does not start as one is
+     * refused with 502 before anything reaches the client; one that breaks later is relayed as it
+     * is and billed its reservation.
+     */
     private static void relayWhole(Exchange exchange, int status, String contentType, long length, InputStream body,
                                    HttpServletResponse response) throws IOException {
         boolean ok = status >= 200 && status < 300;
-        var capture = new CaptureBuffer(ok ? USAGE_CAPTURE_LIMIT : 0);
+        UsageScanner scanner = ok ? new UsageScanner() : null;
         // A typical answer is a few hundred bytes with its length declared: one array of that size
         // (plus one byte, to see the end in the same read) rather than 16 KB per request.
         byte[] chunk = new byte[length >= 0 && length < RELAY_CHUNK ? (int) length + 1 : RELAY_CHUNK];
@@ -382,33 +408,53 @@ class UpstreamForwarder {
             }
             throw ApiError.upstreamError("Backend closed the connection without an answer").toException();
         }
+        if (ok && (n < 0 || !scanner.feed(chunk, 0, n))) {
+            // HTML from a misrouted proxy, an empty body: not what a JSON endpoint promises
+            throw ApiError.upstreamError("The backend answered " + status + " with "
+                    + (n < 0 ? "an empty body" : "something that is not JSON") + " (" + contentType + ")").toException();
+        }
         response.setStatus(status);
         response.setContentType(contentType != null ? contentType : "application/json");
         OutputStream out = response.getOutputStream();
         while (n >= 0) {
-            capture.write(chunk, n);
             if (!writeClient(exchange, out, chunk, n, status)) {
+                reportUsage(exchange, scanner);
                 return;
             }
             n = readUpstream(body, chunk);
+            if (n > 0 && scanner != null) {
+                scanner.feed(chunk, 0, n);
+            }
         }
         if (n == -2) {
-            exchange.ended(status, body instanceof UpstreamBody watched && watched.timedOut()
+            reportUsage(exchange, scanner);
+            exchange.cutShort(status, body instanceof UpstreamBody watched && watched.timedOut()
                     ? Outcome.UPSTREAM_TIMEOUT : Outcome.UPSTREAM_BROKEN);
             return;
         }
         try {
             out.flush();
         } catch (IOException e) {
-            exchange.ended(status, Outcome.CLIENT_CLOSED);
+            reportUsage(exchange, scanner);
+            exchange.cutShort(status, Outcome.CLIENT_CLOSED);
             return;
         }
-        if (ok) {
-            exchange.usage = capture.overflowed() ? Exchange.Usage.NONE
-                    : ProxyJson.usageOfBody(capture.bytes(), capture.size());
-            exchange.ended(status, Outcome.SUCCESS);
+        if (!ok) {
+            exchange.backendError(status);
+            return;
+        }
+        if (scanner.end()) {
+            reportUsage(exchange, scanner);
         } else {
-            exchange.ended(status, Outcome.BACKEND_ERROR);
+            log.info("Backend '{}' answered {} with JSON that broke off or had trailing bytes; billed its reservation",
+                    exchange.backendName(), status);
+        }
+        exchange.answered(status);
+    }
+
+    private static void reportUsage(Exchange exchange, UsageScanner scanner) {
+        if (scanner != null) {
+            exchange.report(scanner.usage());
         }
     }
 
@@ -439,49 +485,8 @@ class UpstreamForwarder {
             out.write(chunk, 0, n);
             return true;
         } catch (IOException e) {
-            exchange.ended(status, Outcome.CLIENT_CLOSED);
+            exchange.cutShort(status, Outcome.CLIENT_CLOSED);
             return false;
-        }
-    }
-
-    /** A growable copy that stops growing at its limit rather than failing the request. */
-    private static final class CaptureBuffer {
-        private final int limit;
-        private byte[] bytes = new byte[0];
-        private int size;
-        private boolean overflowed;
-
-        CaptureBuffer(int limit) {
-            this.limit = limit;
-        }
-
-        void write(byte[] chunk, int n) {
-            if (overflowed || limit == 0) {
-                return;
-            }
-            if (size + n > limit) {
-                overflowed = true;
-                bytes = null;
-                return;
-            }
-            if (size + n > bytes.length) {
-                // exact the first time (most answers come in one read), doubling after that
-                bytes = java.util.Arrays.copyOf(bytes, Math.min(limit, Math.max(size + n, bytes.length * 2)));
-            }
-            System.arraycopy(chunk, 0, bytes, size, n);
-            size += n;
-        }
-
-        boolean overflowed() {
-            return overflowed;
-        }
-
-        byte[] bytes() {
-            return bytes;
-        }
-
-        int size() {
-            return size;
         }
     }
 }

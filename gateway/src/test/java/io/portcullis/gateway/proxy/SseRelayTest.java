@@ -31,12 +31,41 @@ class SseRelayTest {
     }
 
     @Test
-    void readsUsageFromAWholeAnswerWithoutTreeingTheRest() {
-        byte[] chat = Fixtures.bytes("openai/chat.cached-tokens.response.json");
-        assertThat(ProxyJson.usageOfBody(chat, chat.length)).isEqualTo(new Exchange.Usage(4020, 4, 4012));
-        byte[] embeddings = Fixtures.bytes("openai/embeddings.float.response.json");
-        assertThat(ProxyJson.usageOfBody(embeddings, embeddings.length)).isEqualTo(new Exchange.Usage(3, 0, 0));
-        byte[] garbage = "not json".getBytes(StandardCharsets.UTF_8);
-        assertThat(ProxyJson.usageOfBody(garbage, garbage.length)).isEqualTo(Exchange.Usage.NONE);
+    void readsUsageFromAWholeAnswerAsItsBytesPass() {
+        assertThat(scan(Fixtures.bytes("openai/chat.cached-tokens.response.json"), 7)).isEqualTo(new Usage(4020, 4, 4012));
+        assertThat(scan(Fixtures.bytes("openai/embeddings.float.response.json"), 100)).isEqualTo(new Usage(3, 0, 0));
+    }
+
+    @Test
+    void takesNoEmptyOrZeroedUsageForAReport() {
+        assertThat(scan("{\"usage\":{}}".getBytes(StandardCharsets.UTF_8), 3)).isNull();
+        assertThat(scan("{\"usage\":{\"prompt_tokens\":0,\"completion_tokens\":0}}".getBytes(StandardCharsets.UTF_8), 5))
+                .isNull();
+        assertThat(scan("{\"usage\":{\"prompt_tokens\":\"9\"}}".getBytes(StandardCharsets.UTF_8), 5)).isNull();
+    }
+
+    @Test
+    void refusesWhatIsNotOneJsonObject() {
+        var html = new UsageScanner();
+        assertThat(html.feed("<html>502".getBytes(StandardCharsets.UTF_8), 0, 9)).isFalse();
+        var array = new UsageScanner();
+        assertThat(array.feed("[1,2]".getBytes(StandardCharsets.UTF_8), 0, 5)).isFalse();
+        var trailing = new UsageScanner();
+        byte[] twice = "{\"a\":1}{\"a\":2}".getBytes(StandardCharsets.UTF_8);
+        trailing.feed(twice, 0, twice.length);
+        assertThat(trailing.end()).isFalse();
+        var cut = new UsageScanner();
+        assertThat(cut.feed("{\"a\":[1,".getBytes(StandardCharsets.UTF_8), 0, 7)).isTrue();
+        assertThat(cut.end()).isFalse();
+    }
+
+    /** Feeds the answer in chunks of {@code step} bytes, as a relay would. */
+    private static Usage scan(byte[] answer, int step) {
+        var scanner = new UsageScanner();
+        for (int i = 0; i < answer.length; i += step) {
+            assertThat(scanner.feed(answer, i, Math.min(step, answer.length - i))).isTrue();
+        }
+        assertThat(scanner.end()).isTrue();
+        return scanner.usage();
     }
 }

@@ -35,12 +35,12 @@ class StreamCodecTest {
         for (byte[] event : events.subList(0, 4)) { // message_start .. the text delta
             codec.onEvent(event);
         }
-        assertThat(exchange.usage).isSameAs(Exchange.Usage.NONE);
+        assertThat(exchange.reported).isNull();
 
         for (byte[] event : events.subList(4, events.size())) {
             codec.onEvent(event);
         }
-        assertThat(exchange.usage).isEqualTo(new Exchange.Usage(15, 9, 0));
+        assertThat(exchange.reported).isEqualTo(new Usage(15, 9, 0));
     }
 
     @Test
@@ -51,8 +51,8 @@ class StreamCodecTest {
         for (byte[] event : events("anthropic/messages-stream.tool-use.sse")) {
             assertThat(codec.onEvent(event)).singleElement().isSameAs(event);
         }
-        assertThat(exchange.usage.promptTokens()).isEqualTo(633);
-        assertThat(exchange.usage.completionTokens()).isPositive();
+        assertThat(exchange.reported.promptTokens()).isEqualTo(633);
+        assertThat(exchange.reported.completionTokens()).isPositive();
     }
 
     @Test
