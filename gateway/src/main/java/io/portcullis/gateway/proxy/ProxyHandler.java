@@ -218,12 +218,16 @@ class ProxyHandler {
                 inspection == null ? 0 : inspection.completionReserve());
         exchange.billed = bill.usage();
         exchange.billedBy = bill.billedBy();
-        if (exchange.model != null && bill.billedBy() != BilledBy.NONE) {
-            exchange.costMicros = pricing.of(exchange.model).costMicros(bill.usage().promptTokens(),
-                    bill.usage().cachedTokens(), bill.usage().completionTokens());
-        }
-        if (exchange.reservation != null) {
-            quotas.settle(exchange.reservation, bill.usage().totalTokens(), exchange.costMicros, clock.instant());
+        try {
+            if (exchange.model != null && bill.billedBy() != BilledBy.NONE) {
+                exchange.costMicros = pricing.of(exchange.model).costMicros(bill.usage().promptTokens(),
+                        bill.usage().cachedTokens(), bill.usage().completionTokens());
+            }
+        } finally {
+            // whatever pricing did, the reservation (and its concurrency slot) is settled
+            if (exchange.reservation != null) {
+                quotas.settle(exchange.reservation, bill.usage().totalTokens(), exchange.costMicros, clock.instant());
+            }
         }
     }
 

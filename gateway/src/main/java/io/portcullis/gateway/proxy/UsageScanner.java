@@ -152,8 +152,9 @@ final class UsageScanner {
      * @return null when there are no counts, or only zeros: no report at all
      */
     static Usage reported(long prompt, long completion, long cached) {
-        long p = Math.max(0, prompt);
-        long c = Math.max(0, completion);
+        // a backend's absurd figure is taken as the most the ledger can hold, not an overflow
+        long p = Math.clamp(prompt, 0, Integer.MAX_VALUE);
+        long c = Math.clamp(completion, 0, Integer.MAX_VALUE);
         if (p + c == 0) {
             return null;
         }

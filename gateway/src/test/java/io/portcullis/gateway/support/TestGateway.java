@@ -20,6 +20,10 @@ public final class TestGateway {
     public static final String ANTHROPIC_KEY = "sk-ant-upstream-for-tests";
     /** Seals managed backends' upstream keys (32 bytes, base64). */
     public static final String ENCRYPTION_KEY = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
+    /** The scripted OpenAI-compatible deployment behind models {@code leak-chat} and {@code leak-embed}. */
+    public static final String LEAK = "leak";
+    /** The scripted Anthropic deployment behind model {@code leak-claude}. */
+    public static final String LEAK_CLAUDE = "leak-claude";
     /** The connect timeout of every test gateway. */
     public static final String CONNECT_TIMEOUT = "500ms";
     /** The idle (stream gap) timeout of every test gateway. */
@@ -39,6 +43,8 @@ public final class TestGateway {
         }
         SCRIPTED.script("failing", ScriptedBackend.status(500));
         SCRIPTED.script("claude", ScriptedBackend.anthropic());
+        SCRIPTED.script(LEAK, ScriptedBackend.ok(LEAK));
+        SCRIPTED.script(LEAK_CLAUDE, ScriptedBackend.anthropic());
         SCRIPTED.script("ollama", ScriptedBackend.fixed(200, "application/json",
                 Fixtures.text("ollama/v1-chat.llama3.response.json")));
     }
@@ -116,6 +122,12 @@ public final class TestGateway {
         // Connect timeout: a backend whose backlog is full, failing over to "secondary".
         scripted(p, 14, "blackhole", "openai", SCRIPTED.unconnectableBaseUrl(), "failover-connect");
         p.put("gateway.upstream.connect-timeout", CONNECT_TIMEOUT);
+        // Governance: deployments whose answers each test scripts as a misbehaving backend would.
+        scripted(p, 15, LEAK, "openai", SCRIPTED.baseUrl(LEAK), "leak-chat", "leak-embed");
+        p.put("gateway.pricing.leak-chat.input-per-million", "1.00");
+        p.put("gateway.pricing.leak-chat.output-per-million", "2.00");
+        scripted(p, 16, LEAK_CLAUDE, "anthropic", SCRIPTED.baseUrl(LEAK_CLAUDE), "leak-claude");
+        p.put("gateway.backends[16].api-key", ANTHROPIC_KEY);
         p.put("gateway.upstream.encryption-key", ENCRYPTION_KEY);
         return p;
     }

@@ -39,8 +39,11 @@ public record ModelPrice(BigDecimal inputPerMillion, BigDecimal outputPerMillion
         BigDecimal micros = inputPerMillion.multiply(BigDecimal.valueOf(promptTokens - cached))
                 .add(cachedInputPerMillion.multiply(BigDecimal.valueOf(cached)))
                 .add(outputPerMillion.multiply(BigDecimal.valueOf(completionTokens)));
-        return micros.setScale(0, RoundingMode.CEILING).longValueExact();
+        // saturate rather than throw: a cost beyond a long is beyond any budget either way
+        return micros.setScale(0, RoundingMode.CEILING).min(MAX_MICROS).longValueExact();
     }
+
+    private static final BigDecimal MAX_MICROS = BigDecimal.valueOf(Long.MAX_VALUE);
 
     /** Micro-dollars as an exact dollar amount with six decimals. */
     public static BigDecimal dollars(long micros) {

@@ -18,6 +18,11 @@ class ModelPriceTest {
     }
 
     @Test
+    void saturatesInsteadOfFailingOnAnAbsurdTokenCount() {
+        assertThat(gpt4o.costMicros(Long.MAX_VALUE, 0, Long.MAX_VALUE)).isEqualTo(Long.MAX_VALUE);
+    }
+
+    @Test
     void roundsUpToTheNextMicroDollar() {
         assertThat(gpt4o.costMicros(3, 0, 0)).isEqualTo(8); // 7.5 micro-dollars
     }
