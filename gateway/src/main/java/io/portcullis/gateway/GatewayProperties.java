@@ -9,7 +9,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Locale;
 import java.util.Set;
+import java.util.regex.Pattern;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.ConstructorBinding;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.util.unit.DataSize;
 
@@ -111,10 +113,18 @@ public record GatewayProperties(
      *                 {@code gpt-4o-mini: llama3.2:3b}); keys with dots need brackets in YAML
      * @param weight   share of the traffic among deployments of the same priority (1 to 1000)
      * @param priority 0 is tried first; higher numbers only when every lower one is down
+     * @param anthropicBeta {@code anthropic-beta} names a client may turn on at this (Anthropic)
+     *                 backend; others are not sent, since betas may cost more than the gateway
+     *                 meters. Empty: none
      */
     public record Backend(String name, @DefaultValue("openai") BackendType type, URI baseUrl, String apiKey,
                           @DefaultValue List<String> models, @DefaultValue Map<String, String> aliases,
-                          @DefaultValue("1") int weight, @DefaultValue("0") int priority) {
+                          @DefaultValue("1") int weight, @DefaultValue("0") int priority,
+                          @DefaultValue List<String> anthropicBeta) {
+        private static final Pattern BETA_NAME = Pattern.compile("[A-Za-z0-9._-]{1,100}");
+
+        /** Binding uses the canonical constructor; the shorter one below is for code (no betas). */
+        @ConstructorBinding
         public Backend {
             if (name == null || name.isBlank()) {
                 throw new IllegalArgumentException("gateway.backends[].name is required");
@@ -149,9 +159,26 @@ public record GatewayProperties(
             if (priority < 0) {
                 throw new IllegalArgumentException("gateway.backends[" + name + "].priority must be 0 or more");
             }
+            anthropicBeta = anthropicBeta == null ? List.of() : List.copyOf(anthropicBeta);
+            for (String beta : anthropicBeta) {
+                if (beta == null || !BETA_NAME.matcher(beta).matches()) {
+                    throw new IllegalArgumentException("gateway.backends[" + name + "].anthropic-beta values must be "
+                            + "names of letters, digits, '-', '_' and '.' (at most 100)");
+                }
+            }
+            if (!anthropicBeta.isEmpty() && type != BackendType.ANTHROPIC) {
+                throw new IllegalArgumentException("gateway.backends[" + name
+                        + "].anthropic-beta applies only to type anthropic");
+            }
             models = List.copyOf(models);
             aliases = Map.copyOf(aliases);
             apiKey = apiKey == null || apiKey.isBlank() ? null : apiKey;
+        }
+
+        /** A backend that allows no {@code anthropic-beta}. */
+        public Backend(String name, BackendType type, URI baseUrl, String apiKey, List<String> models,
+                       Map<String, String> aliases, int weight, int priority) {
+            this(name, type, baseUrl, apiKey, models, aliases, weight, priority, List.of());
         }
 
         /** Every public model this backend serves, with the name to send upstream, in configuration order. */
@@ -166,7 +193,8 @@ public record GatewayProperties(
         public String toString() {
             // never print the upstream key
             return "Backend[name=" + name + ", type=" + type + ", baseUrl=" + baseUrl + ", models=" + models
-                    + ", aliases=" + aliases + ", weight=" + weight + ", priority=" + priority + "]";
+                    + ", aliases=" + aliases + ", weight=" + weight + ", priority=" + priority
+                    + ", anthropicBeta=" + anthropicBeta + "]";
         }
     }
 

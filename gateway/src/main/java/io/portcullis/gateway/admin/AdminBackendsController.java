@@ -58,8 +58,8 @@ class AdminBackendsController {
      * @param failureRate percentage of failed calls in the sliding window; -1 until enough calls were seen
      */
     record DeploymentView(String backend, String source, String type, String baseUrl, String model,
-                          String upstreamModel, int weight, int priority, String circuit, boolean up,
-                          float failureRate, int bufferedCalls, int failedCalls) {
+                          String upstreamModel, int weight, int priority, List<String> anthropicBeta, String circuit,
+                          boolean up, float failureRate, int bufferedCalls, int failedCalls) {
     }
 
     record DeploymentList(List<DeploymentView> data) {
@@ -67,10 +67,11 @@ class AdminBackendsController {
 
     /** A managed backend as stored; {@code hasApiKey} instead of the key. */
     record BackendView(String name, String type, String baseUrl, List<String> models, Map<String, String> aliases,
-                       int weight, int priority, boolean hasApiKey) {
+                       int weight, int priority, List<String> anthropicBeta, boolean hasApiKey) {
         static BackendView of(Backend b) {
             return new BackendView(b.name(), b.type().tag(), b.baseUrl().toString(), b.models(),
-                    new java.util.TreeMap<>(b.aliases()), b.weight(), b.priority(), b.apiKey() != null);
+                    new java.util.TreeMap<>(b.aliases()), b.weight(), b.priority(), b.anthropicBeta(),
+                    b.apiKey() != null);
         }
     }
 
@@ -80,7 +81,8 @@ class AdminBackendsController {
             var d = s.deployment();
             return new DeploymentView(d.backend().name(), registry.isConfigured(d.backend().name()) ? CONFIGURATION : ADMIN,
                     d.backend().type().tag(), d.backend().baseUrl().toString(), d.model(), d.upstreamModel(),
-                    d.weight(), d.priority(), s.circuit(), s.up(), s.failureRate(), s.bufferedCalls(), s.failedCalls());
+                    d.weight(), d.priority(), d.backend().anthropicBeta(), s.circuit(), s.up(), s.failureRate(),
+                    s.bufferedCalls(), s.failedCalls());
         }).toList());
     }
 
@@ -161,7 +163,7 @@ class AdminBackendsController {
         int priority = integer(body, "priority", 0);
         try {
             return new Backend(name, backendType, URI.create(baseUrl), apiKey, AdminJson.stringList(body, "models"),
-                    aliases, weight, priority);
+                    aliases, weight, priority, AdminJson.stringList(body, "anthropicBeta"));
         } catch (IllegalArgumentException e) {
             // The same validation as configuration; its message names the field.
             throw ApiError.invalidRequest(e.getMessage(), null).toException();

@@ -57,10 +57,12 @@ public class JdbcBackendStore {
         try {
             transactions.executeWithoutResult(status -> {
                 jdbc.update("""
-                        insert into managed_backend (name, type, base_url, api_key_sealed, models, aliases, weight, priority)
-                        values (?, ?, ?, ?, ?, ?::jsonb, ?, ?)""", backend.name(), backend.type().tag(),
+                        insert into managed_backend (name, type, base_url, api_key_sealed, models, aliases, weight, priority,
+                                                     anthropic_beta)
+                        values (?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?)""", backend.name(), backend.type().tag(),
                         backend.baseUrl().toString(), sealed(backend), backend.models().toArray(String[]::new),
-                        JSON.writeValueAsString(backend.aliases()), backend.weight(), backend.priority());
+                        JSON.writeValueAsString(backend.aliases()), backend.weight(), backend.priority(),
+                        backend.anthropicBeta().toArray(String[]::new));
                 notifyChanged(backend.name());
             });
             return true;
@@ -74,10 +76,12 @@ public class JdbcBackendStore {
         Boolean done = transactions.execute(status -> {
             int n = jdbc.update("""
                     update managed_backend set type = ?, base_url = ?, api_key_sealed = ?, models = ?,
-                    aliases = ?::jsonb, weight = ?, priority = ?, updated_at = now() where name = ?""",
+                    aliases = ?::jsonb, weight = ?, priority = ?, anthropic_beta = ?, updated_at = now()
+                    where name = ?""",
                     backend.type().tag(), backend.baseUrl().toString(), sealed(backend),
                     backend.models().toArray(String[]::new), JSON.writeValueAsString(backend.aliases()),
-                    backend.weight(), backend.priority(), backend.name());
+                    backend.weight(), backend.priority(), backend.anthropicBeta().toArray(String[]::new),
+                    backend.name());
             notifyChanged(backend.name());
             return n > 0;
         });
@@ -106,6 +110,7 @@ public class JdbcBackendStore {
         String name = rs.getString("name");
         byte[] sealed = rs.getBytes("api_key_sealed");
         Array models = rs.getArray("models");
+        Array anthropicBeta = rs.getArray("anthropic_beta");
         @SuppressWarnings("unchecked")
         Map<String, String> aliases = JSON.readValue(rs.getString("aliases"), LinkedHashMap.class);
         String apiKey;
@@ -118,6 +123,7 @@ public class JdbcBackendStore {
         }
         return new Backend(name, BackendType.valueOf(rs.getString("type").toUpperCase(Locale.ROOT)),
                 URI.create(rs.getString("base_url")), apiKey,
-                Arrays.asList((String[]) models.getArray()), aliases, rs.getInt("weight"), rs.getInt("priority"));
+                Arrays.asList((String[]) models.getArray()), aliases, rs.getInt("weight"), rs.getInt("priority"),
+                Arrays.asList((String[]) anthropicBeta.getArray()));
     }
 }

@@ -4,6 +4,7 @@ import io.portcullis.gateway.auth.ApiKeyAuthenticator;
 import io.portcullis.gateway.auth.Caller;
 import io.portcullis.gateway.backend.BackendRegistry;
 import io.portcullis.gateway.quota.PolicyJson;
+import io.portcullis.gateway.quota.RateLimitHeaders;
 import io.portcullis.gateway.team.Team;
 import io.portcullis.gateway.team.Teams;
 import io.portcullis.gateway.usage.UsageQueries;
@@ -13,6 +14,7 @@ import io.portcullis.policy.quota.Metric;
 import io.portcullis.policy.quota.ModelPrice;
 import io.portcullis.policy.quota.QuotaEngine;
 import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.LinkedHashMap;
@@ -39,9 +41,10 @@ class MeController {
     private final QuotaEngine quotas;
     private final CalendarWindows windows;
     private final InstantSource clock;
+    private final RateLimitHeaders rateLimitHeaders;
 
     MeController(ApiKeyAuthenticator authenticator, Teams teams, BackendRegistry backends, UsageQueries usage,
-                 QuotaEngine quotas, CalendarWindows windows, InstantSource clock) {
+                 QuotaEngine quotas, CalendarWindows windows, InstantSource clock, RateLimitHeaders rateLimitHeaders) {
         this.authenticator = authenticator;
         this.teams = teams;
         this.backends = backends;
@@ -49,12 +52,15 @@ class MeController {
         this.quotas = quotas;
         this.windows = windows;
         this.clock = clock;
+        this.rateLimitHeaders = rateLimitHeaders;
     }
 
+    /** The key's rate-limit headers are set as soon as the key is known, so an error after that carries them too. */
     @GetMapping("/v1/me")
-    Map<String, Object> me(HttpServletRequest request) {
+    Map<String, Object> me(HttpServletRequest request, HttpServletResponse response) {
         Caller caller = authenticator.authenticate(request);
         Team team = caller.teamId() == null ? null : teams.find(caller.teamId()).orElse(null);
+        rateLimitHeaders.write(response, caller, team);
         Instant now = clock.instant();
         Instant dayStart = windows.dayStart(now);
         Instant monthStart = windows.monthStart(now);

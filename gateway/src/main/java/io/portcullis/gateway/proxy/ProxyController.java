@@ -3,11 +3,14 @@ package io.portcullis.gateway.proxy;
 import io.portcullis.gateway.auth.ApiKeyAuthenticator;
 import io.portcullis.gateway.auth.Caller;
 import io.portcullis.gateway.backend.BackendRegistry;
+import io.portcullis.gateway.quota.RateLimitHeaders;
+import io.portcullis.gateway.team.Team;
+import io.portcullis.gateway.team.Teams;
 import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import io.portcullis.gateway.team.Teams;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RestController;
 
@@ -21,19 +24,26 @@ class ProxyController {
     private final ApiKeyAuthenticator authenticator;
     private final BackendRegistry backends;
     private final Teams teams;
+    private final RateLimitHeaders rateLimitHeaders;
 
-    ProxyController(ApiKeyAuthenticator authenticator, BackendRegistry backends, Teams teams) {
+    ProxyController(ApiKeyAuthenticator authenticator, BackendRegistry backends, Teams teams,
+                    RateLimitHeaders rateLimitHeaders) {
         this.authenticator = authenticator;
         this.backends = backends;
         this.teams = teams;
+        this.rateLimitHeaders = rateLimitHeaders;
     }
 
-    /** Only the models this key may use, in OpenAI's list shape. */
+    /**
+     * Only the models this key may use, in OpenAI's list shape. The key's rate-limit headers are
+     * set as soon as the key is known, so an error after that carries them too.
+     */
     @GetMapping("/v1/models")
-    Map<String, Object> models(HttpServletRequest request) {
+    Map<String, Object> models(HttpServletRequest request, HttpServletResponse response) {
         Caller caller = authenticator.authenticate(request);
-        Set<String> teamModels = caller.teamId() == null ? Set.of()
-                : teams.find(caller.teamId()).map(t -> t.policy().models()).orElse(Set.of());
+        Team team = caller.teamId() == null ? null : teams.find(caller.teamId()).orElse(null);
+        rateLimitHeaders.write(response, caller, team);
+        Set<String> teamModels = team == null ? Set.of() : team.policy().models();
         List<Map<String, Object>> data = backends.routes().stream()
                 .filter(route -> caller.grant().allowsModel(route.model()))
                 .filter(route -> teamModels.isEmpty() || teamModels.contains(route.model()))

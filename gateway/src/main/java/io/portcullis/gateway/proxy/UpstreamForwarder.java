@@ -26,10 +26,8 @@ import java.net.URI;
 import java.net.UnknownHostException;
 import java.time.Duration;
 import java.time.InstantSource;
-import java.util.ArrayList;
-import java.util.Enumeration;
+import java.util.Collections;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import org.slf4j.Logger;
@@ -57,12 +55,6 @@ class UpstreamForwarder {
 
     private static final Logger log = LoggerFactory.getLogger(UpstreamForwarder.class);
 
-    /** Client headers never sent upstream: hop-by-hop, framing, and the client's own credentials. */
-    private static final Set<String> DROPPED_REQUEST_HEADERS = Set.of(
-            "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection", "te",
-            "trailer", "trailers", "transfer-encoding", "upgrade", "host", "content-length", "expect",
-            "authorization", "x-api-key", "cookie", "accept-encoding", "content-type", "x-request-id",
-            "forwarded", "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "x-forwarded-port", "via");
     /** Most of a whole answer kept to translate it between protocols (a chat answer is kilobytes). */
     static final int TRANSLATION_LIMIT = 32 * 1024 * 1024;
     /** Largest read of a whole (non-streamed) answer at a time. */
@@ -280,37 +272,9 @@ class UpstreamForwarder {
                     exchange.outputCap);
             path = exchange.endpoint.path();
         }
-        List<String> headers = new ArrayList<>(16);
-        headers.add("x-request-id");
-        headers.add(exchange.requestId);
-        boolean versionSent = false;
-        for (Enumeration<String> names = servletRequest.getHeaderNames(); names.hasMoreElements(); ) {
-            String name = names.nextElement();
-            String lower = name.toLowerCase(Locale.ROOT);
-            if (DROPPED_REQUEST_HEADERS.contains(lower) || lower.startsWith("x-portcullis")
-                    || (!anthropic && lower.startsWith("anthropic-"))) {
-                continue;
-            }
-            versionSent |= lower.equals("anthropic-version");
-            for (Enumeration<String> values = servletRequest.getHeaders(name); values.hasMoreElements(); ) {
-                headers.add(name);
-                headers.add(values.nextElement());
-            }
-        }
-        if (anthropic) {
-            if (!versionSent) {
-                headers.add("anthropic-version");
-                headers.add(AnthropicRequests.API_VERSION);
-            }
-            if (backend.apiKey() != null) {
-                headers.add("x-api-key");
-                headers.add(backend.apiKey());
-            }
-        } else if (backend.apiKey() != null) {
-            headers.add("authorization");
-            headers.add("Bearer " + backend.apiKey());
-        }
-        return new UpstreamCall(deployment.url(path), body, headers.toArray(String[]::new));
+        String[] headers = UpstreamHeaders.forCall(backend, exchange.requestId,
+                name -> Collections.list(servletRequest.getHeaders(name)));
+        return new UpstreamCall(deployment.url(path), body, headers);
     }
 
     /**

@@ -14,6 +14,10 @@ import org.springframework.stereotype.Component;
  * OpenAI's and SDKs read them: never rename. The key's own limit is reported where it has one,
  * else its team's. Remaining counts are this replica's view of the shared bucket (the store's
  * last answer plus the local lease), so they are close but not exact across replicas.
+ *
+ * <p>The contract promises them on every answer for such a key, so every client endpoint writes
+ * them as soon as the key is known (successes and later errors alike): the proxied endpoints
+ * (ProxyHandler), {@code GET /v1/models} and {@code GET /v1/me}.
  */
 @Component
 public class RateLimitHeaders {
@@ -24,6 +28,7 @@ public class RateLimitHeaders {
         this.engine = engine;
     }
 
+    /** Sets the headers for the key's (else its team's) per-minute limits; nothing when it has none. */
     public void write(HttpServletResponse response, Caller caller, Team team) {
         Limits key = caller.limits();
         Limits teamLimits = team == null ? Limits.NONE : team.limits();

@@ -18,6 +18,8 @@ public final class TestGateway {
     }
     /** Upstream key of the fake Anthropic backend. */
     public static final String ANTHROPIC_KEY = "sk-ant-upstream-for-tests";
+    /** The one {@code anthropic-beta} the {@code headers-claude} backend allows. */
+    public static final String HEADERS_BETA = "prompt-caching-2024-07-31";
     /** Seals managed backends' upstream keys (32 bytes, base64). */
     public static final String ENCRYPTION_KEY = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
     /** The scripted OpenAI-compatible deployment behind models {@code leak-chat} and {@code leak-embed}. */
@@ -45,6 +47,7 @@ public final class TestGateway {
         SCRIPTED.script("claude", ScriptedBackend.anthropic());
         SCRIPTED.script(LEAK, ScriptedBackend.ok(LEAK));
         SCRIPTED.script(LEAK_CLAUDE, ScriptedBackend.anthropic());
+        SCRIPTED.script("headers-claude", ScriptedBackend.anthropic());
         SCRIPTED.script("ollama", ScriptedBackend.fixed(200, "application/json",
                 Fixtures.text("ollama/v1-chat.llama3.response.json")));
     }
@@ -121,13 +124,18 @@ public final class TestGateway {
         p.put("gateway.backends[13].aliases.gpt-4o-mini", "llama3.2:3b");
         // Connect timeout: a backend whose backlog is full, failing over to "secondary".
         scripted(p, 14, "blackhole", "openai", SCRIPTED.unconnectableBaseUrl(), "failover-connect");
+        // Headers sent upstream: an Anthropic backend that allows one beta (proxy/ForwardedHeadersTest).
+        scripted(p, 15, "headers-claude", "anthropic", SCRIPTED.baseUrl("headers-claude"));
+        p.put("gateway.backends[15].api-key", ANTHROPIC_KEY);
+        p.put("gateway.backends[15].aliases.headers-claude", "claude-haiku-4-5");
+        p.put("gateway.backends[15].anthropic-beta[0]", HEADERS_BETA);
         p.put("gateway.upstream.connect-timeout", CONNECT_TIMEOUT);
         // Governance: deployments whose answers each test scripts as a misbehaving backend would.
-        scripted(p, 15, LEAK, "openai", SCRIPTED.baseUrl(LEAK), "leak-chat", "leak-embed");
+        scripted(p, 16, LEAK, "openai", SCRIPTED.baseUrl(LEAK), "leak-chat", "leak-embed");
         p.put("gateway.pricing.leak-chat.input-per-million", "1.00");
         p.put("gateway.pricing.leak-chat.output-per-million", "2.00");
-        scripted(p, 16, LEAK_CLAUDE, "anthropic", SCRIPTED.baseUrl(LEAK_CLAUDE), "leak-claude");
-        p.put("gateway.backends[16].api-key", ANTHROPIC_KEY);
+        scripted(p, 17, LEAK_CLAUDE, "anthropic", SCRIPTED.baseUrl(LEAK_CLAUDE), "leak-claude");
+        p.put("gateway.backends[17].api-key", ANTHROPIC_KEY);
         p.put("gateway.upstream.encryption-key", ENCRYPTION_KEY);
         return p;
     }
