@@ -73,7 +73,8 @@ class OptionalObjectsTest {
 
         assertThat(rules).extracting(r -> map(r).get("alert")).containsExactly("PortcullisHighErrorRate",
                 "PortcullisHighLatency", "PortcullisGatewayOverheadHigh", "PortcullisBackendDown",
-                "PortcullisUsageQueueBackingUp", "PortcullisUsageRecordsDropped", "PortcullisBudgetNearExhaustion");
+                "PortcullisUsageQueueBackingUp", "PortcullisUsageRecordsDropped", "PortcullisUsageRecordsPoisoned",
+                "PortcullisBudgetNearExhaustion");
         assertThat(rules).allSatisfy(r -> {
             assertThat(at(r, "labels", "severity")).isIn("warning", "critical");
             assertThat((String) at(r, "annotations", "description")).contains("{{");

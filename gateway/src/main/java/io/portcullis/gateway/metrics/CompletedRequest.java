@@ -1,5 +1,6 @@
 package io.portcullis.gateway.metrics;
 
+import io.portcullis.gateway.usage.BilledBy;
 import java.util.UUID;
 
 /**
@@ -16,8 +17,10 @@ import java.util.UUID;
  * @param ttftNanos      from request received to the first streamed event; 0 when none
  * @param inputTokens    prompt tokens reported by the backend
  * @param outputTokens   completion tokens reported by the backend
+ * @param billedBy       how the request was billed; {@code RESERVATION} and {@code STREAMED} are answers
+ *                       the backend gave without usage figures
  */
 public record CompletedRequest(String endpoint, String model, String backend, String outcome, UUID team,
                                long durationNanos, long upstreamNanos, long ttftNanos,
-                               int inputTokens, int outputTokens) {
+                               int inputTokens, int outputTokens, BilledBy billedBy) {
 }

@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.portcullis.gateway.backend.BackendRegistry;
+import io.portcullis.gateway.usage.BilledBy;
 import java.time.Duration;
 import java.util.Set;
 import java.util.UUID;
@@ -43,6 +44,11 @@ public class GatewayMetrics {
     public static final String TOKEN_USAGE = "gen_ai.client.token.usage";
     /** {@code portcullis_gateway_overhead_seconds}: time in the gateway, excluding the backend. */
     public static final String OVERHEAD = "portcullis.gateway.overhead";
+    /**
+     * {@code portcullis_unmetered_answers_total}: answers a backend gave without usage figures, billed
+     * from the reservation or the streamed text, by backend and billed_by.
+     */
+    public static final String UNMETERED_ANSWERS = "portcullis.unmetered.answers";
     /** {@code portcullis_streams_active}: streamed answers being relayed right now. */
     public static final String ACTIVE_STREAMS = "portcullis.streams.active";
 
@@ -55,6 +61,7 @@ public class GatewayMetrics {
     static final String BACKEND = "backend";
     static final String OUTCOME = "outcome";
     static final String TEAM = "team";
+    static final String BILLED_BY = "billed_by";
 
     /** Tag value for a model no backend serves, or a team not on the allow-list. */
     public static final String OTHER = BackendRegistry.OTHER_MODEL;
@@ -81,6 +88,8 @@ public class GatewayMetrics {
     private final Set<UUID> taggedTeams;
     private final AtomicInteger activeStreams = new AtomicInteger();
     private final ConcurrentHashMap<SeriesKey, Series> series = new ConcurrentHashMap<>();
+    /** Backends come from configuration and billed_by from an enum: bounded like the series above. */
+    private final ConcurrentHashMap<UnmeteredKey, Counter> unmetered = new ConcurrentHashMap<>();
 
     public GatewayMetrics(MeterRegistry registry, BackendRegistry backends, MetricsProperties properties) {
         this.registry = registry;
@@ -114,6 +123,16 @@ public class GatewayMetrics {
         if (request.outputTokens() > 0) {
             meters.outputTokens().get().record(request.outputTokens());
         }
+        if (request.billedBy() == BilledBy.RESERVATION || request.billedBy() == BilledBy.STREAMED) {
+            unmetered.computeIfAbsent(new UnmeteredKey(backend, request.billedBy()), k -> Counter.builder(UNMETERED_ANSWERS)
+                    .description("Answers a backend gave without usage figures, billed from the reservation"
+                            + " (reservation) or the text streamed before a cut (streamed)")
+                    .tags(BACKEND, k.backend(), BILLED_BY, k.billedBy().tag())
+                    .register(registry)).increment();
+        }
+    }
+
+    private record UnmeteredKey(String backend, BilledBy billedBy) {
     }
 
     /**

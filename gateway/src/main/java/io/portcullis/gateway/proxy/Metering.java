@@ -33,7 +33,8 @@ class Metering {
         metrics.completed(new CompletedRequest(exchange.endpoint.tag(), exchange.model,
                 exchange.backendName(), outcome,
                 exchange.caller != null ? exchange.caller.teamId() : null,
-                durationNanos, exchange.upstreamNanos, ttftNanos, tokens(usage.promptTokens()), tokens(usage.completionTokens())));
+                durationNanos, exchange.upstreamNanos, ttftNanos, tokens(usage.promptTokens()),
+                tokens(usage.completionTokens()), exchange.billedBy));
         if (exchange.caller == null) {
             return; // nobody to bill: the request never got past authentication
         }

@@ -25,7 +25,8 @@ import org.springframework.stereotype.Component;
  * rows, each batch written with its rollups in one transaction by {@link UsageWriter}.
  *
  * <p>If the database is away, the writer keeps the batch and retries with backoff while the
- * queue absorbs new records. Only when the queue itself is full is a record refused, and then
+ * queue absorbs new records. A record the database refuses for good (a NUL character, a value out
+ * of range) is found by splitting its batch and set aside in {@code usage_poison}; the rest is written. Only when the queue itself is full is a record refused, and then
  * it is counted ({@code portcullis.usage.records.dropped}) and logged, never dropped silently.
  * On shutdown the writer stops after the web server has drained, and writes everything left.
  */
@@ -36,6 +37,7 @@ class BatchingUsageLedger implements UsageLedger, SmartLifecycle {
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
 
     private final UsageWriter batchWriter;
+    private final PoisonRecords poison;
     private final BlockingQueue<UsageRecord> queue;
     private final int batchSize;
     private final Duration flushInterval;
@@ -52,8 +54,10 @@ class BatchingUsageLedger implements UsageLedger, SmartLifecycle {
     private final AtomicLong outstanding = new AtomicLong();
     private Thread writer;
 
-    BatchingUsageLedger(UsageWriter writer, GatewayProperties properties, MeterRegistry registry) {
+    BatchingUsageLedger(UsageWriter writer, PoisonRecords poison, GatewayProperties properties,
+                        MeterRegistry registry) {
         this.batchWriter = writer;
+        this.poison = poison;
         var usage = properties.usage();
         this.queue = new ArrayBlockingQueue<>(usage.queueCapacity());
         this.batchSize = usage.batchSize();
@@ -64,7 +68,8 @@ class BatchingUsageLedger implements UsageLedger, SmartLifecycle {
         this.dropped = Counter.builder("portcullis.usage.records.dropped")
                 .description("Usage records refused because the in-memory queue was full").register(registry);
         this.writeFailures = Counter.builder("portcullis.usage.write.failures")
-                .description("Failed attempts to write a usage batch (the batch is retried)").register(registry);
+                .description("Failed attempts to write a usage batch (retried, or split when PostgreSQL refuses a"
+                        + " record)").register(registry);
         this.flushTimer = Timer.builder("portcullis.usage.flush")
                 .description("Time to write one usage batch").register(registry);
         Gauge.builder("portcullis.usage.queue.depth", this, BatchingUsageLedger::pending)
@@ -148,8 +153,8 @@ class BatchingUsageLedger implements UsageLedger, SmartLifecycle {
                     continue;
                 }
             }
-            if (writeWithRetry(UUID.randomUUID(), batch, deadline)) {
-                outstanding.addAndGet(-batch.size());
+            UUID batchId = UUID.randomUUID();
+            if (writeWithRetry(batchId, batch, batchId, deadline)) {
                 batch.clear();
             } else {
                 return; // shutdown deadline passed; stop() reports what is left
@@ -193,18 +198,31 @@ class BatchingUsageLedger implements UsageLedger, SmartLifecycle {
         }
     }
 
-    private boolean writeWithRetry(UUID batchId, List<UsageRecord> batch, long deadline) {
+    /**
+     * Writes the records under {@code batchId}, retrying transient failures with backoff (100 ms to
+     * 5 s). On a permanent failure ({@link LedgerFailures}) the records are split in halves, each
+     * written as its own batch, until every refused record is alone: it is then set aside
+     * ({@link PoisonRecords}) and the rest written, so one bad record never blocks the ledger.
+     *
+     * @param origin the batch the records were taken in, kept with records set aside
+     * @return false when the shutdown deadline passed first
+     */
+    private boolean writeWithRetry(UUID batchId, List<UsageRecord> records, UUID origin, long deadline) {
         Duration backoff = Duration.ofMillis(100);
         while (true) {
             try {
                 long start = System.nanoTime();
-                write(batchId, batch);
+                write(batchId, records);
                 flushTimer.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
-                written.increment(batch.size());
+                written.increment(records.size());
+                outstanding.addAndGet(-records.size());
                 return true;
             } catch (SQLException | RuntimeException e) {
                 writeFailures.increment();
-                log.warn("Writing {} usage record(s) failed ({}); {} queued; retrying in {} ms", batch.size(),
+                if (LedgerFailures.isPermanent(e)) {
+                    return split(records, origin, e, deadline);
+                }
+                log.warn("Writing {} usage record(s) failed ({}); {} queued; retrying in {} ms", records.size(),
                         e.toString(), queue.size(), backoff.toMillis());
             }
             if (System.nanoTime() > deadline) {
@@ -213,6 +231,21 @@ class BatchingUsageLedger implements UsageLedger, SmartLifecycle {
             sleep(backoff);
             backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
         }
+    }
+
+    /** Bisects records PostgreSQL refused for good: about 2·log2(n) writes to isolate one bad record. */
+    private boolean split(List<UsageRecord> records, UUID origin, Exception failure, long deadline) {
+        if (records.size() == 1) {
+            poison.setAside(origin, records.getFirst(), failure);
+            outstanding.decrementAndGet();
+            return true;
+        }
+        log.warn("Writing {} usage record(s) of batch {} failed for good ({}); splitting it to find the refused"
+                + " record(s)", records.size(), origin, failure.toString());
+        int half = records.size() / 2;
+        // each half is a new batch (new id): the failed write committed nothing
+        return writeWithRetry(UUID.randomUUID(), records.subList(0, half), origin, deadline)
+                && writeWithRetry(UUID.randomUUID(), records.subList(half, records.size()), origin, deadline);
     }
 
     private static void sleep(Duration duration) {

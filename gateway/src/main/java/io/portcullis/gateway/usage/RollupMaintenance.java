@@ -22,16 +22,19 @@ import org.springframework.transaction.support.TransactionTemplate;
 @Component
 public class RollupMaintenance {
 
+    /** Raw rows counted in the rollups' {@code unmetered}: billed without the backend's usage figures. */
+    static final String UNMETERED = "billed_by in (" + BilledBy.RESERVATION.code() + ", " + BilledBy.STREAMED.code() + ")";
     private static final String RAW_TOTALS = """
             select count(*) as requests, coalesce(sum(prompt_tokens), 0) as prompt, coalesce(sum(completion_tokens), 0) as completion,
                    coalesce(sum(cached_tokens), 0) as cached, coalesce(sum(cost_micros), 0) as cost,
-                   count(*) filter (where status >= 400) as errors, coalesce(sum(latency_ms), 0) as latency
-            from usage_event where created_at >= ? and created_at < ?""";
+                   count(*) filter (where status >= 400) as errors, coalesce(sum(latency_ms), 0) as latency,
+                   count(*) filter (where %s) as unmetered
+            from usage_event where created_at >= ? and created_at < ?""".formatted(UNMETERED);
     private static final String ROLLUP_TOTALS = """
             select coalesce(sum(requests), 0) as requests, coalesce(sum(prompt_tokens), 0) as prompt,
                    coalesce(sum(completion_tokens), 0) as completion, coalesce(sum(cached_tokens), 0) as cached,
                    coalesce(sum(cost_micros), 0) as cost, coalesce(sum(errors), 0) as errors,
-                   coalesce(sum(latency_ms_sum), 0) as latency
+                   coalesce(sum(latency_ms_sum), 0) as latency, coalesce(sum(unmetered), 0) as unmetered
             from %s where bucket >= ? and bucket < ?""";
 
     private final JdbcTemplate jdbc;
@@ -89,7 +92,8 @@ public class RollupMaintenance {
                 jdbc.update("insert into " + spec[0] + " select " + spec[1] + ", key_id,"
                         + " coalesce(team_id, '00000000-0000-0000-0000-000000000000'), model_id, outcome_id, count(*),"
                         + " sum(prompt_tokens), sum(completion_tokens), sum(cached_tokens), sum(cost_micros),"
-                        + " count(*) filter (where status >= 400), sum(latency_ms)"
+                        + " count(*) filter (where status >= 400), sum(latency_ms), count(*) filter (where "
+                        + UNMETERED + ")"
                         + " from usage_event where created_at >= ? and created_at < ? group by 1, 2, 3, 4, 5", a, b);
             }
         });

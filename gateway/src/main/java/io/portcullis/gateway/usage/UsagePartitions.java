@@ -23,7 +23,8 @@ import org.springframework.transaction.support.TransactionTemplate;
  * of time, and drops whole partitions past {@code gateway.usage.retention} — no mass DELETE, no
  * VACUUM debt. Rollups are written with every batch, so a dropped day is already in them. Hourly
  * rollups past {@code gateway.usage.hourly-retention} are deleted in small batches, each its own
- * transaction: run every hour, each run has about an hour's rows to delete.
+ * transaction: run every hour, each run has about an hour's rows to delete. Batch ids older than a
+ * day ({@link #BATCH_ID_HORIZON}) are deleted the same way.
  *
  * <p>Daily rather than monthly: retention then works to the day, each partition's indexes stay
  * small, and a query for "today" prunes to one partition. PostgreSQL 17 plans over hundreds of
@@ -38,6 +39,12 @@ public class UsagePartitions implements SmartLifecycle {
     private static final long LOCK = 7235002;
     private static final Duration EVERY = Duration.ofHours(1);
     private static final int PRUNE_BATCH = 10_000;
+    /**
+     * How long a batch id is kept in {@code usage_batch}. It is only read by the replica retrying
+     * that batch, within seconds (backoff is capped at 5 s); a day is generous: only a replica cut
+     * off from PostgreSQL for a whole day (its queue long since full, alerts firing) could retry later.
+     */
+    static final Duration BATCH_ID_HORIZON = Duration.ofDays(1);
 
     private final JdbcTemplate jdbc;
     private final TransactionTemplate tx;
@@ -108,6 +115,28 @@ public class UsagePartitions implements SmartLifecycle {
         return total;
     }
 
+    /**
+     * Deletes batch ids written before {@link #BATCH_ID_HORIZON}, {@value #PRUNE_BATCH} per
+     * statement (an index on {@code written_at} finds them); without this {@code usage_batch} grew
+     * by one row per batch forever.
+     *
+     * @return how many were deleted
+     */
+    public long pruneBatchIds(Instant now) {
+        Timestamp before = Timestamp.from(now.minus(BATCH_ID_HORIZON));
+        long total = 0;
+        int deleted;
+        do {
+            deleted = jdbc.update("delete from usage_batch where id = any (array("
+                    + "select id from usage_batch where written_at < ? limit ?))", before, PRUNE_BATCH);
+            total += deleted;
+        } while (deleted == PRUNE_BATCH);
+        if (total > 0) {
+            log.debug("Deleted {} usage batch ids written before {}", total, before.toInstant());
+        }
+        return total;
+    }
+
     /** The first hour whose hourly rollups are kept under {@code retention}; {@link Instant#MIN} when all are. */
     static Instant hourlyRetainedFrom(Instant now, Duration retention) {
         return retention.isZero() ? Instant.MIN : now.minus(retention).truncatedTo(ChronoUnit.HOURS);
@@ -168,22 +197,32 @@ public class UsagePartitions implements SmartLifecycle {
     }
 
     private void run() {
-        try {
-            pruneHourlyRollups(clock.instant()); // here, not in start(): a backlog must not delay the start
-        } catch (RuntimeException e) {
-            log.warn("Pruning hourly usage rollups failed, will retry in {}: {}", EVERY, e.toString());
-        }
+        prune(clock.instant()); // here, not in start(): a backlog must not delay the start
         while (running) {
             try {
                 Thread.sleep(EVERY);
                 Instant now = clock.instant();
                 maintain(now);
-                pruneHourlyRollups(now);
+                prune(now);
             } catch (InterruptedException e) {
                 return;
             } catch (RuntimeException e) {
                 log.warn("Usage partition upkeep failed, will retry in {}: {}", EVERY, e.toString());
             }
+        }
+    }
+
+    /** Each pruning on its own: one failing does not hold back the other. */
+    private void prune(Instant now) {
+        try {
+            pruneHourlyRollups(now);
+        } catch (RuntimeException e) {
+            log.warn("Pruning hourly usage rollups failed, will retry in {}: {}", EVERY, e.toString());
+        }
+        try {
+            pruneBatchIds(now);
+        } catch (RuntimeException e) {
+            log.warn("Pruning usage batch ids failed, will retry in {}: {}", EVERY, e.toString());
         }
     }
 }

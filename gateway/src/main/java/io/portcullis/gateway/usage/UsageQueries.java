@@ -67,9 +67,12 @@ public class UsageQueries {
      *
      * @param period  the start of the hour, day or month, when the report has a granularity
      * @param costUsd exact cost in US dollars (six decimals), from the configured prices
+     * @param unmetered requests a backend answered without usage figures (billed from the reservation
+     *                  or the streamed text, {@link BilledBy}): how far the totals rest on estimates
      */
     public record Row(String group, String label, String period, long requests, long promptTokens,
-                      long completionTokens, long cachedTokens, BigDecimal costUsd, long errors, long avgLatencyMs) {
+                      long completionTokens, long cachedTokens, BigDecimal costUsd, long errors, long avgLatencyMs,
+                      long unmetered) {
     }
 
     private final JdbcTemplate jdbc;
@@ -95,7 +98,7 @@ public class UsageQueries {
                 + (groupBy.isPeriod() ? "null" : periodExpr) + " as period,"
                 + " sum(r.requests) as requests, sum(r.prompt_tokens) as prompt, sum(r.completion_tokens) as completion,"
                 + " sum(r.cached_tokens) as cached, sum(r.cost_micros) as cost, sum(r.errors) as errors,"
-                + " sum(r.latency_ms_sum) as latency"
+                + " sum(r.latency_ms_sum) as latency, sum(r.unmetered) as unmetered"
                 + " from " + table + " r join usage_name m on m.id = r.model_id join usage_name o on o.id = r.outcome_id"
                 + " left join api_key k on k.id = r.key_id left join team t on t.id = r.team_id where true");
         if (filter.from() != null) {
@@ -130,7 +133,7 @@ public class UsageQueries {
             return new Row(rs.getString("grp"), rs.getString("label"), rs.getString("period"), requests,
                     rs.getLong("prompt"), rs.getLong("completion"), rs.getLong("cached"),
                     BigDecimal.valueOf(rs.getLong("cost"), 6), rs.getLong("errors"),
-                    requests == 0 ? 0 : rs.getLong("latency") / requests);
+                    requests == 0 ? 0 : rs.getLong("latency") / requests, rs.getLong("unmetered"));
         }, args.toArray());
     }
 
@@ -148,14 +151,15 @@ public class UsageQueries {
         var row = jdbc.queryForMap("select coalesce(sum(requests), 0) as requests, coalesce(sum(prompt_tokens), 0) as prompt,"
                 + " coalesce(sum(completion_tokens), 0) as completion, coalesce(sum(cached_tokens), 0) as cached,"
                 + " coalesce(sum(cost_micros), 0) as cost, coalesce(sum(errors), 0) as errors,"
-                + " coalesce(sum(latency_ms_sum), 0) as latency"
+                + " coalesce(sum(latency_ms_sum), 0) as latency, coalesce(sum(unmetered), 0) as unmetered"
                 + " from usage_hourly where " + column + " = ? and bucket >= ?", id,
                 Timestamp.from(from.truncatedTo(ChronoUnit.HOURS)));
         long requests = ((Number) row.get("requests")).longValue();
         return new Row(id.toString(), null, null, requests, ((Number) row.get("prompt")).longValue(),
                 ((Number) row.get("completion")).longValue(), ((Number) row.get("cached")).longValue(),
                 BigDecimal.valueOf(((Number) row.get("cost")).longValue(), 6), ((Number) row.get("errors")).longValue(),
-                requests == 0 ? 0 : ((Number) row.get("latency")).longValue() / requests);
+                requests == 0 ? 0 : ((Number) row.get("latency")).longValue() / requests,
+                ((Number) row.get("unmetered")).longValue());
     }
 
     /** The UTC day after the one holding the last instant before {@code to} (exclusive bound). */

@@ -28,20 +28,22 @@ import org.springframework.stereotype.Component;
 class UsageWriter {
 
     static final UUID NO_TEAM = new UUID(0, 0);
+    /** Rollup totals: requests, prompt, completion, cached tokens, cost, errors, latency sum, unmetered. */
+    private static final int TOTALS = 8;
 
     private static final String INSERT_RAW = """
             insert into usage_event (created_at, cost_micros, id, key_id, team_id, prompt_tokens, completion_tokens,
                 cached_tokens, latency_ms, ttft_ms, model_id, backend_id, endpoint_id, status, outcome_id, streamed,
-                client_request_id)
+                client_request_id, billed_by)
             select * from unnest(?::timestamptz[], ?::bigint[], ?::uuid[], ?::uuid[], ?::uuid[], ?::integer[],
                 ?::integer[], ?::integer[], ?::integer[], ?::integer[], ?::smallint[], ?::smallint[], ?::smallint[],
-                ?::smallint[], ?::smallint[], ?::boolean[], ?::text[])
+                ?::smallint[], ?::smallint[], ?::boolean[], ?::text[], ?::smallint[])
             """;
     private static final String UPSERT_ROLLUP = """
             insert into %s (bucket, key_id, team_id, model_id, outcome_id, requests, prompt_tokens, completion_tokens,
-                cached_tokens, cost_micros, errors, latency_ms_sum)
+                cached_tokens, cost_micros, errors, latency_ms_sum, unmetered)
             select * from unnest(?::%s[], ?::uuid[], ?::uuid[], ?::smallint[], ?::smallint[], ?::bigint[], ?::bigint[],
-                ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[])
+                ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[])
             on conflict (bucket, key_id, team_id, model_id, outcome_id) do update set
                 requests = %1$s.requests + excluded.requests,
                 prompt_tokens = %1$s.prompt_tokens + excluded.prompt_tokens,
@@ -49,7 +51,8 @@ class UsageWriter {
                 cached_tokens = %1$s.cached_tokens + excluded.cached_tokens,
                 cost_micros = %1$s.cost_micros + excluded.cost_micros,
                 errors = %1$s.errors + excluded.errors,
-                latency_ms_sum = %1$s.latency_ms_sum + excluded.latency_ms_sum
+                latency_ms_sum = %1$s.latency_ms_sum + excluded.latency_ms_sum,
+                unmetered = %1$s.unmetered + excluded.unmetered
             """;
 
     private final DataSource dataSource;
@@ -67,7 +70,7 @@ class UsageWriter {
                 team = new Object[n], prompt = new Object[n], completion = new Object[n], cached = new Object[n],
                 latency = new Object[n], ttft = new Object[n], model = new Object[n], backend = new Object[n],
                 endpoint = new Object[n], status = new Object[n], outcome = new Object[n], streamed = new Object[n],
-                clientRequestId = new Object[n];
+                clientRequestId = new Object[n], billedBy = new Object[n];
         Map<RollupKey, long[]> hourly = new TreeMap<>(RollupKey.ORDER);
         Map<RollupKey, long[]> daily = new TreeMap<>(RollupKey.ORDER);
         for (int i = 0; i < n; i++) {
@@ -91,11 +94,12 @@ class UsageWriter {
             outcome[i] = outcomeId;
             streamed[i] = r.streamed();
             clientRequestId[i] = r.clientRequestId();
+            billedBy[i] = r.billedBy() == null ? null : r.billedBy().code();
             UUID teamKey = r.teamId() == null ? NO_TEAM : r.teamId();
             Instant hour = r.createdAt().truncatedTo(ChronoUnit.HOURS);
             Instant day = r.createdAt().truncatedTo(ChronoUnit.DAYS);
-            add(hourly.computeIfAbsent(new RollupKey(hour, r.keyId(), teamKey, modelId, outcomeId), k -> new long[7]), r);
-            add(daily.computeIfAbsent(new RollupKey(day, r.keyId(), teamKey, modelId, outcomeId), k -> new long[7]), r);
+            add(hourly.computeIfAbsent(new RollupKey(hour, r.keyId(), teamKey, modelId, outcomeId), k -> new long[TOTALS]), r);
+            add(daily.computeIfAbsent(new RollupKey(day, r.keyId(), teamKey, modelId, outcomeId), k -> new long[TOTALS]), r);
         }
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
@@ -110,9 +114,9 @@ class UsageWriter {
                 }
                 try (PreparedStatement ps = c.prepareStatement(INSERT_RAW)) {
                     Object[][] columns = {created, cost, id, key, team, prompt, completion, cached, latency, ttft, model,
-                            backend, endpoint, status, outcome, streamed, clientRequestId};
+                            backend, endpoint, status, outcome, streamed, clientRequestId, billedBy};
                     String[] types = {"timestamptz", "int8", "uuid", "uuid", "uuid", "int4", "int4", "int4", "int4",
-                            "int4", "int2", "int2", "int2", "int2", "int2", "bool", "text"};
+                            "int4", "int2", "int2", "int2", "int2", "int2", "bool", "text", "int2"};
                     for (int i = 0; i < columns.length; i++) {
                         ps.setArray(i + 1, c.createArrayOf(types[i], columns[i]));
                     }
@@ -139,6 +143,12 @@ class UsageWriter {
         totals[4] += r.costMicros();
         totals[5] += r.status() >= 400 ? 1 : 0;
         totals[6] += r.latencyMs();
+        totals[7] += isUnmetered(r.billedBy()) ? 1 : 0;
+    }
+
+    /** An answer the backend gave without usage figures: billed from the reservation or the streamed text. */
+    static boolean isUnmetered(BilledBy billedBy) {
+        return billedBy == BilledBy.RESERVATION || billedBy == BilledBy.STREAMED;
     }
 
     private static void upsert(Connection c, String table, String bucketType, Map<RollupKey, long[]> rows,
@@ -146,7 +156,7 @@ class UsageWriter {
         int n = rows.size();
         Object[] bucket = new Object[n], key = new Object[n], team = new Object[n], model = new Object[n],
                 outcome = new Object[n];
-        Object[][] totals = new Object[7][n];
+        Object[][] totals = new Object[TOTALS][n];
         int i = 0;
         for (Map.Entry<RollupKey, long[]> e : rows.entrySet()) {
             RollupKey k = e.getKey();
@@ -156,7 +166,7 @@ class UsageWriter {
             team[i] = k.teamId();
             model[i] = k.modelId();
             outcome[i] = k.outcomeId();
-            for (int t = 0; t < 7; t++) {
+            for (int t = 0; t < TOTALS; t++) {
                 totals[t][i] = e.getValue()[t];
             }
             i++;
@@ -167,7 +177,7 @@ class UsageWriter {
             ps.setArray(3, c.createArrayOf("uuid", team));
             ps.setArray(4, c.createArrayOf("int2", model));
             ps.setArray(5, c.createArrayOf("int2", outcome));
-            for (int t = 0; t < 7; t++) {
+            for (int t = 0; t < TOTALS; t++) {
                 ps.setArray(6 + t, c.createArrayOf("int8", totals[t]));
             }
             ps.executeUpdate();

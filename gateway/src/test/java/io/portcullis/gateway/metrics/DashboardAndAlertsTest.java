@@ -79,10 +79,10 @@ class DashboardAndAlertsTest extends GatewayIntegrationTest {
                 .filter(name -> !name.startsWith(PLANNED_QUOTA_METRICS))
                 .collect(Collectors.toCollection(TreeSet::new));
 
-        assertThat(expressions).hasSize(7);
+        assertThat(expressions).hasSize(8);
         assertThat(read).contains("portcullis_requests_total", "gen_ai_server_request_duration_seconds_bucket",
                 "portcullis_gateway_overhead_seconds_bucket", "portcullis_usage_queue_depth",
-                "portcullis_usage_records_dropped_total");
+                "portcullis_usage_records_dropped_total", "portcullis_usage_records_poisoned_total");
         assertThat(read).allSatisfy(name -> assertThat(exported).as("exported metrics").contains(name));
     }
 

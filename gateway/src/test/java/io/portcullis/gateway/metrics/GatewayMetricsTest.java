@@ -8,6 +8,7 @@ import io.micrometer.core.instrument.search.RequiredSearch;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.portcullis.gateway.GatewayProperties;
 import io.portcullis.gateway.backend.BackendRegistry;
+import io.portcullis.gateway.usage.BilledBy;
 import java.net.URI;
 import java.util.List;
 import java.util.UUID;
@@ -59,7 +60,7 @@ class GatewayMetricsTest {
     @Test
     void measuresGatewayOverheadAsDurationMinusBackendTime() {
         metrics(List.of()).completed(new CompletedRequest("chat", "m1", "b1", "success", null,
-                120 * MS, 100 * MS, 0, 10, 5));
+                120 * MS, 100 * MS, 0, 10, 5, BilledBy.REPORTED));
 
         assertThat(registry.get(GatewayMetrics.OVERHEAD).timer().totalTime(TimeUnit.MILLISECONDS)).isEqualTo(20);
     }
@@ -82,7 +83,8 @@ class GatewayMetricsTest {
     void namesOperationsAsOpenTelemetryDoes() {
         var metrics = metrics(List.of());
 
-        metrics.completed(new CompletedRequest("completions", "m1", "b1", "success", null, MS, 0, 0, 3, 4));
+        metrics.completed(new CompletedRequest("completions", "m1", "b1", "success", null, MS, 0, 0, 3, 4,
+                BilledBy.REPORTED));
 
         assertThat(tokens("input").summary().totalAmount()).isEqualTo(3);
         assertThat(tokens("output").summary().totalAmount()).isEqualTo(4);
@@ -91,10 +93,30 @@ class GatewayMetricsTest {
     @Test
     void collapsesModelsNoBackendServesIntoOther() {
         metrics(List.of()).completed(new CompletedRequest("chat", "not-configured", null, "model_not_found", null,
-                MS, 0, 0, 0, 0));
+                MS, 0, 0, 0, 0, BilledBy.NONE));
 
         assertThat(registry.get(GatewayMetrics.REQUESTS).counter().getId().getTag("model")).isEqualTo("other");
         assertThat(registry.get(GatewayMetrics.REQUESTS).counter().getId().getTag("backend")).isEqualTo("none");
+    }
+
+    @Test
+    void countsAnswersBilledWithoutUsageFiguresByBackendAndHowTheyWereBilled() {
+        var metrics = metrics(List.of());
+
+        metrics.completed(billed(BilledBy.REPORTED));
+        metrics.completed(billed(BilledBy.NONE));
+        metrics.completed(billed(BilledBy.RESERVATION));
+        metrics.completed(billed(BilledBy.RESERVATION));
+        metrics.completed(billed(BilledBy.STREAMED));
+
+        assertThat(registry.get(GatewayMetrics.UNMETERED_ANSWERS).counters())
+                .extracting(c -> c.getId().getTag("billed_by"), c -> c.getId().getTag("backend"), c -> c.count())
+                .containsExactlyInAnyOrder(org.assertj.core.groups.Tuple.tuple("reservation", "b1", 2.0),
+                        org.assertj.core.groups.Tuple.tuple("streamed", "b1", 1.0));
+    }
+
+    private static CompletedRequest billed(BilledBy billedBy) {
+        return new CompletedRequest("chat", "m1", "b1", "success", null, MS, MS, 0, 1, 1, billedBy);
     }
 
     private RequiredSearch tokens(String type) {
@@ -113,6 +135,6 @@ class GatewayMetricsTest {
     /** A streamed chat answer: 600 ms in all, the first token after {@code ttftNanos}. */
     private static CompletedRequest chat(UUID team, String outcome, long ttftNanos, int outputTokens) {
         return new CompletedRequest("chat", "m1", "b1", outcome, team, 600 * MS, 550 * MS, ttftNanos, 7,
-                outputTokens);
+                outputTokens, BilledBy.REPORTED);
     }
 }
