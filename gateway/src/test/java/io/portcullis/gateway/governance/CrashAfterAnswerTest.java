@@ -28,5 +28,6 @@ class CrashAfterAnswerTest extends GovernanceTest {
         assertThat(row.get("outcome")).isEqualTo("internal_error");
         assertThat((Integer) row.get("completion_tokens")).isEqualTo(30);
         assertThat((Integer) row.get("prompt_tokens")).isPositive();
+        assertThat(row.get("billed_by")).isEqualTo("reservation");
     }
 }

@@ -59,6 +59,7 @@ class CutStreamTest extends GovernanceTest {
         var row = ledgerRow(key);
         assertThat(row.get("outcome")).isEqualTo("client_closed");
         assertThat((Integer) row.get("completion_tokens")).isGreaterThanOrEqualTo(500);
+        assertThat(row.get("billed_by")).isEqualTo("streamed");
     }
 
     private static void pause() {

@@ -28,6 +28,7 @@ class GarbageAnswerTest extends GovernanceTest {
         var row = ledgerRow(key);
         assertThat(row.get("outcome")).isEqualTo("upstream_error");
         assertThat((Integer) row.get("completion_tokens")).isEqualTo(40);
+        assertThat(row.get("billed_by")).isEqualTo("reservation");
     }
 
     @Test

@@ -85,6 +85,7 @@ class UnmeteredAnswerTest extends GovernanceTest {
         var row = ledgerRow(key);
         assertThat(row.get("outcome")).isEqualTo("upstream_broken");
         assertThat((Integer) row.get("completion_tokens")).isEqualTo(50);
+        assertThat(row.get("billed_by")).isEqualTo("streamed");
     }
 
     @Test
@@ -111,12 +112,14 @@ class UnmeteredAnswerTest extends GovernanceTest {
         var row = ledgerRow(key);
         assertThat((Integer) row.get("prompt_tokens")).isEqualTo(777);
         assertThat(row.get("outcome")).isEqualTo("success");
+        assertThat(row.get("billed_by")).isEqualTo("reported");
     }
 
     /** A reservation of {@code max_tokens: 50} and a prompt estimate, never zero. */
     private static void assertBilledReservation(java.util.Map<String, Object> row) {
         assertThat((Integer) row.get("prompt_tokens")).isPositive();
         assertThat((Integer) row.get("completion_tokens")).isEqualTo(50);
+        assertThat(row.get("billed_by")).isIn("reservation", "streamed");
     }
 
     static String chunk(String content) {
