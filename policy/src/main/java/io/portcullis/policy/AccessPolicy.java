@@ -48,6 +48,12 @@ public final class AccessPolicy {
      * both must allow it (the stricter wins). Rate limits and budgets are not checked here: they
      * need shared state (see {@code quota.QuotaEngine}).
      *
+     * <p>Deny patterns read the request's {@linkplain RequestFacts#promptText() text}
+     * {@linkplain FoldedText folded} once, whichever of the two policies hold patterns. Text
+     * that folds to more than {@value FoldedText#MAX_CHARS} characters cannot be checked, so a
+     * policy with deny patterns refuses it ({@link DenialReason#CONTENT_DENIED}); a policy
+     * without patterns never folds the text at all.
+     *
      * @param team the team's policy, or {@link UsagePolicy#OPEN} for a key without a team
      */
     public Decision checkRequest(UsagePolicy key, Limits keyLimits, UsagePolicy team, Limits teamLimits,
@@ -56,9 +62,11 @@ public final class AccessPolicy {
             return Decision.Denied.permanently(DenialReason.MODEL_NOT_ALLOWED,
                     "This API key is not allowed to use the model '" + facts.model() + "'");
         }
-        Decision d = checkPolicy(key, facts);
+        FoldedText text = key.denyPatterns().isEmpty() && team.denyPatterns().isEmpty()
+                ? null : FoldedText.of(facts.promptText());
+        Decision d = checkPolicy(key, facts, text);
         if (d.isAllowed()) {
-            d = checkPolicy(team, facts);
+            d = checkPolicy(team, facts, text);
         }
         if (d.isAllowed()) {
             d = checkMaxTokens(keyLimits, facts);
@@ -82,7 +90,8 @@ public final class AccessPolicy {
         return Decision.ALLOWED;
     }
 
-    private static Decision checkPolicy(UsagePolicy policy, RequestFacts facts) {
+    /** @param text the folded request text; null only when neither policy has deny patterns */
+    private static Decision checkPolicy(UsagePolicy policy, RequestFacts facts, FoldedText text) {
         Set<Modality> allowed = policy.modalities();
         if (allowed != null) {
             for (Modality m : facts.modalities()) {
@@ -105,8 +114,15 @@ public final class AccessPolicy {
                         "Requests from this network are not allowed for this API key");
             }
         }
+        if (policy.denyPatterns().isEmpty()) {
+            return Decision.ALLOWED;
+        }
+        if (!text.complete()) {
+            return Decision.Denied.permanently(DenialReason.CONTENT_DENIED, "The request holds more text than "
+                    + "this API key's content rules can check (" + FoldedText.MAX_CHARS + " characters)");
+        }
         for (DenyPattern pattern : policy.denyPatterns()) {
-            if (pattern.matches(facts.promptText())) {
+            if (pattern.matches(text)) {
                 // Never echo the pattern or the text: both may be sensitive.
                 return Decision.Denied.permanently(DenialReason.CONTENT_DENIED,
                         "The request was refused by a content rule of this API key's policy");

@@ -18,7 +18,7 @@ public enum DenialReason {
     MODALITY_NOT_ALLOWED("modality_not_allowed", Kind.POLICY),
     /** The client's address is outside the allowed networks. */
     ADDRESS_NOT_ALLOWED("address_not_allowed", Kind.POLICY),
-    /** The prompt matches a deny pattern (or the check exceeded its budget). */
+    /** The request's text matches a deny pattern, the check exceeded its budget, or the text is too long to check. */
     CONTENT_DENIED("content_denied", Kind.POLICY),
     /** The request asks for more output tokens than {@code maxTokensPerRequest}. */
     MAX_TOKENS_EXCEEDED("max_tokens_exceeded", Kind.POLICY),

@@ -4,9 +4,10 @@ import java.util.Locale;
 import java.util.Optional;
 
 /**
- * Kinds of input a request carries, detected from OpenAI content parts: {@code text},
- * {@code image_url}/{@code input_image} (image), {@code input_audio} (audio) and {@code file}
- * (file: documents such as PDFs, which models read as text and images).
+ * Kinds of input a request carries, detected from its content parts (OpenAI) or blocks
+ * (Anthropic) at any depth: text; image ({@code image_url}, {@code image}, {@code input_image});
+ * audio ({@code input_audio}, {@code audio}); file (documents such as PDFs, which models read as
+ * text and images, and any part type the gateway does not know: the most restricted kind).
  */
 public enum Modality {
     TEXT, IMAGE, AUDIO, FILE;

@@ -3,11 +3,15 @@ package io.portcullis.policy;
 import java.util.Set;
 
 /**
- * What the policy needs to know about one request, extracted by the HTTP edge.
+ * What the policy needs to know about one request, extracted by the HTTP edge. A value: the
+ * policy reads it and never changes it.
  *
  * @param model            public model name
  * @param modalities       input kinds present in the request
- * @param promptText       all prompt text, for deny patterns
+ * @param promptText       every piece of text the request sends the model, as sent (the HTTP edge
+ *                         says which fields; see docs/quotas.md), joined by line breaks; deny
+ *                         patterns read it {@linkplain FoldedText folded}. Left out of
+ *                         {@link #toString()}, which may end up in logs.
  * @param promptTokens     estimate of prompt tokens
  * @param maxTokens        {@code max_tokens}/{@code max_completion_tokens} asked for, or -1 if none
  * @param clientAddress    the client's IP address (4 or 16 bytes), or null if unknown
@@ -18,5 +22,11 @@ public record RequestFacts(String model, Set<Modality> modalities, String prompt
     public RequestFacts {
         modalities = Set.copyOf(modalities);
         promptText = promptText == null ? "" : promptText;
+    }
+
+    @Override
+    public String toString() {
+        return "RequestFacts[model=" + model + ", modalities=" + modalities + ", promptText=" + promptText.length()
+                + " chars, promptTokens=" + promptTokens + ", maxTokens=" + maxTokens + "]";
     }
 }
