@@ -17,42 +17,38 @@ sealed interface Ending {
     int status();
 
     /** The ledger and metric tag: a closed set (outcome tags and the contract's error codes). */
-    String tag();
+    default String tag() {
+        return switch (this) {
+            case Answered _, Unmetered _ -> Outcome.SUCCESS.tag();
+            case CutShort cut -> cut.why().tag();
+            case BackendError _ -> Outcome.BACKEND_ERROR.tag();
+            case Refused refused -> refused.error().code();
+            case Crashed _ -> ApiError.internal().code();
+        };
+    }
 
     /** A 2xx answer, relayed whole, with the backend's usage figures. */
     record Answered(int status, Usage usage) implements Ending {
-        @Override
-        public String tag() {
-            return Outcome.SUCCESS.tag();
-        }
     }
 
     /**
      * A 2xx answer relayed whole but without usage figures (a backend that ignores
-     * {@code include_usage}, {@code usage: {}}, an answer whose JSON broke after it started, an
-     * Anthropic stream that ended with an {@code error} event).
+     * {@code include_usage}, {@code usage: {}} or zeros, an answer whose JSON broke after it
+     * started).
      *
      * @param streamedTokens content events relayed, when it was a stream
      */
     record Unmetered(int status, long streamedTokens) implements Ending {
-        @Override
-        public String tag() {
-            return Outcome.SUCCESS.tag();
-        }
     }
 
     /**
-     * The answer had started (status sent) when the client left or the backend broke off or went
-     * silent.
+     * The answer had started (status sent) when the client left, or the backend broke off, went
+     * silent or said in its stream that it failed (an Anthropic {@code error} event).
      *
      * @param reported       usage the backend reported before the end, or null
      * @param streamedTokens content events relayed before the cut
      */
     record CutShort(int status, Outcome why, Usage reported, long streamedTokens) implements Ending {
-        @Override
-        public String tag() {
-            return why.tag();
-        }
     }
 
     /**
@@ -61,10 +57,6 @@ sealed interface Ending {
      * @param reported usage in the error answer (rare), or null
      */
     record BackendError(int status, Usage reported) implements Ending {
-        @Override
-        public String tag() {
-            return Outcome.BACKEND_ERROR.tag();
-        }
     }
 
     /**
@@ -79,11 +71,6 @@ sealed interface Ending {
         public int status() {
             return error.status();
         }
-
-        @Override
-        public String tag() {
-            return error.code();
-        }
     }
 
     /**
@@ -93,9 +80,5 @@ sealed interface Ending {
      * @param streamedTokens content events relayed before it
      */
     record Crashed(int status, RuntimeException cause, boolean backendWorked, long streamedTokens) implements Ending {
-        @Override
-        public String tag() {
-            return "internal_error";
-        }
     }
 }
