@@ -42,6 +42,11 @@ final class ProxyJson {
         }
     }
 
+    /** A JSON value as the bytes sent on the wire. */
+    static byte[] bytes(JsonNode json) {
+        return MAPPER.writeValueAsBytes(json);
+    }
+
     /**
      * Token counts from a {@code usage} object, in OpenAI's names (chat, completions, embeddings)
      * or the Responses API's ({@code input_tokens}, {@code output_tokens}).

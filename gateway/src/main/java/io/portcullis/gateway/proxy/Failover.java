@@ -1,0 +1,200 @@
+package io.portcullis.gateway.proxy;
+
+import io.github.resilience4j.retry.Retry;
+import io.portcullis.gateway.GatewayProperties;
+import io.portcullis.gateway.backend.BackendRegistry.Route;
+import io.portcullis.gateway.backend.Deployment;
+import io.portcullis.gateway.backend.DeploymentHealth;
+import io.portcullis.gateway.backend.DeploymentHealth.AttemptResult;
+import io.portcullis.gateway.backend.DeploymentRouter;
+import io.portcullis.gateway.backend.UpstreamClient;
+import io.portcullis.gateway.backend.UpstreamClient.UpstreamAnswer;
+import io.portcullis.gateway.backend.anthropic.UnsupportedContent;
+import io.portcullis.gateway.web.ApiError;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.ConnectException;
+import java.net.SocketTimeoutException;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.function.Function;
+import org.apache.hc.client5.http.ConnectTimeoutException;
+import org.apache.hc.core5.http.ConnectionRequestTimeoutException;
+import org.apache.hc.core5.http.NoHttpResponseException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+
+/**
+ * Retry and circuit breaking around one attempt: calls deployments one after another until one
+ * answers something worth relaying, retries run out, or no deployment's circuit lets a call
+ * through. Connection errors, 429 and 5xx are retried with backoff and jitter, untried
+ * deployments first ({@link DeploymentRouter}); each call is reported to its deployment's circuit
+ * breaker. An answer that will be retried is read (its small error body kept) and its connection
+ * closed before the backoff wait, so a waiting request holds no upstream connection.
+ */
+@Component
+class Failover {
+
+    private static final Logger log = LoggerFactory.getLogger(Failover.class);
+    /** Most of a retryable error answer kept while waiting to retry; error bodies are small. */
+    static final int ERROR_BODY_LIMIT = 64 * 1024;
+
+    private final UpstreamClient client;
+    private final DeploymentRouter router;
+    private final Retry retry;
+    private final Duration responseTimeout;
+
+    Failover(UpstreamClient client, DeploymentRouter router, GatewayProperties properties) {
+        this.client = client;
+        this.router = router;
+        this.retry = Retry.of("upstream", router.<Attempt>retryConfig(Attempt::retryable));
+        this.responseTimeout = properties.upstream().responseTimeout();
+    }
+
+    /** What is sent to a deployment: where, the body, and the headers as name, value pairs. */
+    record UpstreamCall(URI uri, byte[] body, String[] headers) {
+    }
+
+    /**
+     * @param calls what to send to a given deployment; throws {@link UnsupportedContent} when the
+     *              request cannot be expressed for it (a 400, never retried)
+     * @return the answer to relay: 2xx, or the backend's error once retries are over
+     */
+    Attempt firstAnswer(Exchange exchange, Route route, Function<Deployment, UpstreamCall> calls) {
+        Retry.Context<Attempt> attempts = retry.context();
+        Set<Deployment> tried = new HashSet<>();
+        while (true) {
+            var permit = router.pick(route, tried);
+            if (permit.isEmpty()) {
+                throw ApiError.upstreamUnavailable("Every deployment of model '" + route.model()
+                        + "' is down or its circuit is open; retry later").toException();
+            }
+            Deployment deployment = permit.get().deployment();
+            tried.add(deployment);
+            exchange.deployment = deployment;
+            Attempt attempt = attempt(exchange, permit.get(), calls);
+            if (attempt.retryable() && attempts.onResult(attempt)) {
+                continue; // onResult has waited the backoff; the answer was closed before it
+            }
+            if (attempt.failure() != null) {
+                throw attempt.failure().toException();
+            }
+            return attempt;
+        }
+    }
+
+    /** One call to one deployment, its result reported to the deployment's circuit breaker. */
+    private Attempt attempt(Exchange exchange, DeploymentHealth.Permit permit,
+                            Function<Deployment, UpstreamCall> calls) {
+        Deployment deployment = permit.deployment();
+        String backend = deployment.backend().name();
+        UpstreamCall upstream;
+        try {
+            upstream = calls.apply(deployment);
+        } catch (UnsupportedContent e) {
+            permit.release();
+            throw ApiError.invalidRequest(e.getMessage(), e.param()).toException();
+        }
+        try {
+            UpstreamAnswer answer = client.post(upstream.uri(), upstream.body(), upstream.headers());
+            int status = answer.status();
+            if (status == 429 || status >= 500) {
+                permit.report(status == 429 ? AttemptResult.RATE_LIMITED : AttemptResult.SERVER_ERROR);
+                return Attempt.retryableAnswer(permit, answer);
+            }
+            permit.report(AttemptResult.SUCCESS);
+            return Attempt.answer(permit, answer);
+        } catch (ConnectionRequestTimeoutException e) {
+            // the gateway's own limit (gateway.upstream.max-connections), not the backend's fault
+            permit.release();
+            return Attempt.failed(permit, ApiError.upstreamUnavailable("Too many open calls to backend '" + backend
+                    + "'; retry later"), false);
+        } catch (ConnectTimeoutException | ConnectException | UnknownHostException e) {
+            permit.report(AttemptResult.UNREACHABLE);
+            return Attempt.failed(permit, ApiError.upstreamUnavailable("Backend '" + backend + "' is unreachable"), true);
+        } catch (SocketTimeoutException e) {
+            permit.report(AttemptResult.TIMEOUT);
+            // the backend had the request and may be generating (and billing) the answer still
+            exchange.backendWorked = true;
+            return Attempt.failed(permit, ApiError.upstreamTimeout("Backend '" + backend + "' did not answer within "
+                    + responseTimeout.toMillis() + " ms"), false);
+        } catch (IOException e) {
+            permit.report(AttemptResult.BROKEN);
+            if (e instanceof NoHttpResponseException) {
+                // closed without a word, typically a kept-alive connection the backend had just
+                // dropped: nothing was processed, another attempt is safe
+                return Attempt.failed(permit, ApiError.upstreamError("Backend '" + backend
+                        + "' closed the connection without an answer"), true);
+            }
+            // The class name says enough to an operator; the client only needs to know it was the backend.
+            log.info("Backend '{}' failed: {}", backend, e.toString());
+            return Attempt.failed(permit, ApiError.upstreamError("Backend '" + backend
+                    + "' failed to give a valid HTTP answer"), false);
+        }
+    }
+
+    /**
+     * One call's result: an HTTP answer (status, headers, body as it arrives), or a failure already
+     * in the contract's terms. Close it once relayed.
+     *
+     * @param upstream  the live answer, or null when its body was buffered or there was none
+     * @param body      the body to relay: the live stream, a buffered error body, or null on failure
+     * @param retryable whether another attempt may do better (connection errors, 429, 5xx)
+     */
+    record Attempt(DeploymentHealth.Permit permit, int status, String contentType, long contentLength,
+                   InputStream body, UpstreamAnswer upstream, ApiError failure, boolean retryable)
+            implements AutoCloseable {
+
+        static Attempt failed(DeploymentHealth.Permit permit, ApiError failure, boolean retryable) {
+            return new Attempt(permit, 0, null, -1, null, null, failure, retryable);
+        }
+
+        static Attempt answer(DeploymentHealth.Permit permit, UpstreamAnswer answer) {
+            return new Attempt(permit, answer.status(), answer.header("content-type"), contentLength(answer),
+                    answer.body(), answer, null, false);
+        }
+
+        /** Keeps the (small) error body and closes the connection at once. */
+        static Attempt retryableAnswer(DeploymentHealth.Permit permit, UpstreamAnswer answer) {
+            try (answer) {
+                byte[] body;
+                try {
+                    body = answer.body().readNBytes(ERROR_BODY_LIMIT);
+                } catch (IOException e) {
+                    body = new byte[0];
+                }
+                return new Attempt(permit, answer.status(), answer.header("content-type"), body.length,
+                        new ByteArrayInputStream(body), null, null, true);
+            }
+        }
+
+        Deployment deployment() {
+            return permit.deployment();
+        }
+
+        /** The answer's declared length, or -1 when it has none (chunked, or until close). */
+        private static long contentLength(UpstreamAnswer answer) {
+            String declared = answer.header("content-length");
+            if (declared == null) {
+                return -1;
+            }
+            try {
+                return Long.parseLong(declared.trim());
+            } catch (NumberFormatException e) {
+                return -1;
+            }
+        }
+
+        @Override
+        public void close() {
+            if (upstream != null) {
+                upstream.close();
+            }
+        }
+    }
+}
