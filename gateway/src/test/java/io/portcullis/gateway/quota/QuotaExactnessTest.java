@@ -78,6 +78,7 @@ class QuotaExactnessTest {
     private static int hammer(List<GatewayClient> clients, List<String> keys) throws Exception {
         var admitted = new AtomicInteger();
         var unexpected = new AtomicInteger();
+        var firstUnexpected = new java.util.concurrent.atomic.AtomicReference<String>();
         List<Thread> threads = new ArrayList<>();
         for (int t = 0; t < THREADS; t++) {
             GatewayClient client = clients.get(t % clients.size());
@@ -91,6 +92,7 @@ class QuotaExactnessTest {
                         return;
                     } else {
                         unexpected.incrementAndGet();
+                        firstUnexpected.compareAndSet(null, response.statusCode() + " " + response.body());
                         return;
                     }
                 }
@@ -99,7 +101,8 @@ class QuotaExactnessTest {
         for (Thread t : threads) {
             t.join(Duration.ofSeconds(60));
         }
-        assertThat(unexpected.get()).as("answers other than 200 or insufficient_quota").isZero();
+        assertThat(unexpected.get()).as("answers other than 200 or insufficient_quota, first: %s", firstUnexpected.get())
+                .isZero();
         return admitted.get();
     }
 
