@@ -13,7 +13,6 @@ import io.portcullis.gateway.team.Team;
 import io.portcullis.gateway.team.Teams;
 import io.portcullis.gateway.usage.BilledBy;
 import io.portcullis.gateway.web.ApiError;
-import io.portcullis.gateway.web.ErrorWriter;
 import io.portcullis.gateway.web.GatewayException;
 import io.portcullis.gateway.web.RequestIdFilter;
 import io.portcullis.policy.AccessPolicy;
@@ -94,7 +93,7 @@ class ProxyHandler {
             // before reading anything: shedding must cost far less than serving
             var overloaded = new GatewayException(ApiError.overloaded(), Duration.ofSeconds(1));
             exchange.refused(overloaded.error());
-            ErrorWriter.write(response, overloaded);
+            ErrorShape.of(endpoint).write(response, overloaded);
             metering.complete(exchange);
             return;
         }
@@ -135,7 +134,7 @@ class ProxyHandler {
             if (exchange.caller != null && !response.isCommitted()) {
                 rateLimitHeaders.write(response, exchange.caller, team);
             }
-            ErrorWriter.write(response, e);
+            ErrorShape.of(exchange.endpoint).write(response, e);
         } catch (IOException e) {
             // writing to a client that has gone: the answer had started
             if (exchange.ending == null) {
@@ -147,7 +146,7 @@ class ProxyHandler {
             log.error("Unhandled error on {} (request {})", exchange.endpoint.path(), exchange.requestId, e);
             exchange.crashed(e);
             if (!response.isCommitted()) {
-                ErrorWriter.write(response, ApiError.internal());
+                ErrorShape.of(exchange.endpoint).write(response, ApiError.internal());
             }
         } finally {
             if (exchange.ending == null) {

@@ -46,7 +46,7 @@ final class ProxyServlet extends HttpServlet {
         }
         if (!"POST".equals(request.getMethod())) {
             response.setHeader("Allow", "POST");
-            ErrorWriter.write(response, ApiError.ofStatus(405, "Method not allowed on this endpoint"));
+            ErrorShape.of(endpoint).write(response, ApiError.ofStatus(405, "Method not allowed on this endpoint"));
             return;
         }
         try {
@@ -59,7 +59,7 @@ final class ProxyServlet extends HttpServlet {
             log.error("Unhandled error on {} {} (request {})", request.getMethod(), request.getRequestURI(),
                     RequestIdFilter.of(request), e);
             if (!response.isCommitted()) {
-                ErrorWriter.write(response, ApiError.internal());
+                ErrorShape.of(endpoint).write(response, ApiError.internal());
             }
         }
     }

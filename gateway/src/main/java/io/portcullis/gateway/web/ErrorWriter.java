@@ -30,12 +30,17 @@ public final class ErrorWriter {
 
     /** Writes the exception's error, with {@code Retry-After} in whole seconds (rounded up) when it has one. */
     public static void write(HttpServletResponse response, GatewayException e) throws IOException {
+        retryAfter(response, e);
+        write(response, e.error());
+    }
+
+    /** Sets {@code Retry-After} in whole seconds, rounded up, when the exception carries a wait. */
+    public static void retryAfter(HttpServletResponse response, GatewayException e) {
         if (!e.retryAfter().isZero() && !response.isCommitted()) {
             // rounded up: a client retrying on the dot must not be refused again
             long millis = e.retryAfter().toMillis();
             response.setHeader("Retry-After", Long.toString(Math.max(1, (millis + 999) / 1000)));
         }
-        write(response, e.error());
     }
 
     /** Serialises without a mapper so that an error can always be written, even from a broken state. */
@@ -53,7 +58,8 @@ public final class ErrorWriter {
         return sb.toString();
     }
 
-    private static void quote(StringBuilder sb, String s) {
+    /** Appends a JSON string (or null), escaped. */
+    public static void quote(StringBuilder sb, String s) {
         if (s == null) {
             sb.append("null");
             return;

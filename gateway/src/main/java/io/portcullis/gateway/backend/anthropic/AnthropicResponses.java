@@ -167,7 +167,8 @@ public final class AnthropicResponses {
     /** Anthropic's error type for an HTTP status. */
     public static String errorType(int status) {
         return switch (status) {
-            case 400, 413, 422 -> "invalid_request_error";
+            case 400, 422 -> "invalid_request_error";
+            case 413 -> "request_too_large";
             case 401 -> "authentication_error";
             case 403 -> "permission_error";
             case 404 -> "not_found_error";
