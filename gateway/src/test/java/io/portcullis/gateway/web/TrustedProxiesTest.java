@@ -30,6 +30,15 @@ class TrustedProxiesTest {
     }
 
     @Test
+    void theDocumentedEnvironmentVariableFillsTheListThroughApplicationYml() {
+        var environment = environment(Map.of("gateway.trusted-proxies", "${GATEWAY_TRUSTED_PROXIES:}",
+                "GATEWAY_TRUSTED_PROXIES", "10.244.0.0/16,fd00::/8"));
+
+        assertThat(environment.getProperty("server.forward-headers-strategy")).isEqualTo("native");
+        assertThat(environment.getProperty("server.tomcat.remoteip.internal-proxies")).isEqualTo("10.244.0.0/16,fd00::/8");
+    }
+
+    @Test
     void trustedNetworksBecomeTomcatNetmasksWithTheirPrefixSpelledOut() {
         var environment = environment(Map.of("gateway.trusted-proxies", "10.0.0.0/8, 192.0.2.10 ,2001:db8::/32,::1"));
 
