@@ -78,6 +78,8 @@ management:
     port: {{ .Values.ports.management }}
 gateway:
   max-request-bytes: {{ .Values.gateway.maxRequestBytes }}
+  # Only these peers may name the client in X-Forwarded-For; this also sets server.forward-headers-strategy.
+  trusted-proxies: {{ .Values.gateway.trustedProxies | default list | toJson }}
   keys:
     cache-ttl: {{ .Values.gateway.keys.cacheTtl }}
   upstream:

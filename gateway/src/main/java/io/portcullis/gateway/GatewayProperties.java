@@ -224,8 +224,9 @@ public record GatewayProperties(
      * @param cacheTtl     how long a looked-up key is trusted without asking the database again;
      *                     revocations reach every replica sooner through LISTEN/NOTIFY
      * @param cacheMaxSize most keys held in each replica's cache
-     * @param maxFailuresPerMinute failed authentications allowed per client address and minute
-     *                     (per replica) before the address is refused with 429
+     * @param maxFailuresPerMinute failed authentications allowed per minute (per replica) from one client
+     *                     address, and on one key id, before further failures are answered 429 (a key
+     *                     that verifies still passes: see auth/AuthFailureLimiter)
      */
     public record Keys(String pepper, @DefaultValue("5m") Duration cacheTtl,
                        @DefaultValue("100000") long cacheMaxSize,

@@ -49,37 +49,58 @@ public class ApiKeyAuthenticator implements ChangeSubscriber {
     }
 
     /**
+     * Verifies first, then judges: the failed-authentication throttle ({@link AuthFailureLimiter})
+     * only decides whether a failure is answered 401 or 429, so a key that verifies is not refused
+     * because its address or key id is throttled. What is skipped for a throttled caller is work
+     * that cannot succeed: the hash for text that names no key, and the whole check once this
+     * address has failed on this key id as often as allowed this minute.
+     *
      * @return the caller
      * @throws io.portcullis.gateway.web.GatewayException 401 for a missing, unknown, wrong, revoked or
-     *         expired key; 503 when the key is not cached and the database cannot be reached
+     *         expired key (429 instead once the address or key id is over its failure budget); 503
+     *         when the key is not cached and the database cannot be reached
      */
     public Caller authenticate(HttpServletRequest request) {
         String address = request.getRemoteAddr();
-        if (failures.blocked(address)) {
-            throw new GatewayException(new ApiError(429, "Too many failed authentication attempts from this address;"
-                    + " retry later", "requests", null, "rate_limit_exceeded"), AuthFailureLimiter.WINDOW);
-        }
         String presented = presentedKey(request);
         if (presented == null) {
-            throw ApiError.invalidApiKey("Missing API key: send 'Authorization: Bearer <key>'").toException();
+            throw failures.throttled(address) ? tooManyFailures()
+                    : ApiError.invalidApiKey("Missing API key: send 'Authorization: Bearer <key>'").toException();
         }
-        Optional<String> publicId = ApiKeys.publicIdOf(presented);
-        Optional<StoredKey> stored = publicId.isPresent() ? lookup(publicId.get()) : Optional.empty();
-        byte[] expected = stored.map(StoredKey::secretHash).orElse(NO_HASH);
-        // Hash even when nothing was found, so unknown and wrong keys cost the same.
-        boolean matches = KeyHasher.matches(expected, hasher.hash(presented));
-        if (stored.isEmpty() || !matches) {
-            failures.failed(address, publicId.orElse(null), stored.isEmpty() ? "unknown key" : "wrong secret");
-            throw ApiError.invalidApiKey("Incorrect API key provided").toException();
+        String publicId = ApiKeys.publicIdOf(presented).orElse(null);
+        if (publicId != null && failures.exhausted(address, publicId)) {
+            failures.failed(address, publicId, "again after too many failures on this key id");
+            throw tooManyFailures();
+        }
+        Optional<StoredKey> stored = publicId != null ? lookup(publicId) : Optional.empty();
+        if (stored.isEmpty()) {
+            // Hashed anyway, so unknown and wrong keys cost the same; an address over its budget is
+            // answered 429 whatever it sends, so it is spared the hash.
+            if (!failures.throttled(address)) {
+                KeyHasher.matches(NO_HASH, hasher.hash(presented));
+            }
+            throw refused(address, publicId, "unknown key", "Incorrect API key provided");
         }
         StoredKey key = stored.get();
+        if (!KeyHasher.matches(key.secretHash(), hasher.hash(presented))) {
+            throw refused(address, publicId, "wrong secret", "Incorrect API key provided");
+        }
         var grant = key.grant();
         if (policy.checkKey(grant, clock.instant()) instanceof Decision.Denied denied) {
-            failures.failed(address, publicId.orElse(null), denied.reason().tag());
-            throw ApiError.invalidApiKey(denied.message()).toException();
+            throw refused(address, publicId, denied.reason().tag(), denied.message());
         }
         return new Caller(key.id(), key.teamId(), key.name(), key.prefix(), grant, key.limits(),
                 key.policy().withModels(grant.models()));
+    }
+
+    private GatewayException refused(String address, String publicId, String reason, String message) {
+        return failures.failed(address, publicId, reason) ? tooManyFailures()
+                : ApiError.invalidApiKey(message).toException();
+    }
+
+    private static GatewayException tooManyFailures() {
+        return new GatewayException(new ApiError(429, "Too many failed authentication attempts; retry later",
+                "requests", null, "rate_limit_exceeded"), AuthFailureLimiter.WINDOW);
     }
 
     private Optional<StoredKey> lookup(String publicId) {

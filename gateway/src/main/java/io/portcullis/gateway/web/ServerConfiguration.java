@@ -7,10 +7,15 @@ import org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory;
 import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** Tomcat settings that cannot be expressed as properties. */
 @Configuration(proxyBeanMethods = false)
 class ServerConfiguration {
+
+    private static final Logger log = LoggerFactory.getLogger(ServerConfiguration.class);
 
     /** A request Spring Security's firewall refuses before any controller is a 400 in the contract's shape. */
     @Bean
@@ -58,5 +63,23 @@ class ServerConfiguration {
                 host.setErrorReportValveClass(JsonErrorReportValve.class.getName());
             }
         });
+    }
+
+    /**
+     * Says at start whose forwarding headers are believed; the settings themselves are made by
+     * {@link TrustedProxies} before the server is configured.
+     */
+    @Bean
+    WebServerFactoryCustomizer<TomcatServletWebServerFactory> clientAddressReport(Environment environment) {
+        return factory -> {
+            String proxies = environment.getProperty(TrustedProxies.INTERNAL_PROXIES, "");
+            if (proxies.isEmpty()) {
+                log.info("Client address: the TCP peer; X-Forwarded-For and Forwarded are ignored"
+                        + " (no {})", TrustedProxies.PROPERTY);
+            } else {
+                log.info("Client address: the right-most X-Forwarded-For hop outside {} when the peer is"
+                        + " one of them, else the peer", proxies);
+            }
+        };
     }
 }
