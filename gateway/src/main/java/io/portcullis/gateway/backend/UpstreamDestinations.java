@@ -13,6 +13,7 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.web.server.context.WebServerInitializedEvent;
 import org.springframework.context.event.EventListener;
 import org.springframework.core.env.Environment;
@@ -51,6 +52,7 @@ public class UpstreamDestinations {
     private final Resolver resolver;
     private final Set<Integer> ownPorts = ConcurrentHashMap.newKeySet();
 
+    @Autowired
     public UpstreamDestinations(GatewayProperties properties, Environment environment) {
         this(properties.upstream().allowedHosts(), InetAddress::getAllByName);
         for (String port : List.of("server.port", "management.server.port")) {

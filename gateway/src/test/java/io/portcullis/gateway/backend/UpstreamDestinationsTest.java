@@ -23,6 +23,7 @@ class UpstreamDestinationsTest {
             "rebind.example", "127.0.0.1",
             "metadata.example", "169.254.169.254",
             "api.example.com", "203.0.113.10",
+            "example.com", "203.0.113.11",
             "vllm.internal", "10.1.2.3",
             "evil.example.com", "127.0.0.2");
 
