@@ -83,6 +83,17 @@ class BackendConfigurationTest {
         assertThat(properties.resilience().retry().maxAttempts()).isEqualTo(3);
         assertThat(properties.resilience().circuitBreaker().failureRateThreshold()).isEqualTo(50);
         assertThat(properties.upstream().idleTimeout()).hasSeconds(120);
+        assertThat(properties.upstream().allowedHosts()).isEmpty();
+    }
+
+    @Test
+    void bindsAllowedHostsFromACommaListOrAnEmptyYamlList() {
+        var p = twoBackends();
+        p.put("gateway.upstream.allowed-hosts", "127.0.0.1, *.example.com");
+        assertThat(bind(p).upstream().allowedHosts()).containsExactly("127.0.0.1", "*.example.com");
+
+        p.put("gateway.upstream.allowed-hosts", ""); // what the chart's "allowed-hosts: []" becomes
+        assertThat(bind(p).upstream().allowedHosts()).isEmpty();
     }
 
     @Test
