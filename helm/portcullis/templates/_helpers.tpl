@@ -86,6 +86,7 @@ gateway:
     connect-timeout: {{ .Values.gateway.upstream.connectTimeout }}
     response-timeout: {{ .Values.gateway.upstream.responseTimeout }}
     idle-timeout: {{ .Values.gateway.upstream.idleTimeout }}
+    allowed-hosts: {{ .Values.gateway.upstream.allowedHosts | toJson }}
   usage:
     queue-capacity: {{ .Values.gateway.usage.queueCapacity | int }}
     batch-size: {{ .Values.gateway.usage.batchSize | int }}

@@ -129,10 +129,10 @@ public record GatewayProperties(
             if (name == null || name.isBlank()) {
                 throw new IllegalArgumentException("gateway.backends[].name is required");
             }
-            if (baseUrl == null || baseUrl.getScheme() == null
-                    || !(baseUrl.getScheme().equals("http") || baseUrl.getScheme().equals("https"))) {
-                throw new IllegalArgumentException("gateway.backends[" + name + "].base-url must be an http(s) URL");
-            }
+            // Strict URL rules (BaseUrl); configured backends are trusted operator config and are
+            // not held to gateway.upstream.allowed-hosts, which binds managed backends only.
+            baseUrl = BaseUrl.parse(baseUrl == null ? null : baseUrl.toString(),
+                    "gateway.backends[" + name + "].base-url");
             if (models.isEmpty() && aliases.isEmpty()) {
                 throw new IllegalArgumentException("gateway.backends[" + name
                         + "].models (or aliases) must name at least one model");
@@ -283,12 +283,19 @@ public record GatewayProperties(
      * @param encryptionKey   base64 AES key (16, 24 or 32 bytes) sealing the upstream API keys of backends
      *                        managed through the admin API ({@code GATEWAY_UPSTREAM_ENCRYPTION_KEY}); the
      *                        same on every replica. Without it, managed backends cannot carry an API key.
+     * @param allowedHosts    where backends managed through the admin API may point: exact host names,
+     *                        {@code *.example.com}, IP addresses or CIDR ranges, each optionally with
+     *                        {@code :port} ({@code [v6]:port} for IPv6); empty: any host. Loopback,
+     *                        link-local (cloud metadata), unspecified addresses and the gateway's own
+     *                        ports are refused unless a pattern names them (backend.UpstreamDestinations).
+     *                        Configured backends are not held to it.
      */
     public record Upstream(@DefaultValue("5s") Duration connectTimeout,
                            @DefaultValue("300s") Duration responseTimeout,
                            @DefaultValue("120s") Duration idleTimeout,
                            @DefaultValue("20000") int maxConnections,
-                           String encryptionKey) {
+                           String encryptionKey,
+                           @DefaultValue List<String> allowedHosts) {
         public Upstream {
             if (connectTimeout.isNegative() || connectTimeout.isZero() || responseTimeout.isNegative()
                     || responseTimeout.isZero() || idleTimeout.isNegative() || idleTimeout.isZero()) {
@@ -297,12 +304,14 @@ public record GatewayProperties(
             if (maxConnections < 1) {
                 throw new IllegalArgumentException("gateway.upstream.max-connections must be at least 1");
             }
+            allowedHosts = List.copyOf(allowedHosts);
         }
 
         @Override
         public String toString() {
             return "Upstream[connectTimeout=" + connectTimeout + ", responseTimeout=" + responseTimeout
-                    + ", idleTimeout=" + idleTimeout + ", maxConnections=" + maxConnections + ", encryptionKey=" + (encryptionKey == null ? "unset" : "***") + "]";
+                    + ", idleTimeout=" + idleTimeout + ", maxConnections=" + maxConnections + ", encryptionKey=" + (encryptionKey == null ? "unset" : "***")
+                    + ", allowedHosts=" + allowedHosts + "]";
         }
     }
 

@@ -88,4 +88,11 @@ class OptionalObjectsTest {
     void tagsOnlyTheListedTeamsInMetrics() {
         assertThat(at(chart.gatewayConfig(), "gateway", "metrics", "teams")).isEqualTo(List.of("5b0d7f3e-6a47-4c57-9a2e-0d6f7c1e2a10"));
     }
+
+    @Test
+    void limitsWhereManagedBackendsMayPointToTheListedHosts() {
+        assertThat(at(chart.gatewayConfig(), "gateway", "upstream", "allowed-hosts"))
+                .isEqualTo(List.of("vllm.ai.svc.cluster.local:8000", "*.openai.azure.com", "10.20.0.0/16"));
+        assertThat(at(Chart.render().gatewayConfig(), "gateway", "upstream", "allowed-hosts")).isEqualTo(List.of());
+    }
 }

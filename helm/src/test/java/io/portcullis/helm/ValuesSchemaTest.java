@@ -32,4 +32,10 @@ class ValuesSchemaTest {
         assertThatThrownBy(() -> Chart.render(List.of(), Map.of("database.url", "jdbc:mysql://db/portcullis")))
                 .hasMessageContaining("database/url");
     }
+
+    @Test
+    void rejectsAnAllowedHostThatIsAUrlRatherThanAHostPattern() {
+        assertThatThrownBy(() -> Chart.render(List.of(), Map.of("gateway.upstream.allowedHosts[0]",
+                "http://vllm?x=1"))).hasMessageContaining("allowedHosts");
+    }
 }

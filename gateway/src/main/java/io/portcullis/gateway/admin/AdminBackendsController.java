@@ -1,17 +1,21 @@
 package io.portcullis.gateway.admin;
 
+import io.portcullis.gateway.BaseUrl;
 import io.portcullis.gateway.GatewayProperties.Backend;
 import io.portcullis.gateway.GatewayProperties.BackendType;
 import io.portcullis.gateway.backend.BackendRegistry;
 import io.portcullis.gateway.backend.DeploymentHealth;
 import io.portcullis.gateway.backend.JdbcBackendStore;
+import io.portcullis.gateway.backend.UpstreamDestinations;
 import io.portcullis.gateway.backend.UpstreamKeySealer;
+import io.portcullis.gateway.audit.AuditLog;
 import io.portcullis.gateway.web.ApiError;
 import java.net.URI;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import org.springframework.http.HttpStatus;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -21,6 +25,7 @@ import org.springframework.web.bind.annotation.PutMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.ResponseStatus;
+import org.springframework.transaction.support.TransactionTemplate;
 import org.springframework.web.bind.annotation.RestController;
 import tools.jackson.databind.JsonNode;
 
@@ -29,7 +34,12 @@ import tools.jackson.databind.JsonNode;
  * priority and its circuit breaker's view of its health; and backends managed at run time
  * (stored in PostgreSQL, upstream key sealed, every replica updated through LISTEN/NOTIFY).
  * Backends from configuration are listed but cannot be changed here. Upstream API keys are
- * write-only: never shown.
+ * write-only: never shown, never audited.
+ *
+ * <p>Changes are the {@code admin} role's only (SecurityConfiguration): a backend decides where
+ * every team's prompts go. Each is audited ({@code backend.create}, {@code backend.update},
+ * {@code backend.delete}) in the transaction that makes it, and may point only where
+ * {@code gateway.upstream.allowed-hosts} allows ({@link UpstreamDestinations}).
  */
 @RestController
 @RequestMapping("/admin/api/backends")
@@ -42,13 +52,20 @@ class AdminBackendsController {
     private final BackendRegistry registry;
     private final JdbcBackendStore store;
     private final UpstreamKeySealer sealer;
+    private final UpstreamDestinations destinations;
+    private final AuditLog audit;
+    private final TransactionTemplate transactions;
 
     AdminBackendsController(DeploymentHealth health, BackendRegistry registry, JdbcBackendStore store,
-                            UpstreamKeySealer sealer) {
+                            UpstreamKeySealer sealer, UpstreamDestinations destinations, AuditLog audit,
+                            TransactionTemplate transactions) {
         this.health = health;
         this.registry = registry;
         this.store = store;
         this.sealer = sealer;
+        this.destinations = destinations;
+        this.audit = audit;
+        this.transactions = transactions;
     }
 
     /**
@@ -98,28 +115,55 @@ class AdminBackendsController {
             throw fromConfiguration(name);
         }
         Backend backend = backend(name, body, AdminJson.optionalString(body, "apiKey", 4096));
-        if (!store.create(backend)) {
-            throw new ApiError(409, "A backend named '" + name + "' already exists", "invalid_request_error", "name",
-                    "backend_exists").toException();
-        }
-        return BackendView.of(backend);
+        checkDestination(backend);
+        BackendView view = BackendView.of(backend);
+        transactions.executeWithoutResult(status -> {
+            if (!store.create(backend)) {
+                throw new ApiError(409, "A backend named '" + name + "' already exists", "invalid_request_error",
+                        "name", "backend_exists").toException();
+            }
+            audit.record("backend.create", "backend", name, null, view);
+        });
+        return view;
     }
 
-    /** Replaces a managed backend; without an {@code apiKey} field the stored key is kept ({@code null} removes it). */
+    /**
+     * Replaces a managed backend; without an {@code apiKey} field the stored key is kept
+     * ({@code null} removes it), but only while the scheme, host and port stay the same: a key is
+     * never sent to an origin it was not entered for.
+     */
     @PutMapping("/{name}")
     BackendView replace(@PathVariable String name, @RequestBody(required = false) JsonNode body) {
         AdminJson.object(body);
         if (registry.isConfigured(name)) {
             throw fromConfiguration(name);
         }
-        Backend existing = store.find(name).orElseThrow(() -> notFound(name));
-        String apiKey = AdminJson.present(body, "apiKey") ? AdminJson.optionalString(body, "apiKey", 4096)
-                : existing.apiKey();
-        Backend backend = backend(name, body, apiKey);
-        if (!store.replace(backend)) {
-            throw notFound(name);
-        }
-        return BackendView.of(backend);
+        boolean keyGiven = AdminJson.present(body, "apiKey");
+        String givenKey = keyGiven ? AdminJson.optionalString(body, "apiKey", 4096) : null;
+        Backend proposed = backend(name, body, givenKey);
+        checkDestination(proposed);
+        BackendView view = transactions.execute(status -> {
+            Optional<Backend> existing = store.findForUpdate(name);
+            if (existing.isEmpty() && !store.exists(name)) {
+                throw notFound(name);
+            }
+            // A row that no longer opens (its key or URL was tampered with) is replaced only with a new key.
+            boolean sameOrigin = existing.isPresent() && sameOrigin(existing.get().baseUrl(), proposed.baseUrl());
+            boolean storedKey = existing.isEmpty() || existing.get().apiKey() != null;
+            if (!keyGiven && storedKey && !sameOrigin) {
+                throw ApiError.invalidRequest("'apiKey' is required when the scheme, host or port of 'baseUrl' "
+                        + "changes (the stored key is only sent where it was entered for); send the key again, or "
+                        + "\"apiKey\": null for none", "apiKey").toException();
+            }
+            Backend backend = keyGiven || existing.isEmpty() ? proposed : withKey(proposed, existing.get().apiKey());
+            if (!store.replace(backend)) {
+                throw notFound(name);
+            }
+            BackendView after = BackendView.of(backend);
+            audit.record("backend.update", "backend", name, existing.map(BackendView::of).orElse(null), after);
+            return after;
+        });
+        return view;
     }
 
     @DeleteMapping("/{name}")
@@ -128,9 +172,35 @@ class AdminBackendsController {
         if (registry.isConfigured(name)) {
             throw fromConfiguration(name);
         }
-        if (!store.delete(name)) {
-            throw notFound(name);
-        }
+        transactions.executeWithoutResult(status -> {
+            Optional<Backend> existing = store.findForUpdate(name);
+            if (!store.delete(name)) {
+                throw notFound(name);
+            }
+            audit.record("backend.delete", "backend", name, existing.map(BackendView::of).orElse(null), null);
+        });
+    }
+
+    /** 400 naming {@code baseUrl} when {@code gateway.upstream.allowed-hosts} does not let a managed backend go there. */
+    private void checkDestination(Backend backend) {
+        destinations.refusal(backend.baseUrl()).ifPresent(reason -> {
+            throw ApiError.invalidRequest("'baseUrl' is refused: " + reason, "baseUrl").toException();
+        });
+    }
+
+    /** Same scheme, host and port (the default port counted as given). */
+    static boolean sameOrigin(URI a, URI b) {
+        return a.getScheme().equalsIgnoreCase(b.getScheme()) && a.getHost().equalsIgnoreCase(b.getHost())
+                && effectivePort(a) == effectivePort(b);
+    }
+
+    private static int effectivePort(URI uri) {
+        return uri.getPort() != -1 ? uri.getPort() : "https".equalsIgnoreCase(uri.getScheme()) ? 443 : 80;
+    }
+
+    private static Backend withKey(Backend b, String apiKey) {
+        return new Backend(b.name(), b.type(), b.baseUrl(), apiKey, b.models(), b.aliases(), b.weight(), b.priority(),
+                b.anthropicBeta());
     }
 
     private Backend backend(String name, JsonNode body, String apiKey) {
@@ -145,7 +215,12 @@ class AdminBackendsController {
         } catch (IllegalArgumentException e) {
             throw ApiError.invalidRequest("'type' must be openai, anthropic or ollama", "type").toException();
         }
-        String baseUrl = AdminJson.requiredString(body, "baseUrl", 2048);
+        URI baseUrl;
+        try {
+            baseUrl = BaseUrl.parse(AdminJson.requiredString(body, "baseUrl", 2048), "'baseUrl'");
+        } catch (IllegalArgumentException e) {
+            throw ApiError.invalidRequest(e.getMessage(), "baseUrl").toException();
+        }
         Map<String, String> aliases = new LinkedHashMap<>();
         JsonNode aliasNode = body.get("aliases");
         if (aliasNode != null && !aliasNode.isNull()) {
@@ -162,7 +237,7 @@ class AdminBackendsController {
         int weight = integer(body, "weight", 1);
         int priority = integer(body, "priority", 0);
         try {
-            return new Backend(name, backendType, URI.create(baseUrl), apiKey, AdminJson.stringList(body, "models"),
+            return new Backend(name, backendType, baseUrl, apiKey, AdminJson.stringList(body, "models"),
                     aliases, weight, priority, AdminJson.stringList(body, "anthropicBeta"));
         } catch (IllegalArgumentException e) {
             // The same validation as configuration; its message names the field.

@@ -43,7 +43,8 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * stateless, no CSRF check since browsers cannot forge the header cross-site) or a console
  * session from form login (CSRF token required on every change, sent back by the console from
  * the {@code XSRF-TOKEN} cookie). Roles: {@code viewer} may read ({@code GET}), {@code operator}
- * may also change keys (and teams), {@code admin} may also manage accounts and admin tokens. The
+ * may also change keys and teams, {@code admin} may also change backends and manage accounts
+ * and admin tokens (SECURITY.md, "Roles"). The
  * rules are here, in one place, and {@code AdminApiAccessTest} checks every mapped endpoint
  * against them.
  *
@@ -117,6 +118,11 @@ class SecurityConfiguration {
                                 "/admin/assets/**", SSO_AUTHORIZATION + "/*", SSO_CALLBACK).permitAll()
                         .requestMatchers("/admin/api/accounts", "/admin/api/accounts/**", "/admin/api/tokens",
                                 "/admin/api/tokens/**").hasRole("ADMIN")
+                        // Backends decide where every team's prompts (and the upstream keys) go:
+                        // anyone may look, only an admin may change them.
+                        .requestMatchers(HttpMethod.GET, "/admin/api/backends", "/admin/api/backends/**")
+                        .hasRole("VIEWER")
+                        .requestMatchers("/admin/api/backends", "/admin/api/backends/**").hasRole("ADMIN")
                         .requestMatchers(HttpMethod.GET, "/admin/api/**").hasRole("VIEWER")
                         .requestMatchers("/admin/api/**").hasRole("OPERATOR")
                         .anyRequest().authenticated())

@@ -1,6 +1,10 @@
 package io.portcullis.gateway.backend;
 
 import io.portcullis.gateway.GatewayProperties.Backend;
+import io.portcullis.gateway.GatewayProperties.BackendType;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.regex.Pattern;
 
 /**
  * One backend serving one public model: the unit that is balanced, retried, and guarded by a
@@ -12,6 +16,9 @@ import io.portcullis.gateway.GatewayProperties.Backend;
  * @param upstreamModel the name sent to the backend
  */
 public record Deployment(Backend backend, String model, String upstreamModel) {
+
+    /** Plain segments only: an endpoint path never carries a query, a fragment or a climbing segment. */
+    private static final Pattern ENDPOINT_PATH = Pattern.compile("(/[A-Za-z0-9_-][A-Za-z0-9._-]*)+");
 
     /**
      * Equal deployments have equal names and models, so hashing those two is enough, and far
@@ -36,19 +43,33 @@ public record Deployment(Backend backend, String model, String upstreamModel) {
     }
 
     /**
-     * The backend's URL for a path below its API root. Ollama is often configured by its bare
-     * address ({@code http://host:11434}); its OpenAI-compatible API lives under {@code /v1}.
+     * The backend's URL for an endpoint path below its API root ({@code /chat/completions}): the
+     * base URL's scheme, host, port and path, then the endpoint's segments. The base URL was
+     * normalised and checked by {@link io.portcullis.gateway.BaseUrl} (no query, fragment, user
+     * info or climbing segments) and the endpoint path is checked here, so nothing in either can
+     * choose another host or path. Ollama is often configured by its bare address
+     * ({@code http://host:11434}); its OpenAI-compatible API lives under {@code /v1}.
+     *
+     * @throws IllegalArgumentException when {@code path} is not plain segments (a programming error)
      */
-    public java.net.URI url(String path) {
-        String base = backend.baseUrl().toString();
-        if (base.endsWith("/")) {
-            base = base.substring(0, base.length() - 1);
+    public URI url(String path) {
+        if (!ENDPOINT_PATH.matcher(path).matches()) {
+            throw new IllegalArgumentException("not an endpoint path: " + path);
         }
-        if (backend.type() == io.portcullis.gateway.GatewayProperties.BackendType.OLLAMA
-                && backend.baseUrl().getPath().length() <= 1) {
-            base = base + "/v1";
+        URI base = backend.baseUrl();
+        String basePath = base.getRawPath() == null ? "" : base.getRawPath();
+        if (basePath.endsWith("/")) {
+            basePath = basePath.substring(0, basePath.length() - 1);
         }
-        return java.net.URI.create(base + path);
+        if (backend.type() == BackendType.OLLAMA && basePath.isEmpty()) {
+            basePath = "/v1";
+        }
+        try {
+            return new URI(base.getScheme(), null, base.getHost(), base.getPort(), null, null, null)
+                    .resolve(basePath + path);
+        } catch (URISyntaxException e) {
+            throw new IllegalArgumentException("backend '" + backend.name() + "' has an unusable base URL", e);
+        }
     }
 
     public boolean renamesModel() {

@@ -11,7 +11,8 @@ import org.springframework.stereotype.Component;
  * Keeps the {@link BackendRegistry} in step with the managed backends in PostgreSQL: loaded at
  * start, reloaded whole whenever any replica changes one (LISTEN/NOTIFY on
  * {@value JdbcBackendStore#CHANNEL}) and after the listening connection comes back. There are few
- * backends, so a whole reload is simpler and as fast as patching.
+ * backends, so a whole reload is simpler and as fast as patching. At start, keys sealed by an
+ * older gateway (bound to the backend name only) are sealed again, bound to their URL.
  */
 @Component
 class ManagedBackends implements ChangeSubscriber, SmartInitializingSingleton {
@@ -28,6 +29,14 @@ class ManagedBackends implements ChangeSubscriber, SmartInitializingSingleton {
 
     @Override
     public void afterSingletonsInstantiated() {
+        try {
+            int resealed = store.resealLegacy();
+            if (resealed > 0) {
+                log.info("Sealed {} managed backend key(s) again, now bound to their base URL", resealed);
+            }
+        } catch (DataAccessException e) {
+            log.warn("Could not seal legacy managed backend keys again (retried at next start): {}", e.getMessage());
+        }
         reload();
     }
 

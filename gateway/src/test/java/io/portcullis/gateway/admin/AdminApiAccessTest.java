@@ -31,6 +31,9 @@ class AdminApiAccessTest extends GatewayIntegrationTest {
             if (path.startsWith("/admin/api/accounts") || path.startsWith("/admin/api/tokens")) {
                 return AdminRole.ADMIN;
             }
+            if (path.startsWith("/admin/api/backends") && !method.equals("GET")) {
+                return AdminRole.ADMIN; // where every team's prompts go: not an operator's call
+            }
             return method.equals("GET") ? AdminRole.VIEWER : AdminRole.OPERATOR;
         }
 
@@ -71,7 +74,9 @@ class AdminApiAccessTest extends GatewayIntegrationTest {
     void findsTheAdminEndpointsItChecks() {
         assertThat(adminEndpoints()).contains(new Endpoint("GET", "/admin/api/keys"),
                 new Endpoint("DELETE", "/admin/api/keys/{id}"), new Endpoint("POST", "/admin/api/accounts"),
-                new Endpoint("GET", "/admin/api/audit/verify"), new Endpoint("POST", "/admin/api/tokens"));
+                new Endpoint("GET", "/admin/api/audit/verify"), new Endpoint("POST", "/admin/api/tokens"),
+                new Endpoint("GET", "/admin/api/backends"), new Endpoint("POST", "/admin/api/backends"),
+                new Endpoint("PUT", "/admin/api/backends/{name}"), new Endpoint("DELETE", "/admin/api/backends/{name}"));
     }
 
     @Test

@@ -83,5 +83,68 @@ class BackendConfigurationTest {
         assertThat(properties.resilience().retry().maxAttempts()).isEqualTo(3);
         assertThat(properties.resilience().circuitBreaker().failureRateThreshold()).isEqualTo(50);
         assertThat(properties.upstream().idleTimeout()).hasSeconds(120);
+        assertThat(properties.upstream().allowedHosts()).isEmpty();
+    }
+
+    @Test
+    void bindsAllowedHostsFromACommaListOrAnEmptyYamlList() {
+        var p = twoBackends();
+        p.put("gateway.upstream.allowed-hosts", "127.0.0.1, *.example.com");
+        assertThat(bind(p).upstream().allowedHosts()).containsExactly("127.0.0.1", "*.example.com");
+
+        p.put("gateway.upstream.allowed-hosts", ""); // what the chart's "allowed-hosts: []" becomes
+        assertThat(bind(p).upstream().allowedHosts()).isEmpty();
+    }
+
+    @Test
+    void refusesAtStartAConfiguredBaseUrlThatCouldChooseAnotherHostOrPath() {
+        for (String hostile : new String[] {"http://user:pw@10.0.0.5/v1", "http://10.0.0.5/v1?x=", "http://10.0.0.5/v1#f",
+                "http://10.0.0.5/v1/../admin", "http://10.0.0.5/v1/./admin",
+                "ftp://10.0.0.5/v1", "http:///v1", "http:10.0.0.5"}) {
+            var p = twoBackends();
+            p.put("gateway.backends[1].base-url", hostile);
+
+            Throwable refused = org.assertj.core.api.Assertions.catchThrowable(() -> bind(p));
+            assertThat(refused).as(hostile).isNotNull().rootCause()
+                    .hasMessageStartingWith("gateway.backends[cloud].base-url ");
+        }
+    }
+
+    @Test
+    void bindsAPercentEncodedClimbAsLiteralCharactersThatCannotClimb() {
+        var p = twoBackends();
+        p.put("gateway.backends[1].base-url", "http://10.0.0.5/v1/%2e%2e/admin");
+
+        // Spring's URI binding escapes '%' itself: the backend receives the characters, not a climb
+        var url = new BackendRegistry(bind(p)).route("gpt-4.1-mini").orElseThrow().deployments().get(1)
+                .url("/chat/completions");
+
+        assertThat(url.getRawPath()).isEqualTo("/v1/%252e%252e/admin/chat/completions");
+        assertThat(url.normalize().getPath()).startsWith("/v1/");
+    }
+
+    @Test
+    void allowsConfiguredBackendsOnLoopbackWhateverTheAllowedHosts() {
+        var p = twoBackends();
+        p.put("gateway.upstream.allowed-hosts", "api.openai.com");
+
+        // configured backends are trusted operator configuration: 127.0.0.1 still binds and routes
+        var registry = new BackendRegistry(bind(p));
+
+        assertThat(registry.route("llama3.2").orElseThrow().primary().backend().baseUrl())
+                .hasToString("http://127.0.0.1:11434/v1");
+    }
+
+    @Test
+    void normalisesTheBaseUrlAndAppendsTheEndpointSegmentBySegment() {
+        var p = twoBackends();
+        p.put("gateway.backends[1].base-url", "HTTPS://API.OpenAI.com//v1/");
+        var registry = new BackendRegistry(bind(p));
+        var cloud = registry.route("gpt-4.1-mini").orElseThrow().deployments().get(1);
+
+        assertThat(cloud.backend().baseUrl()).hasToString("https://api.openai.com/v1");
+        assertThat(cloud.url("/embeddings")).hasToString("https://api.openai.com/v1/embeddings");
+        assertThatThrownBy(() -> cloud.url("/../admin")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> cloud.url("/chat?x=1")).isInstanceOf(IllegalArgumentException.class);
     }
 }

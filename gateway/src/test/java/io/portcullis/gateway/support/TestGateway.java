@@ -28,6 +28,8 @@ public final class TestGateway {
     public static final String LEAK_CLAUDE = "leak-claude";
     /** The connect timeout of every test gateway. */
     public static final String CONNECT_TIMEOUT = "500ms";
+    /** Where managed backends may point: the loopback fakes. */
+    public static final String ALLOWED_HOSTS = "gateway.upstream.allowed-hosts";
     /** The idle (stream gap) timeout of every test gateway. */
     public static final String IDLE_TIMEOUT = "2s";
 
@@ -137,6 +139,9 @@ public final class TestGateway {
         scripted(p, 17, LEAK_CLAUDE, "anthropic", SCRIPTED.baseUrl(LEAK_CLAUDE), "leak-claude");
         p.put("gateway.backends[17].api-key", ANTHROPIC_KEY);
         p.put("gateway.upstream.encryption-key", ENCRYPTION_KEY);
+        // Managed backends in tests point at the 127.0.0.1 fakes, which loopback refusal would
+        // stop; ManagedBackendDestinationsTest starts a gateway without this line to show it.
+        p.put(ALLOWED_HOSTS, "127.0.0.1");
         return p;
     }
 }
