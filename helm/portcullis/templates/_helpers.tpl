@@ -78,6 +78,12 @@ management:
     port: {{ .Values.ports.management }}
 gateway:
   max-request-bytes: {{ .Values.gateway.maxRequestBytes }}
+  request-body:
+    {{- with .Values.gateway.requestBody.budget }}
+    budget: {{ . }}
+    {{- end }}
+    deadline: {{ .Values.gateway.requestBody.deadline }}
+    reads-per-key: {{ .Values.gateway.requestBody.readsPerKey | int }}
   keys:
     cache-ttl: {{ .Values.gateway.keys.cacheTtl }}
   upstream:
