@@ -80,6 +80,12 @@ gateway:
   max-request-bytes: {{ .Values.gateway.maxRequestBytes }}
   # Only these peers may name the client in X-Forwarded-For; this also sets server.forward-headers-strategy.
   trusted-proxies: {{ .Values.gateway.trustedProxies | default list | toJson }}
+  request-body:
+    {{- with .Values.gateway.requestBody.budget }}
+    budget: {{ . }}
+    {{- end }}
+    deadline: {{ .Values.gateway.requestBody.deadline }}
+    reads-per-key: {{ .Values.gateway.requestBody.readsPerKey | int }}
   keys:
     cache-ttl: {{ .Values.gateway.keys.cacheTtl }}
   upstream:

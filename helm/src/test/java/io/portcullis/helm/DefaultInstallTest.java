@@ -97,6 +97,13 @@ class DefaultInstallTest {
     }
 
     @Test
+    void leavesTheRequestBodyBudgetToTheHeapAndSetsItsDeadlineAndSlots() {
+        var body = map(at(gatewayConfig(), "gateway", "request-body"));
+
+        assertThat(body).doesNotContainKey("budget").containsEntry("deadline", "30s").containsEntry("reads-per-key", 16);
+    }
+
+    @Test
     void usesTheImageBuiltFromTheDockerfileAtTheChartsAppVersion() {
         assertThat(chart.container().get("image")).isEqualTo("ghcr.io/portcullis/portcullis:0.1.0");
     }

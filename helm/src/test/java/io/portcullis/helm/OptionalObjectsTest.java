@@ -85,6 +85,12 @@ class OptionalObjectsTest {
     }
 
     @Test
+    void setsTheRequestBodyBudgetWhenGiven() {
+        assertThat(at(chart.gatewayConfig(), "gateway", "request-body", "budget")).isEqualTo("256MB");
+        assertThat(at(chart.gatewayConfig(), "gateway", "request-body", "reads-per-key")).isEqualTo(4);
+    }
+
+    @Test
     void tagsOnlyTheListedTeamsInMetrics() {
         assertThat(at(chart.gatewayConfig(), "gateway", "metrics", "teams")).isEqualTo(List.of("5b0d7f3e-6a47-4c57-9a2e-0d6f7c1e2a10"));
     }

@@ -24,7 +24,6 @@ import io.portcullis.policy.quota.QuotaRequest;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.io.InputStream;
 import java.time.Duration;
 import java.time.InstantSource;
 import org.slf4j.Logger;
@@ -36,7 +35,8 @@ import org.springframework.stereotype.Component;
  * The request path of the client API, in one place:
  * <ol>
  *   <li>authenticate the key ({@link ApiKeyAuthenticator}) and find its team ({@link Teams});</li>
- *   <li>read and check the body, route the model ({@link BackendRegistry});</li>
+ *   <li>read the body within its key's slots, the memory budget and the deadline
+ *       ({@link BodyReader}), check it, route the model ({@link BackendRegistry});</li>
  *   <li>decide: usage policy ({@link AccessPolicy}) then quotas ({@link QuotaEngine}), both pure,
  *       reserving the request's estimate;</li>
  *   <li>forward and relay the answer ({@link UpstreamForwarder});</li>
@@ -60,16 +60,17 @@ class ProxyHandler {
     private final UpstreamForwarder forwarder;
     private final Metering metering;
     private final InFlightRequests inFlight;
+    private final BodyReader bodies;
+    private final BodyBudget bodyBudget;
     private final GatewayMetrics metrics;
     private final InstantSource clock;
-    private final int maxRequestBytes;
     private final long defaultMaxTokens;
 
     ProxyHandler(ApiKeyAuthenticator authenticator, Teams teams, BackendRegistry backends, AccessPolicy policy,
                  QuotaEngine quotas, Pricing pricing, RateLimitHeaders rateLimitHeaders, QuotaMetrics quotaMetrics,
                  UpstreamForwarder forwarder,
-                 Metering metering, InFlightRequests inFlight, GatewayMetrics metrics, InstantSource clock,
-                 GatewayProperties properties) {
+                 Metering metering, InFlightRequests inFlight, BodyReader bodies, BodyBudget bodyBudget,
+                 GatewayMetrics metrics, InstantSource clock, GatewayProperties properties) {
         this.authenticator = authenticator;
         this.teams = teams;
         this.backends = backends;
@@ -81,9 +82,10 @@ class ProxyHandler {
         this.forwarder = forwarder;
         this.metering = metering;
         this.inFlight = inFlight;
+        this.bodies = bodies;
+        this.bodyBudget = bodyBudget;
         this.metrics = metrics;
         this.clock = clock;
-        this.maxRequestBytes = (int) properties.maxRequestBytes().toBytes();
         this.defaultMaxTokens = properties.quota().defaultMaxTokens();
     }
 
@@ -97,20 +99,24 @@ class ProxyHandler {
             metering.complete(exchange);
             return;
         }
+        // the body's memory is held until the request ends, its last use (forwarding) included
+        var bodyMemory = bodyBudget.lease();
         try {
-            serve(exchange, request, response);
+            serve(exchange, request, response, bodyMemory);
         } finally {
+            bodyMemory.close();
             inFlight.exit();
         }
     }
 
-    private void serve(Exchange exchange, HttpServletRequest request, HttpServletResponse response) throws IOException {
+    private void serve(Exchange exchange, HttpServletRequest request, HttpServletResponse response,
+                       BodyBudget.Lease bodyMemory) throws IOException {
         Team team = null;
         try {
             Caller caller = authenticator.authenticate(request);
             exchange.caller = caller;
             team = teamOf(caller);
-            var body = ClientRequest.parse(exchange.endpoint, readBody(request));
+            var body = ClientRequest.parse(exchange.endpoint, bodies.read(request, caller, bodyMemory));
             exchange.model = body.model();
             exchange.streamed = body.stream();
             Route route = backends.route(body.model())
@@ -240,36 +246,5 @@ class ProxyHandler {
             throw ApiError.serviceUnavailable("The gateway cannot load this key's team right now; retry shortly")
                     .toException();
         }
-    }
-
-    /** Reads the body, refusing anything over {@code gateway.max-request-bytes} without buffering it. */
-    private byte[] readBody(HttpServletRequest request) throws IOException {
-        long declared = request.getContentLengthLong();
-        if (declared > maxRequestBytes) {
-            throw ApiError.requestTooLarge(maxRequestBytes).toException();
-        }
-        byte[] body;
-        try {
-            InputStream in = request.getInputStream();
-            if (declared >= 0) {
-                // the usual case: one array of the declared size, no growing and copying
-                body = new byte[(int) declared];
-                int n = in.readNBytes(body, 0, body.length);
-                if (n < body.length) {
-                    throw ApiError.invalidRequest("The request body ended before its declared Content-Length", null)
-                            .toException();
-                }
-            } else {
-                body = in.readNBytes(maxRequestBytes + 1);
-            }
-        } catch (IOException e) {
-            // a body that stops arriving (server.tomcat.connection-timeout) or a client that leaves
-            throw new ApiError(408, "The request body was not received in time", "invalid_request_error", null,
-                    "request_timeout").toException();
-        }
-        if (body.length > maxRequestBytes) {
-            throw ApiError.requestTooLarge(maxRequestBytes).toException();
-        }
-        return body;
     }
 }

@@ -58,6 +58,15 @@ public record ApiError(int status, String message, String type, String param, St
                 "invalid_request_error", null, "request_too_large");
     }
 
+    /**
+     * The request body did not arrive within its deadline, or stopped arriving. Tomcat answers a
+     * read that times out itself (an error dispatch, see {@link #ofStatus}), with the same code.
+     */
+    public static ApiError requestTimeout() {
+        return new ApiError(408, "The request body was not received in time", "invalid_request_error", null,
+                "request_timeout");
+    }
+
     public static ApiError upstreamError(String message) {
         return new ApiError(502, message, "server_error", null, "upstream_error");
     }
@@ -95,6 +104,7 @@ public record ApiError(int status, String message, String type, String param, St
             case 404 -> "not_found";
             case 405 -> "method_not_allowed";
             case 406 -> "not_acceptable";
+            case 408 -> "request_timeout";
             case 413 -> "request_too_large";
             case 415 -> "unsupported_media_type";
             case 429 -> "rate_limit_exceeded";

@@ -81,6 +81,7 @@ class ApiErrorHandler {
             case 404 -> "No such endpoint";
             case 405 -> "Method not allowed on this endpoint";
             case 406 -> "Cannot produce an acceptable representation";
+            case 408 -> "The request body was not received in time";
             case 413 -> "Request body is too large";
             case 415 -> "Unsupported Content-Type; send application/json";
             default -> "Request could not be handled (HTTP " + status + ")";
