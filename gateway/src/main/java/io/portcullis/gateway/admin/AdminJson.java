@@ -9,6 +9,7 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -60,6 +61,11 @@ final class AdminJson {
         }
         if (!node.isString()) {
             throw ApiError.invalidRequest("'" + field + "' must be a string", field).toException();
+        }
+        // controls are refused before stripping: "name\t" is a mistake to report, not to tidy away
+        String problem = StrictJson.unstorable(node.stringValue());
+        if (problem != null) {
+            throw ApiError.invalidRequest("'" + field + "' " + problem, field).toException();
         }
         return text(node.stringValue().strip(), field, maxLength);
     }
@@ -118,7 +124,9 @@ final class AdminJson {
             throw ApiError.invalidRequest("'" + field + "' must be an ISO-8601 instant with an offset such as"
                     + " 2027-01-31T00:00:00Z", field).toException();
         }
-        return inRange(instant, field);
+        // PostgreSQL keeps microseconds and would round the rest: drop it here, so the answer
+        // to the write and every later read show the same instant
+        return inRange(instant.truncatedTo(ChronoUnit.MICROS), field);
     }
 
     private static Instant inRange(Instant instant, String field) {

@@ -205,14 +205,18 @@ public final class PolicyJson {
         return map;
     }
 
-    /** The API form of a policy. */
+    /**
+     * The API form of a policy. Models and modalities are sets, whose iteration order is not
+     * stable: they are written sorted, so the answer to a write, the stored jsonb and every later
+     * read show the same list.
+     */
     public static Map<String, Object> toMap(UsagePolicy policy, boolean withModels) {
         var map = new LinkedHashMap<String, Object>();
         if (withModels) {
-            map.put("models", List.copyOf(policy.models()));
+            map.put("models", policy.models().stream().sorted().toList());
         }
         map.put("modalities", policy.modalities() == null ? null
-                : policy.modalities().stream().map(Modality::tag).toList());
+                : policy.modalities().stream().sorted().map(Modality::tag).toList());
         map.put("allowedCidrs", policy.allowedCidrs().stream().map(Cidr::toString).toList());
         map.put("denyPatterns", policy.denyPatterns().stream().map(DenyPattern::regex).toList());
         return map;
