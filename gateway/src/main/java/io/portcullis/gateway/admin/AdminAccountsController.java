@@ -2,6 +2,7 @@ package io.portcullis.gateway.admin;
 
 import io.portcullis.gateway.audit.AuditLog;
 import io.portcullis.gateway.web.ApiError;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.List;
@@ -30,7 +31,10 @@ class AdminAccountsController {
 
     static final int USERNAME_MAX = 64;
     static final int PASSWORD_MIN = 12;
+    /** Longest password a sign-in reads (characters); longer ones are refused unread. */
     static final int PASSWORD_MAX = 128;
+    /** In UTF-8 bytes: bcrypt reads no further, and Spring's encoder refuses longer passwords outright. */
+    static final int PASSWORD_MAX_BYTES = 72;
     private static final Pattern USERNAME = Pattern.compile("[a-z0-9][a-z0-9._@-]{1,63}");
 
     private final AdminAccounts accounts;
@@ -151,11 +155,13 @@ class AdminAccountsController {
             throw ApiError.invalidRequest("'password' must be a string", "password").toException();
         }
         String password = node.stringValue();
-        if (password.length() < PASSWORD_MIN || password.length() > PASSWORD_MAX) {
-            throw ApiError.invalidRequest("'password' must be " + PASSWORD_MIN + " to " + PASSWORD_MAX
-                    + " characters long", "password").toException();
+        if (password.length() < PASSWORD_MIN
+                || password.getBytes(StandardCharsets.UTF_8).length > PASSWORD_MAX_BYTES) {
+            throw ApiError.invalidRequest("'password' must be at least " + PASSWORD_MIN + " characters and at most "
+                    + PASSWORD_MAX_BYTES + " bytes in UTF-8", "password").toException();
         }
-        return password;
+        // the same rule as every other admin text; never echoes the password
+        return AdminJson.text(password, "password", PASSWORD_MAX_BYTES);
     }
 
     private static UUID accountId(String id) {

@@ -53,16 +53,21 @@ class AdminKeysController {
         this.audit = audit;
     }
 
-    /** A key as admins see it: never the secret nor its hash. */
+    /**
+     * A key as admins see it: never the secret nor its hash. A key whose stored limits or policy
+     * cannot be used shows {@code limits} and {@code policy} as null and says why in
+     * {@code policyError}; it refuses every request until a PATCH sends both again.
+     */
     record KeyView(UUID id, String name, String prefix, UUID teamId, List<String> models, Map<String, Object> limits,
                    Map<String, Object> policy, String status, Instant createdAt, Instant updatedAt, Instant expiresAt,
-                   Instant revokedAt) {
+                   Instant revokedAt, String policyError) {
         static KeyView of(StoredKey k, Instant now) {
             String status = k.revokedAt() != null ? "revoked"
                     : k.expiresAt() != null && !now.isBefore(k.expiresAt()) ? "expired" : "active";
-            return new KeyView(k.id(), k.name(), k.prefix(), k.teamId(), k.models(), PolicyJson.toMap(k.limits()),
-                    PolicyJson.toMap(k.policy(), false), status, k.createdAt(), k.updatedAt(), k.expiresAt(),
-                    k.revokedAt());
+            boolean usable = k.policyError() == null;
+            return new KeyView(k.id(), k.name(), k.prefix(), k.teamId(), k.models(),
+                    usable ? PolicyJson.toMap(k.limits()) : null, usable ? PolicyJson.toMap(k.policy(), false) : null,
+                    status, k.createdAt(), k.updatedAt(), k.expiresAt(), k.revokedAt(), k.policyError());
         }
     }
 
@@ -86,7 +91,7 @@ class AdminKeysController {
         UUID teamId = team(body);
         Limits limits = PolicyJson.limits(body.get("limits"), "limits");
         UsagePolicy policy = PolicyJson.policy(body.get("policy"), "policy", false);
-        List<String> models = AdminJson.stringList(body, "models");
+        List<String> models = AdminJson.stringList(body, "models", PolicyJson.MAX_LIST);
         Instant expiresAt = AdminJson.optionalInstant(body, "expiresAt");
         if (expiresAt != null && !expiresAt.isAfter(clock.instant())) {
             throw ApiError.invalidRequest("'expiresAt' must be in the future", "expiresAt").toException();
@@ -109,9 +114,7 @@ class AdminKeysController {
             after = store.findById(cursorId(cursor))
                     .orElseThrow(() -> ApiError.invalidRequest("Unknown cursor", "cursor").toException());
         }
-        if (q != null && q.length() > 200) {
-            throw ApiError.invalidRequest("'q' must be at most 200 characters", "q").toException();
-        }
+        q = AdminJson.textParam(q, "q", 200);
         Instant now = clock.instant();
         UUID team = null;
         if (teamId != null && !teamId.isBlank()) {
@@ -137,6 +140,7 @@ class AdminKeysController {
         UUID keyId = AdminJson.pathId(id);
         AdminJson.object(body);
         StoredKey current = find(keyId);
+        AdminJson.requireReplacementOfUnusable(current.policyError(), body);
         UUID teamId = AdminJson.present(body, "teamId") ? team(body) : current.teamId();
         Limits limits = AdminJson.present(body, "limits") ? PolicyJson.limits(body.get("limits"), "limits")
                 : current.limits();
@@ -144,8 +148,8 @@ class AdminKeysController {
                 : current.policy();
         String name = AdminJson.present(body, "name") ? AdminJson.requiredString(body, "name", NAME_MAX)
                 : current.name();
-        List<String> models = AdminJson.present(body, "models") ? AdminJson.stringList(body, "models")
-                : current.models();
+        List<String> models = AdminJson.present(body, "models")
+                ? AdminJson.stringList(body, "models", PolicyJson.MAX_LIST) : current.models();
         Instant expiresAt = AdminJson.present(body, "expiresAt") ? AdminJson.optionalInstant(body, "expiresAt")
                 : current.expiresAt();
         Instant now = clock.instant();

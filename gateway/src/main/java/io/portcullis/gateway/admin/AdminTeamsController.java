@@ -43,11 +43,13 @@ class AdminTeamsController {
         this.audit = audit;
     }
 
+    /** A team; one whose stored limits or policy cannot be used shows them as null and why in {@code policyError}. */
     record TeamView(UUID id, String name, Map<String, Object> limits, Map<String, Object> policy, Instant createdAt,
-                    Instant updatedAt) {
+                    Instant updatedAt, String policyError) {
         static TeamView of(Team t) {
-            return new TeamView(t.id(), t.name(), PolicyJson.toMap(t.limits()), PolicyJson.toMap(t.policy(), true),
-                    t.createdAt(), t.updatedAt());
+            boolean usable = t.policyError() == null;
+            return new TeamView(t.id(), t.name(), usable ? PolicyJson.toMap(t.limits()) : null,
+                    usable ? PolicyJson.toMap(t.policy(), true) : null, t.createdAt(), t.updatedAt(), t.policyError());
         }
     }
 
@@ -82,6 +84,7 @@ class AdminTeamsController {
     TeamView update(@PathVariable String id, @RequestBody(required = false) JsonNode body) {
         Team current = find(id);
         AdminJson.object(body);
+        AdminJson.requireReplacementOfUnusable(current.policyError(), body);
         String name = AdminJson.present(body, "name")
                 ? AdminJson.requiredString(body, "name", AdminKeysController.NAME_MAX) : current.name();
         Limits limits = AdminJson.present(body, "limits") ? PolicyJson.limits(body.get("limits"), "limits")

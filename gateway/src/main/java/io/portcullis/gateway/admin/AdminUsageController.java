@@ -1,5 +1,6 @@
 package io.portcullis.gateway.admin;
 
+import io.portcullis.gateway.quota.PolicyJson;
 import io.portcullis.gateway.usage.RollupMaintenance;
 import io.portcullis.gateway.usage.UsageExport;
 import io.portcullis.gateway.usage.UsageQueries;
@@ -121,7 +122,7 @@ class AdminUsageController {
             throw ApiError.invalidRequest("'from' must be before 'to'", "from").toException();
         }
         return new Filter(start, end, uuid(keyId, "keyId"), uuid(teamId, "teamId"),
-                model == null || model.isBlank() ? null : model);
+                AdminJson.textParam(model, "model", PolicyJson.MAX_ITEM));
     }
 
     private static <T> T parse(java.util.function.Supplier<T> parser, String param, String allowed) {

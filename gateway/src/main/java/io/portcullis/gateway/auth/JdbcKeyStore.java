@@ -157,21 +157,36 @@ class JdbcKeyStore implements KeyStore {
         return t == null ? null : t.toInstant();
     }
 
+    /**
+     * One row, whatever it holds: limits or a policy that no longer pass validation (a deny
+     * pattern a newer version refuses, a value written by hand) make the key unusable, never the
+     * query that read it; see {@link PolicyJson#readStored}.
+     */
     private static StoredKey map(ResultSet rs, int row) throws SQLException {
+        UUID id = rs.getObject("id", UUID.class);
+        Instant updatedAt = instant(rs, "updated_at");
+        String what = "key " + id + " updated " + updatedAt;
         Array models = rs.getArray("models");
         String[] modelNames = models == null ? new String[0] : (String[]) models.getArray();
+        var stored = PolicyJson.readStored(rs.getString("limits"), rs.getString("policy"), false, what);
+        List<String> allowed = Arrays.stream(modelNames).filter(m -> m != null && !m.isBlank()).toList();
+        if (allowed.size() < modelNames.length && stored.error() == null) {
+            // dropping the entry would widen the allow list (empty means every model): refuse instead
+            stored = PolicyJson.unusable(what, "'models' holds an empty entry");
+        }
         return new StoredKey(
-                rs.getObject("id", UUID.class),
+                id,
                 rs.getString("public_id"),
                 rs.getBytes("secret_hash"),
                 rs.getString("name"),
                 rs.getObject("team_id", UUID.class),
-                Arrays.asList(modelNames),
-                PolicyJson.readLimits(rs.getString("limits")),
-                PolicyJson.readPolicy(rs.getString("policy"), false),
+                allowed,
+                stored.limits(),
+                stored.policy(),
                 instant(rs, "created_at"),
-                instant(rs, "updated_at"),
+                updatedAt,
                 instant(rs, "expires_at"),
-                instant(rs, "revoked_at"));
+                instant(rs, "revoked_at"),
+                stored.error());
     }
 }

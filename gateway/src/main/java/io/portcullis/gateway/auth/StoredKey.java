@@ -8,13 +8,26 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.UUID;
 
-/** An API key row as stored: never the secret, only its keyed hash. */
+/**
+ * An API key row as stored: never the secret, only its keyed hash.
+ *
+ * @param policyError why the stored limits and policy cannot be used, or {@code null}; when set,
+ *                    {@code policy} refuses every request (see {@code PolicyJson.readStored})
+ */
 public record StoredKey(UUID id, String publicId, byte[] secretHash, String name, UUID teamId,
                         List<String> models, Limits limits, UsagePolicy policy, Instant createdAt, Instant updatedAt,
-                        Instant expiresAt, Instant revokedAt) {
+                        Instant expiresAt, Instant revokedAt, String policyError) {
 
     public StoredKey {
         models = List.copyOf(models);
+    }
+
+    /** A key whose limits and policy are usable. */
+    public StoredKey(UUID id, String publicId, byte[] secretHash, String name, UUID teamId, List<String> models,
+                     Limits limits, UsagePolicy policy, Instant createdAt, Instant updatedAt, Instant expiresAt,
+                     Instant revokedAt) {
+        this(id, publicId, secretHash, name, teamId, models, limits, policy, createdAt, updatedAt, expiresAt,
+                revokedAt, null);
     }
 
     /** The quota scope of this key's own counters. */

@@ -13,7 +13,9 @@ import org.springframework.transaction.support.TransactionTemplate;
  * {@link LeaseStore} on PostgreSQL. Every grant is one conditional {@code UPDATE} on a row locked
  * for the statement's duration, so concurrent replicas can never be granted more than the limit
  * in total. See docs/quotas.md for the design and its bound. Rows store {@code Metric.name()}:
- * never rename a {@code Metric} constant.
+ * never rename a {@code Metric} constant. A bucket's refill (idle milliseconds × limit) is
+ * computed in {@code numeric}: at the largest limit it passes a {@code bigint} after about 106 idle
+ * days, and an overflow there would refuse the key forever.
  */
 public class JdbcLeaseStore implements LeaseStore {
 
@@ -33,7 +35,8 @@ public class JdbcLeaseStore implements LeaseStore {
             """;
     private static final String BUCKET_ACQUIRE = """
             with cur as (
-                select least(?::bigint * 1000, level_milli + greatest(0, ? - updated_millis) * ?::bigint / 60) as lvl
+                select least(?::numeric * 1000,
+                             level_milli + div(greatest(0, ?::bigint - updated_millis)::numeric * ?, 60))::bigint as lvl
                 from rate_bucket where scope = ? and metric = ? for update
             ), g as (
                 select lvl, case when lvl >= ?::bigint * 1000 then greatest(?, least(?, lvl / 4000)) else 0 end as amt
@@ -127,8 +130,9 @@ public class JdbcLeaseStore implements LeaseStore {
         switch (key.metric().shape()) {
             case WINDOW -> jdbc.update("update quota_counter set granted = greatest(0, granted - ?)"
                     + " where scope = ? and metric = ? and window_start = ?", amount, key.scope(), metric, key.windowStart());
-            case BUCKET -> jdbc.update("update rate_bucket set level_milli = least(?::bigint * 1000, level_milli"
-                    + " + greatest(0, ? - updated_millis) * ?::bigint / 60 + ? * 1000), updated_millis = greatest(updated_millis, ?)"
+            case BUCKET -> jdbc.update("update rate_bucket set level_milli = least(?::numeric * 1000, level_milli"
+                    + " + div(greatest(0, ?::bigint - updated_millis)::numeric * ?, 60) + ?::numeric * 1000)::bigint,"
+                    + " updated_millis = greatest(updated_millis, ?)"
                     + " where scope = ? and metric = ?", limit, now.toEpochMilli(), limit, amount, now.toEpochMilli(),
                     key.scope(), metric);
             case SLOTS -> jdbc.update("update concurrency_lease set held = greatest(0, held - ?), heartbeat_at = now()"

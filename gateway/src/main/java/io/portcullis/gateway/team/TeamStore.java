@@ -2,6 +2,8 @@ package io.portcullis.gateway.team;
 
 import io.portcullis.policy.Limits;
 import io.portcullis.policy.UsagePolicy;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -29,17 +31,24 @@ public class TeamStore {
     }
 
     public Optional<Team> find(UUID id) {
-        return jdbc.query("select * from team where id = ?", (rs, i) -> new Team(rs.getObject("id", UUID.class),
-                rs.getString("name"), PolicyJson.readLimits(rs.getString("limits")),
-                PolicyJson.readPolicy(rs.getString("policy"), true), rs.getTimestamp("created_at").toInstant(),
-                rs.getTimestamp("updated_at").toInstant()), id).stream().findFirst();
+        return jdbc.query("select * from team where id = ?", TeamStore::map, id).stream().findFirst();
     }
 
     public List<Team> list() {
-        return jdbc.query("select * from team order by name", (rs, i) -> new Team(rs.getObject("id", UUID.class),
-                rs.getString("name"), PolicyJson.readLimits(rs.getString("limits")),
-                PolicyJson.readPolicy(rs.getString("policy"), true), rs.getTimestamp("created_at").toInstant(),
-                rs.getTimestamp("updated_at").toInstant()));
+        return jdbc.query("select * from team order by name", TeamStore::map);
+    }
+
+    /**
+     * One row, whatever its limits and policy hold: a team whose stored policy no longer passes
+     * is listed as unusable and refuses every request of its keys; see {@link PolicyJson#readStored}.
+     */
+    private static Team map(ResultSet rs, int row) throws SQLException {
+        UUID id = rs.getObject("id", UUID.class);
+        Instant updatedAt = rs.getTimestamp("updated_at").toInstant();
+        var stored = PolicyJson.readStored(rs.getString("limits"), rs.getString("policy"), true,
+                "team " + id + " updated " + updatedAt);
+        return new Team(id, rs.getString("name"), stored.limits(), stored.policy(),
+                rs.getTimestamp("created_at").toInstant(), updatedAt, stored.error());
     }
 
     public Team create(String name, Limits limits, UsagePolicy policy, Instant now) {

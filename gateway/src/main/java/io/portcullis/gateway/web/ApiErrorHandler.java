@@ -5,12 +5,15 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.http.InvalidMediaTypeException;
+import org.springframework.http.MediaType;
 import org.springframework.http.converter.HttpMessageNotReadableException;
 import org.springframework.web.ErrorResponse;
 import org.springframework.web.bind.MissingServletRequestParameterException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
 import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
+import tools.jackson.core.JacksonException;
 
 /**
  * Turns everything that escapes a controller into the contract's error shape. Nothing leaves
@@ -29,7 +32,9 @@ class ApiErrorHandler {
 
     @ExceptionHandler(HttpMessageNotReadableException.class)
     void unreadable(HttpMessageNotReadableException e, HttpServletResponse response) throws IOException {
-        ErrorWriter.write(response, ApiError.invalidRequest("Request body is not valid JSON of the expected shape", null));
+        String detail = e.getMostSpecificCause() instanceof JacksonException json ? json.getOriginalMessage() : null;
+        ErrorWriter.write(response, ApiError.invalidRequest("Request body is not valid JSON of the expected shape"
+                + (detail == null ? "" : ": " + firstLine(detail)), null));
     }
 
     @ExceptionHandler(MethodArgumentTypeMismatchException.class)
@@ -45,6 +50,12 @@ class ApiErrorHandler {
 
     @ExceptionHandler(Exception.class)
     void unexpected(Exception e, HttpServletRequest request, HttpServletResponse response) throws IOException {
+        if (!usableContentType(request.getHeader("Content-Type"))) {
+            // Spring parses Content-Type before any converter sees the body, and a wildcard
+            // ("*/*") or an unparsable type fails there with a bare IllegalArgumentException.
+            ErrorWriter.write(response, ApiError.ofStatus(415, describe(415)));
+            return;
+        }
         if (isMalformedRequest(e)) {
             // Undecodable form parameters, or names Spring Security's firewall refuses: the
             // client's fault, whatever layer noticed it.
@@ -64,6 +75,25 @@ class ApiErrorHandler {
         log.error("Unhandled error on {} {} (request {})", request.getMethod(), request.getRequestURI(),
                 RequestIdFilter.of(request), e);
         ErrorWriter.write(response, ApiError.internal());
+    }
+
+    /** Whether a request's Content-Type is absent or one concrete, parsable media type. */
+    static boolean usableContentType(String header) {
+        if (header == null || header.isBlank()) {
+            return true;
+        }
+        try {
+            MediaType type = MediaType.parseMediaType(header);
+            return !type.isWildcardType() && !type.isWildcardSubtype();
+        } catch (InvalidMediaTypeException e) {
+            return false;
+        }
+    }
+
+    /** A parser's message for the client: its first line, bounded (it may quote the input). */
+    private static String firstLine(String message) {
+        String line = message.lines().findFirst().orElse("");
+        return line.length() > 200 ? line.substring(0, 200) + "..." : line;
     }
 
     static boolean isMalformedRequest(Throwable e) {

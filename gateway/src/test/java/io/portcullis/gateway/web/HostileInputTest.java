@@ -24,7 +24,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Fuzzing the live server: 10,000 generated requests (seeded, so a failure replays) of random and
  * mutated JSON, wrong types, deep nesting, huge strings, invalid UTF-8, duplicate keys, unknown
- * content parts, odd content types, to the client API and the admin API, plus raw-socket
+ * content parts, odd content types (wildcards, unknown charsets), to the client API and the admin
+ * API (the admin API's input classes field by field are in {@code admin.AdminFuzzTest}), plus raw-socket
  * malformations (oversized headers, bad URIs, bodies that never finish). Every answer must be a
  * normal answer or a 4xx in the contract's JSON shape, never a 5xx or a stack trace, and the
  * server must stay healthy with bounded memory.
@@ -37,10 +38,10 @@ class HostileInputTest extends GatewayIntegrationTest {
     private static final int REQUESTS = 10_000;
     private static final long SEED = 20261127L;
     private static final List<String> PATHS = List.of("/v1/chat/completions", "/v1/completions", "/v1/embeddings",
-            "/admin/api/keys", "/admin/api/teams");
+            "/admin/api/keys", "/admin/api/teams", "/admin/api/accounts", "/admin/api/tokens");
     private static final List<String> CONTENT_TYPES = List.of("application/json", "text/plain",
             "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/json; charset=latin1",
-            "", "garbage/\u0000");
+            "", "garbage/\u0000", "*/*", "application/*", "application/json; charset=bogus");
 
     @Test
     void tenThousandHostileRequestsGetContractAnswersAndTheServerStaysHealthy() throws Exception {

@@ -80,7 +80,11 @@ public class InMemoryLeaseStore implements LeaseStore {
     private static long refill(long[] s, long limit, Instant now) {
         long elapsed = Math.max(0, now.toEpochMilli() - s[1]);
         s[1] = Math.max(s[1], now.toEpochMilli());
-        s[0] = Math.min(limit * 1000, s[0] + elapsed * limit / 60);
+        long room = limit * 1000 - s[0];
+        // elapsed × limit passes a long after ~106 idle days at the largest limit: then it fills the bucket anyway
+        long product = elapsed * limit;
+        long gain = Math.multiplyHigh(elapsed, limit) != 0 || product < 0 ? room : product / 60;
+        s[0] += Math.min(room, gain);
         return s[0];
     }
 

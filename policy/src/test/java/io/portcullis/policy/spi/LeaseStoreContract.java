@@ -2,6 +2,7 @@ package io.portcullis.policy.spi;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.portcullis.policy.Limits;
 import io.portcullis.policy.quota.LeaseKey;
 import io.portcullis.policy.quota.Metric;
 import java.time.Duration;
@@ -105,5 +106,38 @@ public abstract class LeaseStoreContract {
             pool.shutdown();
         }
         assertThat(granted.get()).isLessThanOrEqualTo(1000).isGreaterThan(990);
+    }
+
+    @Test
+    void aBucketAtTheLargestLimitRefillsAfterYearsIdle() {
+        long limit = Limits.MAX_PER_MINUTE;
+        var k = key(Metric.TOKENS_PER_MINUTE);
+        assertThat(store().acquire(k, limit, limit, limit, T0).granted()).isEqualTo(limit);
+        store().charge(k, limit, T0); // overuse: the bucket owes a minute's worth
+
+        // ten years of milliseconds times 10^9 is far past a long (and 3,737 days is where a
+        // wrapped product turns negative): the refill must neither fail nor wrap
+        Instant later = T0.plus(Duration.ofDays(3737));
+        store().release(k, 1, limit, later);
+        var grant = store().acquire(k, limit, limit, limit, later);
+
+        assertThat(grant.granted()).isEqualTo(limit);
+        assertThat(store().acquire(k, 1, 1, limit, later).retryAfter()).isPositive()
+                .isLessThanOrEqualTo(Duration.ofMillis(1));
+    }
+
+    @Test
+    void windowsAtTheLargestBudgetsGrantAndRefuseExactly() {
+        for (var metric : new Metric[] {Metric.TOKENS_PER_MONTH, Metric.SPEND_PER_MONTH}) {
+            long limit = Math.max(Limits.MAX_TOKEN_BUDGET, Limits.MAX_SPEND_MICROS);
+            var k = key(metric);
+            assertThat(store().acquire(k, limit - 1, limit, limit, T0).granted()).isBetween(limit - 1, limit);
+            store().charge(k, limit, T0); // overuse beyond the limit stays countable
+            var refused = store().acquire(k, 1, 1, limit, T0);
+            assertThat(refused.granted()).isZero();
+            assertThat(refused.remaining()).isZero();
+            store().release(k, 3 * limit, limit, T0);
+            assertThat(store().acquire(k, limit, limit, limit, T0).granted()).isEqualTo(limit);
+        }
     }
 }
