@@ -61,6 +61,7 @@ class ProxyHandler {
     private final UpstreamForwarder forwarder;
     private final Metering metering;
     private final InFlightRequests inFlight;
+    private final ResponsesAccess responses;
     private final GatewayMetrics metrics;
     private final InstantSource clock;
     private final int maxRequestBytes;
@@ -70,7 +71,7 @@ class ProxyHandler {
                  QuotaEngine quotas, Pricing pricing, RateLimitHeaders rateLimitHeaders, QuotaMetrics quotaMetrics,
                  UpstreamForwarder forwarder,
                  Metering metering, InFlightRequests inFlight, GatewayMetrics metrics, InstantSource clock,
-                 GatewayProperties properties) {
+                 GatewayProperties properties, ResponsesAccess responses) {
         this.authenticator = authenticator;
         this.teams = teams;
         this.backends = backends;
@@ -82,6 +83,7 @@ class ProxyHandler {
         this.forwarder = forwarder;
         this.metering = metering;
         this.inFlight = inFlight;
+        this.responses = responses;
         this.metrics = metrics;
         this.clock = clock;
         this.maxRequestBytes = (int) properties.maxRequestBytes().toBytes();
@@ -117,6 +119,9 @@ class ProxyHandler {
             Route route = backends.route(body.model())
                     .orElseThrow(() -> ApiError.modelNotFound(body.model()).toException());
             exchange.modelServed = true;
+            if (body.responses() != null) {
+                route = responses.admit(exchange, caller, body.responses(), route);
+            }
             decide(exchange, caller, team, body, request.getRemoteAddr());
             rateLimitHeaders.write(response, caller, team);
             exchange.route = route;

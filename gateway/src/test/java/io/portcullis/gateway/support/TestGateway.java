@@ -26,6 +26,13 @@ public final class TestGateway {
     public static final String LEAK = "leak";
     /** The scripted Anthropic deployment behind model {@code leak-claude}. */
     public static final String LEAK_CLAUDE = "leak-claude";
+    /**
+     * The scripted OpenAI deployment speaking the Responses API, behind model {@code resp-mini}
+     * (responses/ResponsesApiTest scripts it).
+     */
+    public static final String RESPONSES = "responses";
+    /** A second Responses API deployment, behind model {@code resp-other} only. */
+    public static final String RESPONSES_OTHER = "responses-other";
     /** The connect timeout of every test gateway. */
     public static final String CONNECT_TIMEOUT = "500ms";
     /** The idle (stream gap) timeout of every test gateway. */
@@ -137,6 +144,15 @@ public final class TestGateway {
         scripted(p, 17, LEAK_CLAUDE, "anthropic", SCRIPTED.baseUrl(LEAK_CLAUDE), "leak-claude");
         p.put("gateway.backends[17].api-key", ANTHROPIC_KEY);
         p.put("gateway.upstream.encryption-key", ENCRYPTION_KEY);
+        // Responses API: stored responses, hosted tools, usage from response.completed (responses/*Test).
+        // Index 18 belongs to another branch; until it lands, a second Responses backend holds the
+        // place (binding stops at a gap): renumber it to the next free index when merging.
+        scripted(p, 18, RESPONSES_OTHER, "openai", SCRIPTED.baseUrl(RESPONSES_OTHER), "resp-other");
+        scripted(p, 19, RESPONSES, "openai", SCRIPTED.baseUrl(RESPONSES));
+        p.put("gateway.backends[19].aliases.resp-mini", "gpt-4o-mini");
+        p.put("gateway.pricing.resp-mini.input-per-million", "2.50");
+        p.put("gateway.pricing.resp-mini.output-per-million", "10.00");
+        p.put("gateway.pricing.resp-mini.cached-input-per-million", "1.25");
         return p;
     }
 }
