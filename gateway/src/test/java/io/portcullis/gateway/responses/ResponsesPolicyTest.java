@@ -3,6 +3,7 @@ package io.portcullis.gateway.responses;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.portcullis.gateway.support.Fixtures;
+import io.portcullis.gateway.support.GatewayClient;
 import io.portcullis.gateway.support.TestGateway;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -57,8 +58,8 @@ class ResponsesPolicyTest extends ResponsesTest {
         assertThat(assertError(refused, 403, "policy_violation").path("message").asString()).contains("'" + type + "'");
         assertThat(scripted.count(TestGateway.RESPONSES)).isEqualTo(calls);
         awaitUsageRows(key.id(), 1);
-        assertThat(jdbc.queryForObject("select outcome from usage_event_named where key_id = ?::uuid", String.class,
-                key.id())).isEqualTo("hosted_tool_not_allowed");
+        assertThat(jdbc.queryForObject("select completion_tokens from usage_event_named where key_id = ?::uuid",
+                Integer.class, key.id())).isZero();
     }
 
     @Test
@@ -76,12 +77,28 @@ class ResponsesPolicyTest extends ResponsesTest {
     void aKeyInATeamNeedsItsTeamToListTheHostedToolToo() {
         var team = client.admin("POST", "/admin/api/teams", "{\"name\":\"no-tools-" + System.nanoTime() + "\"}");
         assertThat(team.statusCode()).as(team.body()).isEqualTo(201);
-        String teamId = io.portcullis.gateway.support.GatewayClient.json(team).path("id").asString();
+        String teamId = GatewayClient.json(team).path("id").asString();
         var key = client.createKey("{\"name\":\"member\",\"teamId\":\"" + teamId
                 + "\",\"policy\":{\"hostedTools\":[\"web_search\"]}}");
 
         assertError(create(key, request("resp-mini", "\"tools\":[{\"type\":\"web_search\"}]")), 403,
                 "policy_violation");
+    }
+
+    @Test
+    void theAdminApiKeepsHostedToolsAndRefusesWhatIsNotAToolType() {
+        var key = client.createKey("{\"name\":\"searcher\",\"policy\":{\"hostedTools\":[\"web_search\",\"file_search\"]}}");
+        var shown = GatewayClient.json(client.admin("GET", "/admin/api/keys/" + key.id(), null));
+        assertThat(shown.at("/policy/hostedTools").toString()).isEqualTo("[\"file_search\",\"web_search\"]");
+        assertThat(GatewayClient.json(client.admin("GET", "/admin/api/keys/" + client.createKey().id(), null))
+                .at("/policy/hostedTools").toString()).isEqualTo("[]");
+
+        for (String bad : new String[] {"[\"function\"]", "[\"Web Search\"]", "\"web_search\"", "[1]"}) {
+            var refused = client.admin("POST", "/admin/api/keys",
+                    "{\"name\":\"x\",\"policy\":{\"hostedTools\":" + bad + "}}");
+            assertThat(assertError(refused, 400, "invalid_request_error").path("param").asString())
+                    .as(bad).isEqualTo("policy.hostedTools");
+        }
     }
 
     @Test
