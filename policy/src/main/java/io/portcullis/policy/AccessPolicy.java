@@ -101,6 +101,15 @@ public final class AccessPolicy {
                 }
             }
         }
+        if (policy.hostedTools() != null) {
+            for (String tool : facts.hostedTools()) {
+                if (!policy.hostedTools().contains(tool)) {
+                    // the type was checked to be a short token by the HTTP edge, so it may be named
+                    return Decision.Denied.permanently(DenialReason.HOSTED_TOOL_NOT_ALLOWED, "The hosted tool '"
+                            + tool + "' is not allowed for this API key (its policy's hostedTools does not list it)");
+                }
+            }
+        }
         if (!policy.allowedCidrs().isEmpty()) {
             boolean inside = false;
             for (Cidr cidr : policy.allowedCidrs()) {

@@ -20,6 +20,8 @@ public enum DenialReason {
     ADDRESS_NOT_ALLOWED("address_not_allowed", Kind.POLICY),
     /** The request's text matches a deny pattern, the check exceeded its budget, or the text is too long to check. */
     CONTENT_DENIED("content_denied", Kind.POLICY),
+    /** The request asks for a provider-hosted tool (web search, code interpreter...) the policy does not list. */
+    HOSTED_TOOL_NOT_ALLOWED("hosted_tool_not_allowed", Kind.POLICY),
     /** The request asks for more output tokens than {@code maxTokensPerRequest}. */
     MAX_TOKENS_EXCEEDED("max_tokens_exceeded", Kind.POLICY),
     /** {@code requestsPerMinute} is used up for now. */

@@ -15,18 +15,27 @@ import java.util.Set;
  * @param promptTokens     estimate of prompt tokens
  * @param maxTokens        {@code max_tokens}/{@code max_completion_tokens} asked for, or -1 if none
  * @param clientAddress    the client's IP address (4 or 16 bytes), or null if unknown
+ * @param hostedTools      provider-hosted tool types the request asks for (Responses API
+ *                         {@code tools[].type} other than {@code function} and {@code custom})
  */
 public record RequestFacts(String model, Set<Modality> modalities, String promptText, long promptTokens,
-                           long maxTokens, byte[] clientAddress) {
+                           long maxTokens, byte[] clientAddress, Set<String> hostedTools) {
 
     public RequestFacts {
         modalities = Set.copyOf(modalities);
         promptText = promptText == null ? "" : promptText;
+        hostedTools = hostedTools == null ? Set.of() : Set.copyOf(hostedTools);
+    }
+
+    /** A request that asks for no hosted tool. */
+    public RequestFacts(String model, Set<Modality> modalities, String promptText, long promptTokens,
+                        long maxTokens, byte[] clientAddress) {
+        this(model, modalities, promptText, promptTokens, maxTokens, clientAddress, Set.of());
     }
 
     @Override
     public String toString() {
         return "RequestFacts[model=" + model + ", modalities=" + modalities + ", promptText=" + promptText.length()
-                + " chars, promptTokens=" + promptTokens + ", maxTokens=" + maxTokens + "]";
+                + " chars, promptTokens=" + promptTokens + ", maxTokens=" + maxTokens + ", hostedTools=" + hostedTools + "]";
     }
 }

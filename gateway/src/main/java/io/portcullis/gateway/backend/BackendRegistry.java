@@ -136,6 +136,15 @@ public class BackendRegistry {
             return levels;
         }
 
+        /**
+         * The same model served only by one backend's deployments (a stored response lives on the
+         * backend that created it), or empty when that backend does not serve the model.
+         */
+        public Optional<Route> on(String backend) {
+            List<Deployment> kept = deployments.stream().filter(d -> d.backend().name().equals(backend)).toList();
+            return kept.isEmpty() ? Optional.empty() : Optional.of(new Route(model, kept));
+        }
+
         /** The backend that names the model in {@code /v1/models}: the first of the best priority. */
         public Deployment primary() {
             return deployments.stream().min(Comparator.comparingInt(Deployment::priority)).orElseThrow();

@@ -12,6 +12,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.hc.client5.http.classic.methods.HttpPost;
+import org.apache.hc.client5.http.classic.methods.HttpUriRequestBase;
 import org.apache.hc.client5.http.config.ConnectionConfig;
 import org.apache.hc.client5.http.config.RequestConfig;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
@@ -118,10 +119,22 @@ public final class UpstreamClient implements AutoCloseable {
      */
     public UpstreamAnswer post(URI uri, byte[] body, String... headers) throws IOException {
         var request = new HttpPost(uri);
+        request.setEntity(new ByteArrayEntity(body, JSON));
+        return execute(request, headers);
+    }
+
+    /**
+     * Sends a request without a body ({@code GET}, {@code DELETE}: the Responses API's stored
+     * responses), with the same limits and the same caller duty to close the answer as {@link #post}.
+     */
+    public UpstreamAnswer send(String method, URI uri, String... headers) throws IOException {
+        return execute(new HttpUriRequestBase(method, uri), headers);
+    }
+
+    private UpstreamAnswer execute(HttpUriRequestBase request, String... headers) throws IOException {
         for (int i = 0; i + 1 < headers.length; i += 2) {
             request.addHeader(headers[i], headers[i + 1]);
         }
-        request.setEntity(new ByteArrayEntity(body, JSON));
         var watch = new CallWatch(request::cancel);
         open.add(watch);
         watch.waiting(responseNanos);
@@ -146,7 +159,7 @@ public final class UpstreamClient implements AutoCloseable {
     }
 
     /** Stops watching a call and cancels it, closing its connection. */
-    private void abandon(HttpPost request, CallWatch watch) {
+    private void abandon(HttpUriRequestBase request, CallWatch watch) {
         open.remove(watch);
         request.cancel();
     }
@@ -174,12 +187,12 @@ public final class UpstreamClient implements AutoCloseable {
 
     /** A backend's answer: status and headers now, the body as it arrives. */
     public final class UpstreamAnswer implements AutoCloseable {
-        private final HttpPost request;
+        private final HttpUriRequestBase request;
         private final ClassicHttpResponse response;
         private final UpstreamBody body;
         private final CallWatch watch;
 
-        private UpstreamAnswer(HttpPost request, ClassicHttpResponse response, CallWatch watch) throws IOException {
+        private UpstreamAnswer(HttpUriRequestBase request, ClassicHttpResponse response, CallWatch watch) throws IOException {
             this.request = request;
             this.response = response;
             this.watch = watch;

@@ -20,6 +20,10 @@ enum AnthropicDialect implements BackendDialect {
     @Override
     public UpstreamRequest request(Exchange exchange, ClientRequest request, Deployment deployment,
                                    long defaultMaxTokens) {
+        if (exchange.endpoint == Endpoint.RESPONSES) {
+            throw new UnsupportedContent("The model '" + deployment.model() + "' is served by an Anthropic backend,"
+                    + " which does not speak the Responses API; use /v1/chat/completions or /v1/messages", "model");
+        }
         if (exchange.endpoint != Endpoint.CHAT_COMPLETIONS && exchange.endpoint != Endpoint.MESSAGES) {
             throw new UnsupportedContent("The model '" + deployment.model() + "' is served by an Anthropic backend,"
                     + " which only answers chat requests", null);

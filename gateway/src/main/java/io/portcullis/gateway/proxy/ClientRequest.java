@@ -22,10 +22,12 @@ import tools.jackson.databind.node.ObjectNode;
  *                         {@code max_completion_tokens}), or -1 when it set none
  * @param choices          answers generated per request: {@code n}, or {@code best_of} when larger
  * @param endpoint         where the client sent it
+ * @param responses        what a Responses API body says of stored responses and hosted tools;
+ *                         null on every other endpoint
  */
 record ClientRequest(byte[] body, ObjectNode json, String model, boolean stream, boolean clientWantsUsage,
                      ObjectNode anthropic, UnsupportedContent untranslatable, long maxTokens, int choices,
-                     Endpoint endpoint) {
+                     Endpoint endpoint, ResponsesRequest responses) {
 
     /** Output-token limit fields, as each endpoint names them. */
     static final List<String> OUTPUT_LIMIT_FIELDS = List.of("max_tokens", "max_completion_tokens");
@@ -46,6 +48,9 @@ record ClientRequest(byte[] body, ObjectNode json, String model, boolean stream,
     static ClientRequest parse(Endpoint endpoint, byte[] body) {
         if (endpoint == Endpoint.MESSAGES) {
             return parseMessages(body);
+        }
+        if (endpoint == Endpoint.RESPONSES) {
+            return parseResponses(body);
         }
         if (body.length == 0) {
             throw ApiError.invalidRequest("Request body is empty; send a JSON object", null).toException();
@@ -89,7 +94,7 @@ record ClientRequest(byte[] body, ObjectNode json, String model, boolean stream,
         long bestOf = endpoint == Endpoint.COMPLETIONS ? positiveInteger(json, "best_of", MAX_BEST_OF) : -1;
         int choices = (int) Math.max(1, Math.max(n, bestOf));
         return new ClientRequest(body, json, model.stringValue(), stream, wantsUsage, null, null, maxTokens, choices,
-                endpoint);
+                endpoint, null);
     }
 
     /**
@@ -142,7 +147,34 @@ record ClientRequest(byte[] body, ObjectNode json, String model, boolean stream,
         ObjectNode chat = AnthropicRequests.toChat(anthropic, problems);
         return new ClientRequest(ProxyJson.MAPPER.writeValueAsBytes(chat), chat, model.stringValue(), stream, false,
                 anthropic, problems.isEmpty() ? null : problems.getFirst(), maxTokens.longValue(), 1,
-                Endpoint.MESSAGES);
+                Endpoint.MESSAGES, null);
+    }
+
+    /**
+     * A Responses API request ({@link ResponsesRequest}). The usage rides in the stream's
+     * {@code response.completed} event, which the gateway never hides, so nothing is added to ask
+     * for it: {@code clientWantsUsage} is true.
+     */
+    private static ClientRequest parseResponses(byte[] body) {
+        if (body.length == 0) {
+            throw ApiError.invalidRequest("Request body is empty; send a JSON object", null).toException();
+        }
+        if (!(ProxyJson.parse(body) instanceof ObjectNode json)) {
+            throw ApiError.invalidRequest("Request body must be a JSON object", null).toException();
+        }
+        JsonNode model = json.get("model");
+        if (model == null || !model.isString() || model.stringValue().isBlank()) {
+            throw ApiError.invalidRequest("You must provide a model parameter (a non-empty string)", "model")
+                    .toException();
+        }
+        var responses = ResponsesRequest.of(json);
+        boolean stream = flag(json, "stream");
+        long maxTokens = -1;
+        for (String field : ResponsesRequest.OUTPUT_LIMIT_FIELDS) {
+            maxTokens = Math.max(maxTokens, positiveInteger(json, field, MAX_OUTPUT_LIMIT));
+        }
+        return new ClientRequest(body, json, model.stringValue(), stream, true, null, null, maxTokens, 1,
+                Endpoint.RESPONSES, responses);
     }
 
     private static boolean flag(ObjectNode json, String field) {
@@ -189,7 +221,8 @@ record ClientRequest(byte[] body, ObjectNode json, String model, boolean stream,
                 // chat on OpenAI itself wants max_completion_tokens (reasoning models refuse max_tokens);
                 // completions, and Ollama, know max_tokens
                 boolean completionTokens = !ollama && endpoint != Endpoint.COMPLETIONS;
-                copy.put(completionTokens ? "max_completion_tokens" : "max_tokens", outputCap);
+                copy.put(endpoint == Endpoint.RESPONSES ? "max_output_tokens"
+                        : completionTokens ? "max_completion_tokens" : "max_tokens", outputCap);
             }
         }
         if (rename) {

@@ -10,7 +10,12 @@ public enum Endpoint {
     /** {@code POST /v1/messages}: the Anthropic-compatible front door; OpenAI-compatible backends get a chat request. */
     MESSAGES("/chat/completions", "messages", true, "messages"),
     COMPLETIONS("/completions", "completions", true, "prompt"),
-    EMBEDDINGS("/embeddings", "embeddings", false, "input");
+    EMBEDDINGS("/embeddings", "embeddings", false, "input"),
+    /**
+     * {@code POST /v1/responses}: OpenAI's Responses API, passed through to OpenAI-compatible
+     * backends that speak it ({@code input} may be left out when {@code prompt} names a template).
+     */
+    RESPONSES("/responses", "responses", true, "input");
 
     private final String path;
     private final String tag;

@@ -59,6 +59,13 @@ final class Exchange {
     RequestInspector.Inspection inspection;
     /** The smaller of the key's and the team's {@code maxTokensPerRequest}, or -1 when neither has one. */
     long outputCap = -1;
+    /**
+     * Told, once, the id of the stored response the answer creates (Responses API), before the
+     * client can see that id; null when nothing is to be recorded.
+     */
+    java.util.function.Consumer<String> onResponseCreated;
+    /** The id of the response the answer created, once seen (Responses API). */
+    String responseId;
     /** What the request is billed, set when it is settled. */
     Usage billed = Usage.ZERO;
     long costMicros;
@@ -109,6 +116,16 @@ final class Exchange {
     void crashed(RuntimeException cause) {
         status = 500;
         ending = new Ending.Crashed(500, cause, backendWorked, streamedTokens);
+    }
+
+    /** The answer carries the id of the response it creates; only the first id seen counts. */
+    void responseCreated(String id) {
+        if (responseId == null && id != null && !id.isEmpty()) {
+            responseId = id;
+            if (onResponseCreated != null) {
+                onResponseCreated.accept(id);
+            }
+        }
     }
 
     /** Backend usage figures read from its answer; null (none found) leaves what was seen before. */

@@ -2,6 +2,7 @@ package io.portcullis.gateway.proxy;
 
 import io.portcullis.gateway.backend.Deployment;
 import io.portcullis.gateway.backend.anthropic.AnthropicResponses;
+import io.portcullis.gateway.backend.anthropic.UnsupportedContent;
 import java.time.InstantSource;
 
 /**
@@ -29,6 +30,10 @@ enum OpenAiDialect implements BackendDialect {
                                    long defaultMaxTokens) {
         if (request.untranslatable() != null) {
             throw request.untranslatable();
+        }
+        if (ollama && exchange.endpoint == Endpoint.RESPONSES) {
+            throw new UnsupportedContent("The model '" + deployment.model() + "' is served by an Ollama backend, which"
+                    + " this gateway does not send Responses API requests to; use /v1/chat/completions", "model");
         }
         return new UpstreamRequest(exchange.endpoint.path(),
                 request.upstreamBody(deployment.upstreamModel(), ollama, exchange.outputCap));

@@ -62,6 +62,7 @@ class ProxyHandler {
     private final InFlightRequests inFlight;
     private final BodyReader bodies;
     private final BodyBudget bodyBudget;
+    private final ResponsesAccess responses;
     private final GatewayMetrics metrics;
     private final InstantSource clock;
     private final long defaultMaxTokens;
@@ -70,7 +71,8 @@ class ProxyHandler {
                  QuotaEngine quotas, Pricing pricing, RateLimitHeaders rateLimitHeaders, QuotaMetrics quotaMetrics,
                  UpstreamForwarder forwarder,
                  Metering metering, InFlightRequests inFlight, BodyReader bodies, BodyBudget bodyBudget,
-                 GatewayMetrics metrics, InstantSource clock, GatewayProperties properties) {
+                 GatewayMetrics metrics, InstantSource clock, GatewayProperties properties,
+                 ResponsesAccess responses) {
         this.authenticator = authenticator;
         this.teams = teams;
         this.backends = backends;
@@ -84,6 +86,7 @@ class ProxyHandler {
         this.inFlight = inFlight;
         this.bodies = bodies;
         this.bodyBudget = bodyBudget;
+        this.responses = responses;
         this.metrics = metrics;
         this.clock = clock;
         this.defaultMaxTokens = properties.quota().defaultMaxTokens();
@@ -122,6 +125,9 @@ class ProxyHandler {
             Route route = backends.route(body.model())
                     .orElseThrow(() -> ApiError.modelNotFound(body.model()).toException());
             exchange.modelServed = true;
+            if (body.responses() != null) {
+                route = responses.admit(exchange, caller, body.responses(), route);
+            }
             decide(exchange, caller, team, body, request.getRemoteAddr());
             rateLimitHeaders.write(response, caller, team);
             exchange.route = route;

@@ -16,7 +16,7 @@ import org.springframework.context.annotation.Configuration;
 
 /**
  * The proxied endpoints ({@code POST /v1/chat/completions}, {@code /v1/completions},
- * {@code /v1/embeddings}, {@code /v1/messages}) as one plain servlet mapped to their exact paths,
+ * {@code /v1/embeddings}, {@code /v1/messages}, {@code /v1/responses}) as one plain servlet mapped to their exact paths,
  * ahead of Spring MVC's dispatcher: handler mapping, argument resolution and the interceptor
  * chain did nothing for a handler that reads the body and writes the answer itself, yet cost CPU
  * on every call and frames on every stream's stack (docs/performance.md). The servlet filters
@@ -29,7 +29,8 @@ final class ProxyServlet extends HttpServlet {
             "/v1/chat/completions", Endpoint.CHAT_COMPLETIONS,
             "/v1/completions", Endpoint.COMPLETIONS,
             "/v1/embeddings", Endpoint.EMBEDDINGS,
-            "/v1/messages", Endpoint.MESSAGES);
+            "/v1/messages", Endpoint.MESSAGES,
+            "/v1/responses", Endpoint.RESPONSES);
 
     private final transient ProxyHandler handler;
 

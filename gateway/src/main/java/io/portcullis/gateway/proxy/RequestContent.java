@@ -28,7 +28,12 @@ import tools.jackson.databind.JsonNode;
  * file; {@code search_result} text; {@code tool_use}, {@code tool_result}, {@code thinking},
  * {@code redacted_thinking} only hold other content. Any other type counts as a file, the most
  * restricted kind, so a policy cannot be bypassed with a part type the gateway does not know.
- * A string {@code content}, {@code system}, {@code prompt} or {@code input} is text.
+ * Besides, any object outside free-form objects whose {@code type} names an image, audio or file
+ * kind ({@code computer_screenshot} is an image) counts wherever it sits, but for an Anthropic
+ * {@code source}'s own type: the Responses API carries them in a {@code function_call_output}'s
+ * {@code output}, a {@code computer_call_output}, or a prompt template's variables.
+ * A string {@code content}, {@code system}, {@code prompt} or {@code input} is text; so is each
+ * string of a Responses {@code input} array, whose items count as messages.
  *
  * @param text       the text, as sent
  * @param modalities the kinds of input found
@@ -49,6 +54,7 @@ record RequestContent(String text, Set<Modality> modalities, long tokens) {
             Map.entry("text", Kind.TEXT), Map.entry("input_text", Kind.TEXT), Map.entry("output_text", Kind.TEXT),
             Map.entry("refusal", Kind.TEXT), Map.entry("search_result", Kind.TEXT),
             Map.entry("image_url", Kind.IMAGE), Map.entry("image", Kind.IMAGE), Map.entry("input_image", Kind.IMAGE),
+            Map.entry("computer_screenshot", Kind.IMAGE),
             Map.entry("input_audio", Kind.AUDIO), Map.entry("audio", Kind.AUDIO),
             Map.entry("document", Kind.FILE), Map.entry("file", Kind.FILE), Map.entry("input_file", Kind.FILE),
             Map.entry("tool_use", Kind.CONTAINER), Map.entry("tool_result", Kind.CONTAINER),
@@ -90,6 +96,8 @@ record RequestContent(String text, Set<Modality> modalities, long tokens) {
                 if ((name.equals("prompt") && endpoint == Endpoint.COMPLETIONS)
                         || (name.equals("input") && endpoint == Endpoint.EMBEDDINGS)) {
                     prompt(value);
+                } else if (name.equals("input") && endpoint == Endpoint.RESPONSES) {
+                    responsesInput(value);
                 } else if (name.equals("messages") && value.isArray()) {
                     for (JsonNode message : value) {
                         tokens += MESSAGE_FRAMING_TOKENS;
@@ -126,6 +134,13 @@ record RequestContent(String text, Set<Modality> modalities, long tokens) {
                     }
                 }
             } else if (value.isObject()) {
+                // an Anthropic source's own type ("file": a Files API reference) says where, not what
+                Modality media = freeForm || "source".equals(name) ? null : mediaKind(value);
+                if (media != null) {
+                    // wherever it sits: a Responses function_call_output's output, a computer
+                    // screenshot, a prompt template variable are no content arrays
+                    media(media);
+                }
                 boolean inner = freeForm || (name != null && FREE_FORM.contains(name));
                 for (var field : value.properties()) {
                     if (inner) {
@@ -145,15 +160,12 @@ record RequestContent(String text, Set<Modality> modalities, long tokens) {
             JsonNode type = part.get("type");
             Kind kind = type != null && type.isString() ? PART_TYPES.getOrDefault(type.stringValue(), Kind.FILE)
                     : Kind.FILE;
-            switch (kind) {
-                case TEXT -> modalities.add(Modality.TEXT);
-                case IMAGE -> media(Modality.IMAGE);
-                case AUDIO -> media(Modality.AUDIO);
-                case FILE -> media(Modality.FILE);
-                case CONTAINER -> {
-                    // holds other content, which the walk below classifies
-                }
+            if (kind == Kind.TEXT) {
+                modalities.add(Modality.TEXT);
+            } else if (kind == Kind.FILE && mediaKind(part) == null) {
+                media(Modality.FILE); // an unknown type, or none: the most restricted kind
             }
+            // a known image, audio or file part is counted by the walk below, like one found elsewhere
             value(null, part, null, null, false);
         }
 
@@ -180,6 +192,26 @@ record RequestContent(String text, Set<Modality> modalities, long tokens) {
             }
         }
 
+        /** The Responses API's {@code input}: a string, or items (messages, tool outputs...). */
+        private void responsesInput(JsonNode input) {
+            if (input.isString()) {
+                modalities.add(Modality.TEXT);
+                append(input.stringValue());
+            } else if (input.isArray()) {
+                for (JsonNode item : input) {
+                    tokens += MESSAGE_FRAMING_TOKENS;
+                    if (item.isString()) {
+                        modalities.add(Modality.TEXT);
+                        append(item.stringValue());
+                    } else {
+                        value(null, item, null, null, false);
+                    }
+                }
+            } else {
+                value(null, input, null, null, false);
+            }
+        }
+
         private void media(Modality modality) {
             modalities.add(modality);
             tokens += MEDIA_PART_TOKENS;
@@ -191,6 +223,20 @@ record RequestContent(String text, Set<Modality> modalities, long tokens) {
             }
             text.append(s);
         }
+    }
+
+    /** The input kind of an object whose {@code type} names an image, audio or file part, or null. */
+    private static Modality mediaKind(JsonNode object) {
+        JsonNode type = object.get("type");
+        if (type == null || !type.isString()) {
+            return null;
+        }
+        return switch (PART_TYPES.getOrDefault(type.stringValue(), Kind.CONTAINER)) {
+            case IMAGE -> Modality.IMAGE;
+            case AUDIO -> Modality.AUDIO;
+            case FILE -> Modality.FILE;
+            case TEXT, CONTAINER -> null;
+        };
     }
 
     /** Whether a string is a binary payload (an image, audio, a file, a signature) rather than text. */

@@ -39,7 +39,8 @@ final class RequestInspector {
         long perChoice = Math.min(asked >= 0 ? asked : defaultMaxTokens, MAX_RESERVED_TOKENS);
         long reserve = endpoint == Endpoint.EMBEDDINGS ? 0 : perChoice * choices;
         var facts = new RequestFacts(request.model(), modalities, text, promptTokens, asked,
-                IpAddresses.parse(clientAddress));
+                IpAddresses.parse(clientAddress),
+                request.responses() == null ? Set.of() : request.responses().hostedTools());
         return new Inspection(facts, promptTokens, reserve);
     }
 

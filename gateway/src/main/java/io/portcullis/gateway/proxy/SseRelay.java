@@ -179,6 +179,9 @@ final class SseRelay {
         String json = anthropicClient
                 ? "event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"api_error\",\"message\":\"" + message
                         + "\"}}\n\n"
+                : exchange.endpoint == Endpoint.RESPONSES
+                ? "event: error\ndata: {\"type\":\"error\",\"code\":\"" + code + "\",\"message\":\"" + message
+                        + "\",\"param\":null}\n\n"
                 : "data: {\"error\":{\"message\":\"" + message + "\",\"type\":\"server_error\",\"param\":null,"
                         + "\"code\":\"" + code + "\"}}\n\n";
         return json.getBytes(StandardCharsets.UTF_8);
@@ -208,6 +211,10 @@ final class SseRelay {
         if (data.equals("[DONE]")) {
             return true;
         }
+        if (exchange.endpoint == Endpoint.RESPONSES) {
+            responsesEvent(bytes, data);
+            return true;
+        }
         boolean usage = mentionsUsage(bytes);
         if (!usage && !mentions(bytes, ERROR_FIELD)) {
             exchange.streamedTokens++; // a content chunk: about one token (docs/quotas.md, "Billing")
@@ -234,6 +241,65 @@ final class SseRelay {
         }
         exchange.report(ProxyJson.usageOf(reported));
         return clientWantsUsage || !usageOnly;
+    }
+
+    /**
+     * A Responses API event, by its type (the {@code event:} line, else the data's {@code type}):
+     * every {@code *.delta} is a content event (text, refusal, reasoning, tool arguments: all
+     * output tokens); {@code response.created} names the stored response; the final
+     * {@code response.completed} (or {@code response.incomplete}, cut at the output limit) carries
+     * the usage under {@code response.usage}; {@code response.failed} and {@code error} say the
+     * stream failed. None is hidden: Responses clients expect every event.
+     */
+    private void responsesEvent(byte[] bytes, String data) {
+        String type = eventType(bytes);
+        if (type != null && type.endsWith(".delta")) {
+            exchange.streamedTokens++; // about one token each, as for chat chunks (docs/quotas.md)
+            return;
+        }
+        if (type != null && !type.equals("response.created") && !type.equals("response.completed")
+                && !type.equals("response.incomplete") && !type.equals("response.failed") && !type.equals("error")) {
+            return; // the other typed events carry neither usage nor ids: not parsed
+        }
+        JsonNode event;
+        try {
+            event = ProxyJson.MAPPER.readTree(data);
+        } catch (JacksonException e) {
+            return;
+        }
+        if (type == null) {
+            type = event.path("type").asString("");
+            if (type.endsWith(".delta")) {
+                exchange.streamedTokens++;
+                return;
+            }
+        }
+        JsonNode response = event.path("response");
+        switch (type) {
+            case "response.created" -> {
+                JsonNode id = response.path("id");
+                exchange.responseCreated(id.isString() ? id.stringValue() : null);
+            }
+            case "response.completed", "response.incomplete" -> exchange.report(ProxyJson.usageOf(response.get("usage")));
+            case "response.failed" -> {
+                exchange.report(ProxyJson.usageOf(response.get("usage")));
+                exchange.streamFailed = true;
+            }
+            case "error" -> exchange.streamFailed = true;
+            default -> {
+            }
+        }
+    }
+
+    /** The value of the event's {@code event:} line, or null when it has none. */
+    static String eventType(byte[] bytes) {
+        String text = new String(bytes, StandardCharsets.UTF_8);
+        for (String line : text.split("\r?\n")) {
+            if (line.startsWith("event:")) {
+                return line.substring(6).strip();
+            }
+        }
+        return null;
     }
 
     /** The event's data lines joined, or null when it has none. */

@@ -188,6 +188,9 @@ class UpstreamForwarder {
             throw ApiError.upstreamError("The backend answered " + status + " with "
                     + (n < 0 ? "an empty body" : "something that is not JSON") + " (" + contentType + ")").toException();
         }
+        if (ok) {
+            exchange.responseCreated(scanner.id()); // before the client can read the id
+        }
         response.setStatus(status);
         response.setContentType(contentType != null ? contentType : "application/json");
         OutputStream out = response.getOutputStream();
@@ -199,6 +202,7 @@ class UpstreamForwarder {
             n = readUpstream(body, chunk);
             if (n > 0 && scanner != null) {
                 scanner.feed(chunk, 0, n);
+                exchange.responseCreated(scanner.id());
             }
         }
         if (n == -2) {

@@ -37,6 +37,7 @@ final class UsageScanner {
     private long total = -1;
     private long cached;
     private Usage usage;
+    private String id;
 
     /**
      * Feeds the next bytes of the answer.
@@ -80,6 +81,14 @@ final class UsageScanner {
         return usage;
     }
 
+    /**
+     * The answer's top-level {@code id} (a Responses API answer: the stored response's id), or
+     * null until it has been read. Known as soon as the bytes holding it were fed.
+     */
+    String id() {
+        return id;
+    }
+
     private void drain() {
         JsonToken token;
         while ((token = parser.nextToken()) != null && token != JsonToken.NOT_AVAILABLE) {
@@ -120,6 +129,12 @@ final class UsageScanner {
                 case VALUE_NUMBER_INT -> {
                     if (usageDepth != 0) {
                         number(parser.getValueAsLong(-1));
+                    }
+                    lastName = null;
+                }
+                case VALUE_STRING -> {
+                    if (depth == 1 && id == null && "id".equals(lastName)) {
+                        id = parser.getString();
                     }
                     lastName = null;
                 }

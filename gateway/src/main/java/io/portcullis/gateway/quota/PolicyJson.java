@@ -53,6 +53,8 @@ public final class PolicyJson {
      */
     public static final UsagePolicy UNUSABLE = new UsagePolicy(Set.of(), null, List.of(),
             List.of(DenyPattern.compile("^")));
+    /** The shape of a hosted tool type ({@code web_search_preview_2025_03_11}). */
+    private static final java.util.regex.Pattern HOSTED_TOOL = java.util.regex.Pattern.compile("[a-z0-9_.-]{1,64}");
 
     private PolicyJson() {
     }
@@ -126,13 +128,13 @@ public final class PolicyJson {
      */
     public static UsagePolicy policy(JsonNode node, String param, boolean allowModels) {
         if (node == null || node.isNull()) {
-            return UsagePolicy.OPEN;
+            return UsagePolicy.DEFAULT;
         }
         if (!node.isObject()) {
             throw invalid(param, "must be an object");
         }
         for (String field : node.propertyNames()) {
-            if (!List.of("modalities", "allowedCidrs", "denyPatterns").contains(field)
+            if (!List.of("modalities", "allowedCidrs", "denyPatterns", "hostedTools").contains(field)
                     && !(allowModels && field.equals("models"))) {
                 throw invalid(param + "." + field, "is not a known policy field");
             }
@@ -162,7 +164,19 @@ public final class PolicyJson {
             }
         }
         Set<String> models = new LinkedHashSet<>(strings(node.get("models"), param + ".models", MAX_ITEM));
-        return new UsagePolicy(models, modalities, cidrs, patterns);
+        return new UsagePolicy(models, modalities, cidrs, patterns, hostedTools(node, param));
+    }
+
+    /** Hosted tool types as the Responses API names them ({@code web_search}); absent means none. */
+    private static Set<String> hostedTools(JsonNode node, String param) {
+        Set<String> tools = new LinkedHashSet<>();
+        for (String tool : strings(node.get("hostedTools"), param + ".hostedTools", MAX_ITEM)) {
+            if (!HOSTED_TOOL.matcher(tool).matches() || tool.equals("function") || tool.equals("custom")) {
+                throw invalid(param + ".hostedTools", "'" + tool + "' is not a hosted tool type such as web_search");
+            }
+            tools.add(tool);
+        }
+        return tools;
     }
 
     /** Non-empty, storable strings of at most {@code maxLength} characters, at most {@value #MAX_LIST} of them. */
@@ -219,6 +233,7 @@ public final class PolicyJson {
                 : policy.modalities().stream().sorted().map(Modality::tag).toList());
         map.put("allowedCidrs", policy.allowedCidrs().stream().map(Cidr::toString).toList());
         map.put("denyPatterns", policy.denyPatterns().stream().map(DenyPattern::regex).toList());
+        map.put("hostedTools", policy.hostedTools() == null ? List.of() : policy.hostedTools().stream().sorted().toList());
         return map;
     }
 

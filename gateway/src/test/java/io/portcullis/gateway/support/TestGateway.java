@@ -26,6 +26,13 @@ public final class TestGateway {
     public static final String LEAK = "leak";
     /** The scripted Anthropic deployment behind model {@code leak-claude}. */
     public static final String LEAK_CLAUDE = "leak-claude";
+    /**
+     * The scripted OpenAI deployment speaking the Responses API, behind model {@code resp-mini}
+     * (responses/ResponsesApiTest scripts it).
+     */
+    public static final String RESPONSES = "responses";
+    /** A second Responses API deployment, behind model {@code resp-other} only. */
+    public static final String RESPONSES_OTHER = "responses-other";
     /** The connect timeout of every test gateway. */
     public static final String CONNECT_TIMEOUT = "500ms";
     /** Where managed backends may point: the loopback fakes. */
@@ -142,6 +149,15 @@ public final class TestGateway {
         // Managed backends in tests point at the 127.0.0.1 fakes, which loopback refusal would
         // stop; ManagedBackendDestinationsTest starts a gateway without this line to show it.
         p.put(ALLOWED_HOSTS, "127.0.0.1");
+        // Responses API: stored responses, hosted tools, usage from response.completed (responses/*Test).
+        // Index 18 belongs to another branch; until it lands, a second Responses backend holds the
+        // place (binding stops at a gap): renumber it to the next free index when merging.
+        scripted(p, 18, RESPONSES_OTHER, "openai", SCRIPTED.baseUrl(RESPONSES_OTHER), "resp-other");
+        scripted(p, 19, RESPONSES, "openai", SCRIPTED.baseUrl(RESPONSES));
+        p.put("gateway.backends[19].aliases.resp-mini", "gpt-4o-mini");
+        p.put("gateway.pricing.resp-mini.input-per-million", "2.50");
+        p.put("gateway.pricing.resp-mini.output-per-million", "10.00");
+        p.put("gateway.pricing.resp-mini.cached-input-per-million", "1.25");
         return p;
     }
 }
