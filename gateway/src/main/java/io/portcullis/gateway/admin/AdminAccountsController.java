@@ -31,7 +31,7 @@ class AdminAccountsController {
     static final int USERNAME_MAX = 64;
     static final int PASSWORD_MIN = 12;
     static final int PASSWORD_MAX = 128;
-    private static final Pattern USERNAME = Pattern.compile("[a-z0-9][a-z0-9._@-]{1,63}");
+    static final Pattern USERNAME = Pattern.compile("[a-z0-9][a-z0-9._@-]{1,63}");
 
     private final AdminAccounts accounts;
     private final AdminTokens tokens;
