@@ -100,6 +100,10 @@ gateway:
     shutdown-timeout: {{ .Values.shutdown.usageFlushSeconds }}s
   metrics:
     teams: {{ .Values.gateway.metrics.teams | toJson }}
+  audit:
+    # With secrets.existingSecret the key comes from it (GATEWAY_AUDIT_KEY; a Secret without it stops
+    # the start). Without one (a trial) a generated key is kept in the database: pods share no disk.
+    generated-key-store: {{ if .Values.secrets.existingSecret }}file{{ else }}database{{ end }}
   backends:
   {{- range $i, $b := .Values.gateway.backends }}
     - name: {{ $b.name | quote }}

@@ -207,10 +207,22 @@ public record GatewayProperties(
     }
 
     /**
-     * @param bootstrapToken admin bearer token from {@code GATEWAY_ADMIN_TOKEN}; when empty on a first
-     *                       start, one is generated, stored hashed and printed once
+     * @param bootstrapToken admin bearer token from {@code GATEWAY_ADMIN_TOKEN}, at least
+     *                       {@value #BOOTSTRAP_TOKEN_MIN_BYTES} bytes; when empty on a first start,
+     *                       one is generated, stored hashed and printed once
      */
     public record Admin(String bootstrapToken) {
+        /** A shorter bootstrap token could be guessed; it is refused at start. */
+        public static final int BOOTSTRAP_TOKEN_MIN_BYTES = 32;
+
+        public Admin {
+            if (bootstrapToken != null && !bootstrapToken.isBlank()
+                    && bootstrapToken.getBytes(java.nio.charset.StandardCharsets.UTF_8).length < BOOTSTRAP_TOKEN_MIN_BYTES) {
+                throw new IllegalArgumentException("gateway.admin.bootstrap-token (GATEWAY_ADMIN_TOKEN) must be at least "
+                        + BOOTSTRAP_TOKEN_MIN_BYTES + " bytes; generate one with: openssl rand -base64 32");
+            }
+        }
+
         @Override
         public String toString() {
             return "Admin[bootstrapToken=" + (bootstrapToken == null ? "unset" : "***") + "]";

@@ -26,8 +26,16 @@ class ExistingSecretsTest {
                 "SPRING_DATASOURCE_PASSWORD", "portcullis-db/db-password",
                 "GATEWAY_KEYS_PEPPER", "portcullis-secrets/keys-pepper",
                 "GATEWAY_ADMIN_TOKEN", "portcullis-secrets/admin-bearer",
+                "GATEWAY_AUDIT_KEY", "portcullis-secrets/audit-hmac",
                 "GATEWAY_UPSTREAM_ENCRYPTION_KEY", "portcullis-secrets/upstream-encryption-key",
                 "PORTCULLIS_BACKEND_1_API_KEY", "upstream-keys/openai"));
+    }
+
+    @Test
+    void keepsAGeneratedAuditKeyInTheDatabaseOnlyWithoutASecret() {
+        assertThat(at(chart.gatewayConfig(), "gateway", "audit", "generated-key-store")).isEqualTo("file");
+        assertThat(at(Chart.render().gatewayConfig(), "gateway", "audit", "generated-key-store"))
+                .isEqualTo("database");
     }
 
     @Test

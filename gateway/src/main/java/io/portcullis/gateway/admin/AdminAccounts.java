@@ -3,7 +3,6 @@ package io.portcullis.gateway.admin;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.List;
@@ -12,20 +11,13 @@ import java.util.UUID;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.security.crypto.password.PasswordEncoder;
 import org.springframework.stereotype.Component;
-import org.springframework.transaction.support.TransactionTemplate;
 
 /**
- * Console accounts in {@code admin_account}: creation, changes, and password login with lockout.
- * After {@value #FREE_FAILURES} consecutive failed logins an account is locked for a minute, then
- * twice as long after each further failure (at most {@link #MAX_LOCK}); while locked, even the
- * right password is refused. A successful login resets the count.
+ * Console accounts in {@code admin_account}: creation, changes, and what a sign-in reads and
+ * notes ({@link ConsoleSignIn} decides, {@link SignInThrottle} throttles and locks out).
  */
 @Component
 class AdminAccounts {
-
-    static final int FREE_FAILURES = 5;
-    static final Duration FIRST_LOCK = Duration.ofMinutes(1);
-    static final Duration MAX_LOCK = Duration.ofMinutes(30);
 
     /** An account as stored, without its password hash. */
     record Account(UUID id, String username, AdminRole role, Instant createdAt, Instant updatedAt,
@@ -33,18 +25,13 @@ class AdminAccounts {
     }
 
     private final JdbcTemplate jdbc;
-    private final TransactionTemplate tx;
     private final PasswordEncoder encoder;
     private final InstantSource clock;
-    /** Checked against when the username is unknown, so that answers take the same time. */
-    private final String decoyHash;
 
-    AdminAccounts(JdbcTemplate jdbc, TransactionTemplate tx, PasswordEncoder encoder, InstantSource clock) {
+    AdminAccounts(JdbcTemplate jdbc, PasswordEncoder encoder, InstantSource clock) {
         this.jdbc = jdbc;
-        this.tx = tx;
         this.encoder = encoder;
         this.clock = clock;
-        this.decoyHash = encoder.encode("decoy-password-never-used");
     }
 
     List<Account> list() {
@@ -91,44 +78,31 @@ class AdminAccounts {
         return jdbc.update("delete from admin_account where id = ?", id) > 0;
     }
 
-    /** @return the identity when the password is right and the account is neither disabled nor locked */
-    Optional<AdminIdentity> login(String username, String password) {
-        return tx.execute(status -> {
-            Instant now = clock.instant();
-            var rows = jdbc.query("select * from admin_account where username = ? for update",
-                    (rs, i) -> new Object[] {account(rs), rs.getString("password_hash")}, username);
-            if (rows.isEmpty()) {
-                encoder.matches(password, decoyHash);
-                return Optional.<AdminIdentity>empty();
-            }
-            Account account = (Account) rows.getFirst()[0];
-            String hash = (String) rows.getFirst()[1];
-            if (account.lockedUntil() != null && now.isBefore(account.lockedUntil())) {
-                encoder.matches(password, decoyHash);
-                return Optional.<AdminIdentity>empty();
-            }
-            if (!encoder.matches(password, hash) || account.disabledAt() != null) {
-                int failures = account.failedLogins() + 1;
-                Instant lockedUntil = failures >= FREE_FAILURES ? now.plus(lockFor(failures)) : null;
-                jdbc.update("update admin_account set failed_logins = ?, locked_until = ? where id = ?", failures,
-                        lockedUntil == null ? null : Timestamp.from(lockedUntil), account.id());
-                return Optional.<AdminIdentity>empty();
-            }
-            if (encoder.upgradeEncoding(hash)) {
-                jdbc.update("update admin_account set password_hash = ? where id = ?", encoder.encode(password),
-                        account.id());
-            }
-            jdbc.update("update admin_account set failed_logins = 0, locked_until = null where id = ?", account.id());
-            return Optional.of(new AdminIdentity(account.username(), account.role(), account.id(), null,
-                    AdminIdentity.Kind.SESSION));
-        });
+    /** An account with its password hash, read for a sign-in. */
+    record Credentials(Account account, String passwordHash) {
     }
 
-    /** One minute at the fifth failure, doubling with each further one, capped. */
-    static Duration lockFor(int failures) {
-        int doublings = Math.min(failures - FREE_FAILURES, 10);
-        Duration lock = FIRST_LOCK.multipliedBy(1L << doublings);
-        return lock.compareTo(MAX_LOCK) > 0 ? MAX_LOCK : lock;
+    Optional<Credentials> credentials(String username) {
+        return jdbc.query("select * from admin_account where username = ?",
+                (rs, i) -> new Credentials(account(rs), rs.getString("password_hash")), username).stream().findFirst();
+    }
+
+    /**
+     * Notes a failed sign-in on the account for admins to see ({@code locked} in its view: some
+     * address is locked out of it). The lock-out itself is {@link SignInThrottle}'s, per address.
+     */
+    void signInFailed(UUID id, Instant lockedUntil) {
+        jdbc.update("update admin_account set failed_logins = failed_logins + 1,"
+                + " locked_until = greatest(locked_until, ?) where id = ?",
+                lockedUntil == null ? null : Timestamp.from(lockedUntil), id);
+    }
+
+    /** Resets the failure count, and stores a re-hashed password when its encoding was outdated. */
+    void signedIn(UUID id, String password, String hash) {
+        if (encoder.upgradeEncoding(hash)) {
+            jdbc.update("update admin_account set password_hash = ? where id = ?", encoder.encode(password), id);
+        }
+        jdbc.update("update admin_account set failed_logins = 0, locked_until = null where id = ?", id);
     }
 
     private static Account account(ResultSet rs) throws SQLException {

@@ -35,7 +35,7 @@ class AdminAccountsController {
     static final int PASSWORD_MAX = 128;
     /** In UTF-8 bytes: bcrypt reads no further, and Spring's encoder refuses longer passwords outright. */
     static final int PASSWORD_MAX_BYTES = 72;
-    private static final Pattern USERNAME = Pattern.compile("[a-z0-9][a-z0-9._@-]{1,63}");
+    static final Pattern USERNAME = Pattern.compile("[a-z0-9][a-z0-9._@-]{1,63}");
 
     private final AdminAccounts accounts;
     private final AdminTokens tokens;

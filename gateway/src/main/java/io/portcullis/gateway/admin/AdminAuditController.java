@@ -1,28 +1,36 @@
 package io.portcullis.gateway.admin;
 
+import io.portcullis.gateway.audit.AuditHead;
 import io.portcullis.gateway.audit.AuditLog;
 import io.portcullis.gateway.web.ApiError;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.List;
+import java.util.regex.Pattern;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
  * {@code GET /admin/api/audit?from=&to=&limit=&cursor=}: admin changes, newest first (default: the
- * last 30 days); {@code GET /admin/api/audit/verify}: recomputes the hash chain.
+ * last 30 days); {@code GET /admin/api/audit/verify?anchorSeq=&anchorHash=}: recomputes the chain,
+ * and checks that a head noted earlier is still in it; {@code GET /admin/api/audit/head}: the newest
+ * entry's sequence number and hash, cheap enough for an outside system to poll and anchor.
  */
 @RestController
 class AdminAuditController {
 
     static final int PAGE_MAX = 1000;
 
+    private static final Pattern HASH = Pattern.compile("[0-9a-fA-F]{64}");
+
     private final AuditLog audit;
+    private final AuditHead head;
     private final InstantSource clock;
 
-    AdminAuditController(AuditLog audit, InstantSource clock) {
+    AdminAuditController(AuditLog audit, AuditHead head, InstantSource clock) {
         this.audit = audit;
+        this.head = head;
         this.clock = clock;
     }
 
@@ -51,8 +59,28 @@ class AdminAuditController {
     }
 
     @GetMapping("/admin/api/audit/verify")
-    AuditLog.Verification verify() {
-        return audit.verify();
+    AuditLog.Verification verify(@RequestParam(required = false) String anchorSeq,
+                                 @RequestParam(required = false) String anchorHash) {
+        if ((anchorSeq == null || anchorSeq.isBlank()) && (anchorHash == null || anchorHash.isBlank())) {
+            return audit.verify();
+        }
+        long seq;
+        try {
+            seq = Long.parseLong(anchorSeq == null ? "" : anchorSeq.strip());
+        } catch (NumberFormatException e) {
+            throw ApiError.invalidRequest("'anchorSeq' must be the sequence number of an anchored head", "anchorSeq")
+                    .toException();
+        }
+        if (seq < 1 || anchorHash == null || !HASH.matcher(anchorHash).matches()) {
+            throw ApiError.invalidRequest("'anchorSeq' (at least 1) and 'anchorHash' (64 hex digits) go together",
+                    seq < 1 ? "anchorSeq" : "anchorHash").toException();
+        }
+        return audit.verify(new AuditLog.Anchor(seq, anchorHash));
+    }
+
+    @GetMapping("/admin/api/audit/head")
+    AuditHead.Head head() {
+        return head.refresh();
     }
 
 }

@@ -2,6 +2,7 @@ package io.portcullis.gateway.admin;
 
 import io.portcullis.gateway.web.ApiError;
 import io.portcullis.gateway.web.ErrorWriter;
+import io.portcullis.gateway.web.GatewayException;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
@@ -15,7 +16,9 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * Authenticates admin calls that carry a bearer token. A request with a bearer header is judged
  * by that token alone: a bad token is refused here even if the request also has a console
  * session, which is what makes it safe to exempt bearer calls from CSRF checks (a cross-site
- * page cannot set an Authorization header). The identity is never saved to a session.
+ * page cannot set an Authorization header). The identity is never saved to a session. An
+ * address that presents too many unknown tokens hears 429 {@code rate_limit_exceeded} with
+ * {@code Retry-After} ({@link AdminTokens#authenticate}).
  */
 class AdminTokenFilter extends OncePerRequestFilter {
 
@@ -37,14 +40,24 @@ class AdminTokenFilter extends OncePerRequestFilter {
             chain.doFilter(request, response);
             return;
         }
-        var identity = tokens.resolve(request.getHeader("Authorization").substring(7).trim());
-        if (identity.isEmpty()) {
-            ErrorWriter.write(response, ApiError.invalidApiKey("Missing or invalid admin token"));
-            return;
+        var verdict = tokens.authenticate(request.getHeader("Authorization").substring(7).trim(),
+                request.getRemoteAddr());
+        AdminIdentity identity;
+        switch (verdict) {
+            case AdminTokens.Verdict.Admitted admitted -> identity = admitted.identity();
+            case AdminTokens.Verdict.Throttled throttled -> {
+                ErrorWriter.write(response, new GatewayException(ApiError.ofStatus(429,
+                        "Too many invalid admin tokens from this address; retry later"), throttled.retryAfter()));
+                return;
+            }
+            case AdminTokens.Verdict.Refused refused -> {
+                ErrorWriter.write(response, ApiError.invalidApiKey("Missing or invalid admin token"));
+                return;
+            }
         }
         var context = SecurityContextHolder.createEmptyContext();
-        context.setAuthentication(UsernamePasswordAuthenticationToken.authenticated(identity.get(), null,
-                identity.get().authorities()));
+        context.setAuthentication(UsernamePasswordAuthenticationToken.authenticated(identity, null,
+                identity.authorities()));
         SecurityContextHolder.setContext(context);
         chain.doFilter(request, response);
     }

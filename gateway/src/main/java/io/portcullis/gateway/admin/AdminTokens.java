@@ -3,6 +3,7 @@ package io.portcullis.gateway.admin;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.portcullis.gateway.GatewayProperties;
+import io.portcullis.gateway.audit.AuditLog;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -17,6 +18,7 @@ import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import org.slf4j.Logger;
@@ -34,6 +36,12 @@ import org.springframework.transaction.support.TransactionTemplate;
  * token, stores its digest and prints it once. Personal tokens belong to an account and act with
  * its current role; a disabled or deleted account's tokens stop working. A revocation reaches
  * other replicas within {@link #CACHE_TTL}.
+ *
+ * <p>A token nobody issued costs no database query ({@link LiveTokenDigests}), and each client
+ * address may present at most {@code gateway.admin.throttle.token-failures-per-address} of them a
+ * minute before it hears 429 (a live token is still admitted: checking it costs nothing, and
+ * an admin sharing an address with a guesser is not locked out). The bootstrap token must be at
+ * least {@value #BOOTSTRAP_MIN_BYTES} bytes ({@code GatewayProperties.Admin}).
  */
 @Component
 class AdminTokens {
@@ -42,6 +50,7 @@ class AdminTokens {
     /** Prefix of generated admin tokens, distinct from API keys so one is never taken for the other. */
     static final String PREFIX = "gwadm-";
     static final Duration CACHE_TTL = Duration.ofSeconds(10);
+    static final int BOOTSTRAP_MIN_BYTES = GatewayProperties.Admin.BOOTSTRAP_TOKEN_MIN_BYTES;
     /** Characters of a token kept in clear to recognise it in lists (the prefix plus six random ones). */
     static final int SHOWN_CHARS = PREFIX.length() + 6;
 
@@ -58,19 +67,58 @@ class AdminTokens {
         }
     }
 
+    /** What a presented bearer token gets. */
+    sealed interface Verdict {
+        /** A live token: the caller is this identity. */
+        record Admitted(AdminIdentity identity) implements Verdict {
+        }
+
+        /** Not a live token: 401. */
+        record Refused() implements Verdict {
+        }
+
+        /** Not a live token, and this address has presented too many this minute: 429. */
+        record Throttled(Duration retryAfter) implements Verdict {
+        }
+    }
+
     private final JdbcTemplate jdbc;
     private final TransactionTemplate tx;
     private final InstantSource clock;
+    private final AuditLog audit;
     private final byte[] bootstrapDigest;
+    private final LiveTokenDigests live;
+    private final FailureWindow failures;
     private final Cache<String, Optional<AdminIdentity>> known = Caffeine.newBuilder()
             .maximumSize(10_000).expireAfterWrite(CACHE_TTL).build();
 
-    AdminTokens(JdbcTemplate jdbc, TransactionTemplate tx, InstantSource clock, GatewayProperties properties) {
+    AdminTokens(JdbcTemplate jdbc, TransactionTemplate tx, InstantSource clock, GatewayProperties properties,
+                AdminThrottleProperties throttle, AuditLog audit) {
         this.jdbc = jdbc;
         this.tx = tx;
         this.clock = clock;
+        this.audit = audit;
         String bootstrap = properties.admin().bootstrapToken();
         this.bootstrapDigest = bootstrap == null || bootstrap.isBlank() ? null : digest(bootstrap);
+        this.live = new LiveTokenDigests(jdbc, clock);
+        this.failures = new FailureWindow(throttle.tokenFailuresPerAddress(), Duration.ofMinutes(1), clock);
+    }
+
+    /** Judges a bearer token presented from {@code address}. */
+    Verdict authenticate(String token, String address) {
+        var identity = resolve(token);
+        if (identity.isPresent()) {
+            return new Verdict.Admitted(identity.get());
+        }
+        Duration refused = failures.refusedFor(address);
+        if (refused.isPositive()) {
+            return new Verdict.Throttled(refused);
+        }
+        if (failures.failed(address)) {
+            log.warn("Admin bearer tokens throttled for {}: too many unknown tokens this minute", address);
+            audit.recordAs("system", "token.throttled", "address", address, null, Map.of("address", address));
+        }
+        return new Verdict.Refused();
     }
 
     /** @return who the presented bearer token stands for, empty when it is not a live admin token */
@@ -83,7 +131,15 @@ class AdminTokens {
             return Optional.of(new AdminIdentity(AdminIdentity.BOOTSTRAP, AdminRole.ADMIN, null, null,
                     AdminIdentity.Kind.BOOTSTRAP_TOKEN));
         }
-        return known.get(HexFormat.of().formatHex(digest), h -> jdbc.query("""
+        String hex = HexFormat.of().formatHex(digest);
+        var cached = known.getIfPresent(hex);
+        if (cached != null) {
+            return cached;
+        }
+        if (!live.mayExist(hex)) {
+            return Optional.empty();
+        }
+        return known.get(hex, h -> jdbc.query("""
                 select t.id, t.name, t.account_id, a.username, a.role, a.disabled_at
                 from admin_token t left join admin_account a on a.id = t.account_id
                 where t.token_hash = ? and t.revoked_at is null""", (rs, i) -> {
@@ -108,6 +164,8 @@ class AdminTokens {
         UUID id = UUID.randomUUID();
         jdbc.update("insert into admin_token (id, name, token_hash, created_at, account_id, prefix) values (?, ?, ?, ?, ?, ?)",
                 id, name, digest(token), Timestamp.from(clock.instant()), accountId, token.substring(0, SHOWN_CHARS));
+        live.add(HexFormat.of().formatHex(digest(token)));
+        known.invalidate(HexFormat.of().formatHex(digest(token)));
         return new Issued(find(id).orElseThrow(), token);
     }
 
@@ -124,6 +182,7 @@ class AdminTokens {
         jdbc.update("update admin_token set revoked_at = ? where id = ? and revoked_at is null",
                 Timestamp.from(clock.instant()), id);
         known.invalidateAll();
+        live.forget();
         return find(id);
     }
 
@@ -162,9 +221,10 @@ class AdminTokens {
                 return null;
             }
             String token = generate();
+            UUID id = UUID.randomUUID();
             jdbc.update("insert into admin_token (id, name, token_hash, created_at, prefix) values (?, ?, ?, ?, ?)",
-                    UUID.randomUUID(), "bootstrap", digest(token), Timestamp.from(clock.instant()),
-                    token.substring(0, SHOWN_CHARS));
+                    id, "bootstrap", digest(token), Timestamp.from(clock.instant()), token.substring(0, SHOWN_CHARS));
+            audit.recordAs("system", "token.generate", "token", id.toString(), null, find(id).orElseThrow());
             return token;
         });
         if (generated != null) {

@@ -1,5 +1,6 @@
 package io.portcullis.gateway.admin;
 
+import io.portcullis.gateway.audit.AuditLog;
 import io.portcullis.gateway.quota.PolicyJson;
 import io.portcullis.gateway.usage.RollupMaintenance;
 import io.portcullis.gateway.usage.UsageExport;
@@ -18,6 +19,7 @@ import java.time.Instant;
 import java.time.InstantSource;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.UUID;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -39,12 +41,15 @@ class AdminUsageController {
     private final UsageQueries queries;
     private final UsageExport export;
     private final RollupMaintenance rollups;
+    private final AuditLog audit;
     private final InstantSource clock;
 
-    AdminUsageController(UsageQueries queries, UsageExport export, RollupMaintenance rollups, InstantSource clock) {
+    AdminUsageController(UsageQueries queries, UsageExport export, RollupMaintenance rollups, AuditLog audit,
+                         InstantSource clock) {
         this.queries = queries;
         this.export = export;
         this.rollups = rollups;
+        this.audit = audit;
         this.clock = clock;
     }
 
@@ -112,7 +117,10 @@ class AdminUsageController {
     RollupMaintenance.Check rebuild(@RequestParam String from, @RequestParam String to) {
         Filter filter = filter(from, to, null, null, null);
         rollups.rebuild(filter.from(), filter.to());
-        return rollups.check(filter.from(), filter.to());
+        var after = rollups.check(filter.from(), filter.to());
+        audit.record("usage.rollups.rebuild", "rollups", null, null, Map.of("from", after.from(), "to", after.to(),
+                "consistent", after.consistent()));
+        return after;
     }
 
     private Filter filter(String from, String to, String keyId, String teamId, String model) {

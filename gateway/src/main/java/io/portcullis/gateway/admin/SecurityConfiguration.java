@@ -1,5 +1,6 @@
 package io.portcullis.gateway.admin;
 
+import io.portcullis.gateway.audit.AuditLog;
 import io.portcullis.gateway.web.ApiError;
 import io.portcullis.gateway.web.ErrorWriter;
 import jakarta.servlet.FilterChain;
@@ -91,6 +92,7 @@ class SecurityConfiguration {
     @Bean
     @Order(1)
     SecurityFilterChain console(HttpSecurity http, AdminTokens tokens, AdminAccounts accounts,
+                                ConsoleSignIn signIn, AuditLog audit,
                                 ObjectProvider<ClientRegistrationRepository> ssoProviders,
                                 ConsoleSsoProperties sso,
                                 @Value("${server.servlet.session.cookie.secure:true}") boolean secureCookies)
@@ -102,7 +104,7 @@ class SecurityConfiguration {
         csrfRepository.setCookieCustomizer(c -> c.secure(secureCookies).sameSite("Strict"));
         var loginPage = new LoginUrlAuthenticationEntryPoint("/admin/login.html");
         http.securityMatcher("/admin", "/admin/**")
-                .authenticationProvider(new AccountAuthenticationProvider(accounts))
+                .authenticationProvider(new AccountAuthenticationProvider(signIn))
                 .addFilterAfter(new SessionAccountFilter(accounts), SecurityContextHolderFilter.class)
                 .addFilterAfter(new AdminTokenFilter(tokens), SessionAccountFilter.class)
                 .csrf(csrf -> csrf.csrfTokenRepository(csrfRepository)
@@ -144,7 +146,7 @@ class SecurityConfiguration {
             http.oauth2Login(o -> o.loginPage("/admin/login.html")
                     .authorizationEndpoint(a -> a.baseUri(SSO_AUTHORIZATION))
                     .redirectionEndpoint(r -> r.baseUri(SSO_CALLBACK))
-                    .successHandler(new SsoLogin(sso))
+                    .successHandler(new SsoLogin(sso, audit))
                     .failureUrl("/admin/login.html?error=sso"));
         }
         return http.build();

@@ -1,8 +1,10 @@
 package io.portcullis.gateway.admin;
 
+import io.portcullis.gateway.audit.AuditLog;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.security.authentication.UsernamePasswordAuthenticationToken;
@@ -17,17 +19,20 @@ import org.springframework.security.web.context.HttpSessionSecurityContextReposi
  * the OAuth2 authentication with an {@link AdminIdentity}, so the rest of the console (roles,
  * audit actor, {@code /admin/api/me}) treats SSO users like any other. Users whose claim maps to
  * no role are sent back to the login page. The role is fixed for the session; it is read again at
- * the next sign-in.
+ * the next sign-in. Both outcomes are audited with the client address ({@code sign-in},
+ * {@code sign-in.failed} with reason {@code no-role}).
  */
 class SsoLogin implements AuthenticationSuccessHandler {
 
     private static final Logger log = LoggerFactory.getLogger(SsoLogin.class);
 
     private final ConsoleSsoProperties properties;
+    private final AuditLog audit;
     private final HttpSessionSecurityContextRepository sessions = new HttpSessionSecurityContextRepository();
 
-    SsoLogin(ConsoleSsoProperties properties) {
+    SsoLogin(ConsoleSsoProperties properties, AuditLog audit) {
         this.properties = properties;
+        this.audit = audit;
     }
 
     @Override
@@ -40,6 +45,9 @@ class SsoLogin implements AuthenticationSuccessHandler {
         if (role.isEmpty()) {
             log.info("SSO user '{}' from '{}' has no console role (claim '{}'); refused", user.getName(),
                     token.getAuthorizedClientRegistrationId(), properties.roleClaim());
+            audit.recordAs(ConsoleSignIn.ANONYMOUS, "sign-in.failed", "sso", token.getAuthorizedClientRegistrationId(),
+                    null, Map.of("address", request.getRemoteAddr(), "username", user.getName(), "method", "sso",
+                            "reason", "no-role"));
             SecurityContextHolder.clearContext();
             var session = request.getSession(false);
             if (session != null) {
@@ -54,6 +62,9 @@ class SsoLogin implements AuthenticationSuccessHandler {
                 identity.authorities()));
         SecurityContextHolder.setContext(context);
         sessions.saveContext(context, request, response);
+        audit.recordAs(identity.name(), "sign-in", "sso", token.getAuthorizedClientRegistrationId(), null,
+                Map.of("address", request.getRemoteAddr(), "username", user.getName(), "method", "sso",
+                        "role", role.get().value()));
         response.sendRedirect(request.getContextPath() + "/admin/");
     }
 }

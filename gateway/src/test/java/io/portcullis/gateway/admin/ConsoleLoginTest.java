@@ -92,7 +92,7 @@ class ConsoleLoginTest extends GatewayIntegrationTest {
     @Test
     void refusesWrongPasswordsAndThenLocksTheAccountEvenForTheRightOne() {
         var account = AdminIdentities.account(client, "admin");
-        for (int i = 0; i < AdminAccounts.FREE_FAILURES; i++) {
+        for (int i = 0; i < SignInThrottle.FREE_FAILURES; i++) {
             var failed = new ConsoleSession(client).login(account.username(), "wrong password " + i);
             assertThat(failed.statusCode()).isEqualTo(302);
             assertThat(failed.headers().firstValue("Location").orElseThrow()).endsWith("/admin/login.html?error");
@@ -109,7 +109,7 @@ class ConsoleLoginTest extends GatewayIntegrationTest {
     @Test
     void anAdminLiftsALockoutBySettingANewPassword() {
         var account = AdminIdentities.account(client, "operator");
-        for (int i = 0; i < AdminAccounts.FREE_FAILURES; i++) {
+        for (int i = 0; i < SignInThrottle.FREE_FAILURES; i++) {
             new ConsoleSession(client).login(account.username(), "wrong password " + i);
         }
         String fresh = "a brand new passphrase";
@@ -121,10 +121,10 @@ class ConsoleLoginTest extends GatewayIntegrationTest {
 
     @Test
     void backsOffLongerWithEachFurtherFailure() {
-        assertThat(AdminAccounts.lockFor(5)).hasMinutes(1);
-        assertThat(AdminAccounts.lockFor(6)).hasMinutes(2);
-        assertThat(AdminAccounts.lockFor(8)).hasMinutes(8);
-        assertThat(AdminAccounts.lockFor(40)).isEqualTo(AdminAccounts.MAX_LOCK);
+        assertThat(SignInThrottle.lockFor(5)).hasMinutes(1);
+        assertThat(SignInThrottle.lockFor(6)).hasMinutes(2);
+        assertThat(SignInThrottle.lockFor(8)).hasMinutes(8);
+        assertThat(SignInThrottle.lockFor(40)).isEqualTo(SignInThrottle.MAX_LOCK);
     }
 
     @Test

@@ -1,8 +1,11 @@
 package io.portcullis.gateway.admin;
 
 import io.portcullis.gateway.support.GatewayClient;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.URLEncoder;
+import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -19,10 +22,17 @@ import java.util.stream.Collectors;
 final class ConsoleSession {
 
     private final GatewayClient client;
+    private final HttpClient http;
     final Map<String, String> cookies = new LinkedHashMap<>();
 
     ConsoleSession(GatewayClient client) {
+        this(client, client.http());
+    }
+
+    /** A session whose requests go out through {@code http} (e.g. one bound to another loopback address). */
+    ConsoleSession(GatewayClient client, HttpClient http) {
         this.client = client;
+        this.http = http;
     }
 
     /** Opens the login page (which sets the CSRF cookie) and posts the form; returns the login answer. */
@@ -65,7 +75,15 @@ final class ConsoleSession {
             builder.header("Cookie", cookies.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
                     .collect(Collectors.joining("; ")));
         }
-        var response = client.send(builder.timeout(Duration.ofSeconds(30)).build());
+        HttpResponse<String> response;
+        try {
+            response = http.send(builder.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
         for (String setCookie : response.headers().allValues("Set-Cookie")) {
             String pair = setCookie.split(";", 2)[0];
             String name = pair.substring(0, pair.indexOf('='));

@@ -6,7 +6,10 @@ import java.util.Map;
 /** Configuration shared by every gateway a test starts, pointed at the shared {@link FakeBackend}. */
 public final class TestGateway {
 
+    /** At least 32 bytes, as the gateway requires of GATEWAY_ADMIN_TOKEN. */
     public static final String ADMIN_TOKEN = "test-admin-token-0123456789abcdef";
+    /** Keys the audit chain (gateway.audit.key, at least 32 bytes). */
+    public static final String AUDIT_KEY = "test-audit-key-0123456789abcdef-0123456789";
     /** A port nothing listens on: its backend is "down". */
     public static final int CLOSED_PORT = 9;
 
@@ -83,6 +86,11 @@ public final class TestGateway {
         p.put("gateway.upstream.response-timeout", "1s");
         // many tests provoke 401s on purpose from 127.0.0.1; AuthFailureLimitTest sets its own limit
         p.put("gateway.keys.max-failures-per-minute", "1000000");
+        // the same for admin tokens and console sign-ins; admin/AdminThrottleTest sets its own limits
+        p.put("gateway.admin.throttle.token-failures-per-address", "1000000");
+        p.put("gateway.admin.throttle.sign-in-failures-per-address", "1000000");
+        p.put("gateway.admin.throttle.sign-in-failures-per-account", "1000000");
+        p.put("gateway.audit.key", AUDIT_KEY);
         p.put("gateway.max-request-bytes", "64KB");
         p.put("gateway.backends[0].name", "fake");
         p.put("gateway.backends[0].base-url", BACKEND.baseUrl());
