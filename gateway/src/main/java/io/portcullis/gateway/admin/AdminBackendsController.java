@@ -143,7 +143,7 @@ class AdminBackendsController {
         try {
             backendType = type == null ? BackendType.OPENAI : BackendType.valueOf(type.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw ApiError.invalidRequest("'type' must be openai, anthropic or ollama", "type").toException();
+            throw ApiError.invalidRequest("'type' must be openai, anthropic, ollama or gemini", "type").toException();
         }
         String baseUrl = AdminJson.requiredString(body, "baseUrl", 2048);
         Map<String, String> aliases = new LinkedHashMap<>();
