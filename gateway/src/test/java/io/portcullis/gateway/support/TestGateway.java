@@ -26,6 +26,8 @@ public final class TestGateway {
     public static final String LEAK = "leak";
     /** The scripted Anthropic deployment behind model {@code leak-claude}. */
     public static final String LEAK_CLAUDE = "leak-claude";
+    /** The scripted Gemini deployment ({@link FakeGemini}) behind the {@code gemini*} models. */
+    public static final String GEMINI = "gemini";
     /** The connect timeout of every test gateway. */
     public static final String CONNECT_TIMEOUT = "500ms";
     /** The idle (stream gap) timeout of every test gateway. */
@@ -50,6 +52,7 @@ public final class TestGateway {
         SCRIPTED.script("headers-claude", ScriptedBackend.anthropic());
         SCRIPTED.script("ollama", ScriptedBackend.fixed(200, "application/json",
                 Fixtures.text("ollama/v1-chat.llama3.response.json")));
+        SCRIPTED.script(GEMINI, FakeGemini.script());
     }
 
     /** The scripted deployments behind the routing, resilience and protocol tests. */
@@ -137,6 +140,19 @@ public final class TestGateway {
         scripted(p, 17, LEAK_CLAUDE, "anthropic", SCRIPTED.baseUrl(LEAK_CLAUDE), "leak-claude");
         p.put("gateway.backends[17].api-key", ANTHROPIC_KEY);
         p.put("gateway.upstream.encryption-key", ENCRYPTION_KEY);
+        // Gemini: public names → the upstream model that picks FakeGemini's answer (proxy/GeminiProtocolTest).
+        scripted(p, 18, GEMINI, "gemini", SCRIPTED.baseUrl(GEMINI));
+        p.put("gateway.backends[18].api-key", FakeGemini.KEY);
+        String[][] gemini = {{"gemini", "gemini-2.0-flash"}, {"gemini-thinking", "gemini-2.5-flash"},
+                {"gemini-cached", "gemini-1.5-flash-001"}, {"gemini-tools", "gemini-tools"},
+                {"gemini-embed", "gemini-embedding-001"}, {"gemini-busy", "busy"}, {"gemini-missing", "missing"},
+                {"gemini-denied", "denied"}, {"gemini-bad-key", "bad-key"}, {"gemini-down", "down"},
+                {"gemini-broken", "broken"}, {"gemini-failing-stream", "failing-stream"}};
+        for (String[] alias : gemini) {
+            p.put("gateway.backends[18].aliases." + alias[0], alias[1]);
+        }
+        p.put("gateway.pricing.gemini-thinking.input-per-million", "0.30");
+        p.put("gateway.pricing.gemini-thinking.output-per-million", "2.50");
         return p;
     }
 }
