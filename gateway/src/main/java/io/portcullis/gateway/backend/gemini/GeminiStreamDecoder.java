@@ -59,6 +59,13 @@ public final class GeminiStreamDecoder {
         if (event.path("usageMetadata").isObject()) {
             usage = event.get("usageMetadata");
         }
+        if (event.path("candidates").isEmpty() && event.path("promptFeedback").path("blockReason").isString()) {
+            // the prompt itself was blocked: no candidate will come
+            start(0, out);
+            out.add(chunk(0, JSON.objectNode(), "content_filter"));
+            finished = true;
+            return out;
+        }
         for (JsonNode candidate : event.path("candidates")) {
             int index = candidate.path("index").asInt(0);
             for (JsonNode part : candidate.path("content").path("parts")) {

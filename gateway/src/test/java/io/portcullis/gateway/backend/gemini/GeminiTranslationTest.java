@@ -242,6 +242,20 @@ class GeminiTranslationTest {
         assertThat(JSON.readTree(payloads.getFirst()).get("id").stringValue()).isEqualTo("chatcmpl-0J-HaJetAqv0jrEPwu-tsQ0");
     }
 
+    /** promptFeedback.blockReason with no candidates: the prompt was blocked, whole or streamed. */
+    @Test
+    void endsABlockedPromptWithContentFilter() {
+        JsonNode blocked = JSON.readTree("""
+                {"promptFeedback":{"blockReason":"SAFETY"},"usageMetadata":{"promptTokenCount":9,"totalTokenCount":9}}""");
+
+        assertThat(GeminiResponses.toChatCompletion(blocked, "r", "gemini", 0).at("/choices/0/finish_reason")
+                .stringValue()).isEqualTo("content_filter");
+        var decoder = new GeminiStreamDecoder("r", "gemini", 0);
+        assertThat(decoder.onEvent(blocked)).last().asString().contains("\"finish_reason\":\"content_filter\"");
+        assertThat(decoder.finished()).isTrue();
+        assertThat(decoder.usage().get("prompt_tokens").asLong()).isEqualTo(9);
+    }
+
     /** error {code, status, details[ErrorInfo reason]} for each recorded and documented status. */
     @Test
     void mapsGooglesErrorsToTheContractsCodes() {
