@@ -91,7 +91,9 @@ public record GatewayProperties(
         /** Anthropic's Messages API: chat requests are translated both ways (docs/backends.md). */
         ANTHROPIC,
         /** Ollama's OpenAI-compatible endpoint, with its quirks handled (docs/backends.md). */
-        OLLAMA;
+        OLLAMA,
+        /** Google's Gemini API: chat and embeddings are translated both ways (docs/backends.md). */
+        GEMINI;
 
         /** The lower-case name used in configuration and metrics. */
         public String tag() {
@@ -107,7 +109,8 @@ public record GatewayProperties(
      * @param name     unique name, used in metrics and the ledger
      * @param type     protocol spoken by the backend
      * @param baseUrl  base URL ending before the endpoint path, e.g. {@code http://host:8000/v1}
-     * @param apiKey   sent upstream (bearer token, or {@code x-api-key} for Anthropic) when set; never logged
+     * @param apiKey   sent upstream (bearer token, {@code x-api-key} for Anthropic, {@code x-goog-api-key} for
+     *                 Gemini) when set; never logged
      * @param models   public model names this backend serves under the same name upstream
      * @param aliases  public model name → the name the backend knows it by (e.g.
      *                 {@code gpt-4o-mini: llama3.2:3b}); keys with dots need brackets in YAML
@@ -122,6 +125,14 @@ public record GatewayProperties(
                           @DefaultValue("1") int weight, @DefaultValue("0") int priority,
                           @DefaultValue List<String> anthropicBeta) {
         private static final Pattern BETA_NAME = Pattern.compile("[A-Za-z0-9._-]{1,100}");
+        /** A Gemini model resource name, safe as a path segment. */
+        private static final Pattern GEMINI_MODEL = Pattern.compile("((models|tunedModels)/)?[A-Za-z0-9][A-Za-z0-9._-]{0,199}");
+
+        private static List<String> upstreamNames(List<String> models, Map<String, String> aliases) {
+            var names = new java.util.ArrayList<String>(models);
+            names.addAll(aliases.values());
+            return names;
+        }
 
         /** Binding uses the canonical constructor; the shorter one below is for code (no betas). */
         @ConstructorBinding
@@ -169,6 +180,16 @@ public record GatewayProperties(
             if (!anthropicBeta.isEmpty() && type != BackendType.ANTHROPIC) {
                 throw new IllegalArgumentException("gateway.backends[" + name
                         + "].anthropic-beta applies only to type anthropic");
+            }
+            if (type == BackendType.GEMINI) {
+                // the upstream name becomes a URL path segment (models/{m}:generateContent)
+                for (String upstream : upstreamNames(models, aliases)) {
+                    if (!GEMINI_MODEL.matcher(upstream).matches()) {
+                        throw new IllegalArgumentException("gateway.backends[" + name + "]: '" + upstream
+                                + "' is not a Gemini model name (letters, digits, '-', '_' and '.', optionally "
+                                + "after models/ or tunedModels/)");
+                    }
+                }
             }
             models = List.copyOf(models);
             aliases = Map.copyOf(aliases);

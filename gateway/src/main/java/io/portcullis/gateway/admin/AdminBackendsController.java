@@ -213,7 +213,7 @@ class AdminBackendsController {
         try {
             backendType = type == null ? BackendType.OPENAI : BackendType.valueOf(type.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw ApiError.invalidRequest("'type' must be openai, anthropic or ollama", "type").toException();
+            throw ApiError.invalidRequest("'type' must be openai, anthropic, ollama or gemini", "type").toException();
         }
         URI baseUrl;
         try {

@@ -14,13 +14,14 @@ import java.time.InstantSource;
  * <p>Dialects hold no servlet or HTTP-client types: bytes, JSON nodes and small records in and
  * out, so the server or client under {@code /v1} can change without rewriting them.
  */
-sealed interface BackendDialect permits OpenAiDialect, AnthropicDialect {
+sealed interface BackendDialect permits OpenAiDialect, AnthropicDialect, GeminiDialect {
 
     static BackendDialect of(BackendType type) {
         return switch (type) {
             case OPENAI -> OpenAiDialect.OPENAI;
             case OLLAMA -> OpenAiDialect.OLLAMA;
             case ANTHROPIC -> AnthropicDialect.INSTANCE;
+            case GEMINI -> GeminiDialect.INSTANCE;
         };
     }
 

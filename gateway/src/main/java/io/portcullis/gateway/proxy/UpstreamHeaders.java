@@ -67,6 +67,8 @@ final class UpstreamHeaders {
     private record Credential(String header, String prefix) {
         static final Credential BEARER = new Credential("authorization", "Bearer ");
         static final Credential X_API_KEY = new Credential("x-api-key", "");
+        /** Google's API key header (the Gemini API also takes {@code ?key=}, which would put it in URLs and logs). */
+        static final Credential X_GOOG_API_KEY = new Credential("x-goog-api-key", "");
     }
 
     /**
@@ -91,11 +93,18 @@ final class UpstreamHeaders {
             new Allowed("accept", UpstreamHeaders::accept),
             new Allowed("anthropic-version", UpstreamHeaders::anthropicVersion),
             new Allowed("anthropic-beta", UpstreamHeaders::anthropicBeta));
+    /**
+     * Gemini answers are translated by the gateway: the client's {@code accept} names the form the
+     * gateway answers in, not Google's, so the gateway's own is sent.
+     */
+    private static final List<Allowed> GEMINI_HEADERS = List.of(
+            new Allowed("accept", (client, backend) -> Optional.of(DEFAULT_ACCEPT)));
 
     private static final Map<BackendType, Protocol> PROTOCOLS = new EnumMap<>(Map.of(
             BackendType.OPENAI, new Protocol(Credential.BEARER, OPENAI_HEADERS),
             BackendType.OLLAMA, new Protocol(Credential.BEARER, OPENAI_HEADERS),
-            BackendType.ANTHROPIC, new Protocol(Credential.X_API_KEY, ANTHROPIC_HEADERS)));
+            BackendType.ANTHROPIC, new Protocol(Credential.X_API_KEY, ANTHROPIC_HEADERS),
+            BackendType.GEMINI, new Protocol(Credential.X_GOOG_API_KEY, GEMINI_HEADERS)));
 
     static {
         for (BackendType type : BackendType.values()) {

@@ -147,8 +147,8 @@ class UpstreamHeadersTest {
             List<String> betas = type == BackendType.ANTHROPIC ? List.of("b") : List.of();
             assertThat(sent(backend(type, "k", betas), with(HOSTILE, "anthropic-beta", "b")).keySet()).as(type.tag())
                     .contains("x-request-id", "accept")
-                    .isSubsetOf("x-request-id", "accept", "authorization", "x-api-key", "anthropic-version",
-                            "anthropic-beta");
+                    .isSubsetOf("x-request-id", "accept", "authorization", "x-api-key", "x-goog-api-key",
+                            "anthropic-version", "anthropic-beta");
         }
     }
 
@@ -164,5 +164,17 @@ class UpstreamHeadersTest {
             assertThatThrownBy(() -> backend(BackendType.ANTHROPIC, null, List.of(bad))).as(bad)
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("anthropic-beta");
         }
+    }
+
+    @Test
+    void sendsAGeminiBackendItsKeyAsXGoogApiKeyAndTheGatewaysOwnAccept() {
+        var gemini = backend(BackendType.GEMINI, "AIza-upstream", List.of());
+
+        var sent = sent(gemini, with(HOSTILE, "Accept", "application/xml"));
+
+        assertThat(sent.keySet()).containsExactly("x-request-id", "accept", "x-goog-api-key");
+        assertThat(sent.get("x-goog-api-key")).containsExactly("AIza-upstream");
+        // the client's accept is about the gateway's (translated) answer, not Google's
+        assertThat(sent.get("accept")).containsExactly(UpstreamHeaders.DEFAULT_ACCEPT);
     }
 }

@@ -36,6 +36,8 @@ public final class TestGateway {
     public static final String RESPONSES = "responses";
     /** A second Responses API deployment, behind model {@code resp-other} only. */
     public static final String RESPONSES_OTHER = "responses-other";
+    /** The scripted Gemini deployment ({@link FakeGemini}) behind the {@code gemini*} models. */
+    public static final String GEMINI = "gemini";
     /** The connect timeout of every test gateway. */
     public static final String CONNECT_TIMEOUT = "500ms";
     /** Where managed backends may point: the loopback fakes. */
@@ -62,6 +64,7 @@ public final class TestGateway {
         SCRIPTED.script("headers-claude", ScriptedBackend.anthropic());
         SCRIPTED.script("ollama", ScriptedBackend.fixed(200, "application/json",
                 Fixtures.text("ollama/v1-chat.llama3.response.json")));
+        SCRIPTED.script(GEMINI, FakeGemini.script());
     }
 
     /** The scripted deployments behind the routing, resilience and protocol tests. */
@@ -154,13 +157,24 @@ public final class TestGateway {
         scripted(p, 17, LEAK_CLAUDE, "anthropic", SCRIPTED.baseUrl(LEAK_CLAUDE), "leak-claude");
         p.put("gateway.backends[17].api-key", ANTHROPIC_KEY);
         p.put("gateway.upstream.encryption-key", ENCRYPTION_KEY);
+        // Gemini: public names → the upstream model that picks FakeGemini's answer (proxy/GeminiProtocolTest).
+        scripted(p, 18, GEMINI, "gemini", SCRIPTED.baseUrl(GEMINI));
+        p.put("gateway.backends[18].api-key", FakeGemini.KEY);
+        String[][] gemini = {{"gemini", "gemini-2.0-flash"}, {"gemini-thinking", "gemini-2.5-flash"},
+                {"gemini-cached", "gemini-1.5-flash-001"}, {"gemini-tools", "gemini-tools"},
+                {"gemini-embed", "gemini-embedding-001"}, {"gemini-busy", "busy"}, {"gemini-missing", "missing"},
+                {"gemini-denied", "denied"}, {"gemini-bad-key", "bad-key"}, {"gemini-down", "down"},
+                {"gemini-broken", "broken"}, {"gemini-failing-stream", "failing-stream"}};
+        for (String[] alias : gemini) {
+            p.put("gateway.backends[18].aliases." + alias[0], alias[1]);
+        }
+        p.put("gateway.pricing.gemini-thinking.input-per-million", "0.30");
+        p.put("gateway.pricing.gemini-thinking.output-per-million", "2.50");
         // Managed backends in tests point at the 127.0.0.1 fakes, which loopback refusal would
         // stop; ManagedBackendDestinationsTest starts a gateway without this line to show it.
         p.put(ALLOWED_HOSTS, "127.0.0.1");
         // Responses API: stored responses, hosted tools, usage from response.completed (responses/*Test).
-        // Index 18 belongs to another branch; until it lands, a second Responses backend holds the
-        // place (binding stops at a gap): renumber it to the next free index when merging.
-        scripted(p, 18, RESPONSES_OTHER, "openai", SCRIPTED.baseUrl(RESPONSES_OTHER), "resp-other");
+        scripted(p, 20, RESPONSES_OTHER, "openai", SCRIPTED.baseUrl(RESPONSES_OTHER), "resp-other");
         scripted(p, 19, RESPONSES, "openai", SCRIPTED.baseUrl(RESPONSES));
         p.put("gateway.backends[19].aliases.resp-mini", "gpt-4o-mini");
         p.put("gateway.pricing.resp-mini.input-per-million", "2.50");
