@@ -1,5 +1,6 @@
 package io.portcullis.gateway;
 
+import io.portcullis.gateway.backend.BackendType;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -7,7 +8,6 @@ import java.math.BigDecimal;
 import java.time.ZoneId;
 import java.util.List;
 import java.util.Map;
-import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Pattern;
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -82,23 +82,6 @@ public record GatewayProperties(
     public static int concurrencyForHeap(long maxHeapBytes) {
         long byHeap = maxHeapBytes / (HEAP_PER_REQUEST_KIB * 1024L);
         return (int) Math.clamp(byHeap, MIN_DERIVED_CONCURRENCY, MAX_DERIVED_CONCURRENCY);
-    }
-
-    /** The kinds of backend protocol the gateway speaks. */
-    public enum BackendType {
-        /** Any OpenAI-compatible server: vLLM, llama.cpp, OpenAI itself. */
-        OPENAI,
-        /** Anthropic's Messages API: chat requests are translated both ways (docs/backends.md). */
-        ANTHROPIC,
-        /** Ollama's OpenAI-compatible endpoint, with its quirks handled (docs/backends.md). */
-        OLLAMA,
-        /** Google's Gemini API: chat and embeddings are translated both ways (docs/backends.md). */
-        GEMINI;
-
-        /** The lower-case name used in configuration and metrics. */
-        public String tag() {
-            return name().toLowerCase(Locale.ROOT);
-        }
     }
 
     /**

@@ -1,7 +1,6 @@
 package io.portcullis.gateway.backend;
 
 import io.portcullis.gateway.GatewayProperties.Backend;
-import io.portcullis.gateway.GatewayProperties.BackendType;
 import java.net.URI;
 import java.sql.Array;
 import java.sql.ResultSet;

@@ -1,6 +1,6 @@
 package io.portcullis.gateway.proxy;
 
-import io.portcullis.gateway.GatewayProperties.BackendType;
+import io.portcullis.gateway.backend.BackendType;
 import io.portcullis.gateway.backend.Deployment;
 import io.portcullis.gateway.backend.anthropic.UnsupportedContent;
 import java.time.InstantSource;

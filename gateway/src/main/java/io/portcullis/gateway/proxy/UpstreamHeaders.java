@@ -1,7 +1,7 @@
 package io.portcullis.gateway.proxy;
 
 import io.portcullis.gateway.GatewayProperties.Backend;
-import io.portcullis.gateway.GatewayProperties.BackendType;
+import io.portcullis.gateway.backend.BackendType;
 import io.portcullis.gateway.backend.anthropic.AnthropicRequests;
 import java.util.ArrayList;
 import java.util.EnumMap;

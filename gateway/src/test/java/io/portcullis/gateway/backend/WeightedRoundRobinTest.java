@@ -3,7 +3,6 @@ package io.portcullis.gateway.backend;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.portcullis.gateway.GatewayProperties.Backend;
-import io.portcullis.gateway.GatewayProperties.BackendType;
 import java.net.URI;
 import java.util.HashMap;
 import java.util.List;

@@ -8,6 +8,7 @@ import io.micrometer.core.instrument.search.RequiredSearch;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.portcullis.gateway.GatewayProperties;
 import io.portcullis.gateway.backend.BackendRegistry;
+import io.portcullis.gateway.backend.BackendType;
 import io.portcullis.gateway.usage.BilledBy;
 import java.net.URI;
 import java.util.List;
@@ -125,7 +126,7 @@ class GatewayMetricsTest {
     }
 
     private GatewayMetrics metrics(List<UUID> teams) {
-        var backend = new GatewayProperties.Backend("b1", GatewayProperties.BackendType.OPENAI,
+        var backend = new GatewayProperties.Backend("b1", BackendType.OPENAI,
                 URI.create("http://127.0.0.1:1/v1"), null, List.of("m1"), java.util.Map.of(), 1, 0);
         var properties = new GatewayProperties(List.of(backend), DataSize.ofMegabytes(1), 1,
                 null, null, null, null, null, null, java.util.Map.of(), null);

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.portcullis.gateway.GatewayProperties;
-import io.portcullis.gateway.GatewayProperties.BackendType;
+import io.portcullis.gateway.backend.BackendType;
 import io.portcullis.gateway.backend.BackendRegistry;
 import java.util.LinkedHashMap;
 import java.util.Map;
