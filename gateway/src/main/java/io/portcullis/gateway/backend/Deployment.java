@@ -17,7 +17,14 @@ import java.util.regex.Pattern;
 public record Deployment(Backend backend, String model, String upstreamModel) {
 
     /** Plain segments only: an endpoint path never carries a query, a fragment or a climbing segment. */
-    private static final Pattern ENDPOINT_PATH = Pattern.compile("(/[A-Za-z0-9_-][A-Za-z0-9._-]*)+");
+    /**
+     * Plain segments: letters, digits and {@code _ - . :} (Gemini's {@code models/m:generateContent}),
+     * never starting with a dot, so none is {@code .} or {@code ..}.
+     */
+    private static final Pattern ENDPOINT_PATH = Pattern.compile("(/[A-Za-z0-9_:-][A-Za-z0-9._:-]*)+");
+    /** A query of plain name=value pairs; percent-escapes stay escaped. */
+    private static final Pattern ENDPOINT_QUERY = Pattern.compile("[A-Za-z0-9_.~%+-]+(=[A-Za-z0-9_.~%+-]*)?"
+            + "(&[A-Za-z0-9_.~%+-]+(=[A-Za-z0-9_.~%+-]*)?)*");
 
     /**
      * Equal deployments have equal names and models, so hashing those two is enough, and far
@@ -52,8 +59,17 @@ public record Deployment(Backend backend, String model, String upstreamModel) {
      * @throws IllegalArgumentException when {@code path} is not plain segments (a programming error)
      */
     public URI url(String path) {
-        if (!ENDPOINT_PATH.matcher(path).matches()) {
-            throw new IllegalArgumentException("not an endpoint path: " + path);
+        return url(path, null);
+    }
+
+    /**
+     * @param query plain {@code name=value} pairs joined by {@code &} (no leading {@code ?}), or null
+     * @throws IllegalArgumentException when {@code path} is not plain segments or {@code query} not
+     *                                  plain pairs (a programming error)
+     */
+    public URI url(String path, String query) {
+        if (!ENDPOINT_PATH.matcher(path).matches() || (query != null && !ENDPOINT_QUERY.matcher(query).matches())) {
+            throw new IllegalArgumentException("not an endpoint path: " + path + (query == null ? "" : "?" + query));
         }
         URI base = backend.baseUrl();
         String basePath = base.getRawPath() == null ? "" : base.getRawPath();
@@ -65,7 +81,7 @@ public record Deployment(Backend backend, String model, String upstreamModel) {
         }
         try {
             return new URI(base.getScheme(), null, base.getHost(), base.getPort(), null, null, null)
-                    .resolve(basePath + path);
+                    .resolve(basePath + path + (query == null ? "" : "?" + query));
         } catch (URISyntaxException e) {
             throw new IllegalArgumentException("backend '" + backend.name() + "' has an unusable base URL", e);
         }

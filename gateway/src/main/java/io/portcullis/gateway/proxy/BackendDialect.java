@@ -25,8 +25,13 @@ sealed interface BackendDialect permits OpenAiDialect, AnthropicDialect, GeminiD
         };
     }
 
-    /** What to send: the path below the deployment's base URL, and the body. */
-    record UpstreamRequest(String path, byte[] body) {
+    /**
+     * What to send: the path below the deployment's base URL, a plain query or null, and the body.
+     */
+    record UpstreamRequest(String path, String query, byte[] body) {
+        UpstreamRequest(String path, byte[] body) {
+            this(path, null, body);
+        }
     }
 
     /**

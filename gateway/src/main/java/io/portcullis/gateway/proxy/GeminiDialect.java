@@ -52,8 +52,10 @@ enum GeminiDialect implements BackendDialect {
         // counts thinking tokens within maxOutputTokens, so the cap holds for them too.
         long maxOutput = request.maxTokens() > 0 ? request.maxTokens() : exchange.outputCap;
         ObjectNode body = GeminiRequests.toGenerateContent(request.json(), maxOutput);
-        String method = request.stream() ? ":streamGenerateContent?alt=sse" : ":generateContent";
-        return new UpstreamRequest("/" + resource + method, ProxyJson.bytes(body));
+        if (request.stream()) {
+            return new UpstreamRequest("/" + resource + ":streamGenerateContent", "alt=sse", ProxyJson.bytes(body));
+        }
+        return new UpstreamRequest("/" + resource + ":generateContent", ProxyJson.bytes(body));
     }
 
     /** The model's resource name: {@code models/} added unless configured with a collection already. */

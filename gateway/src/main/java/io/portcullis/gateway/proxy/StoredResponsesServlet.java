@@ -113,7 +113,7 @@ final class StoredResponsesServlet extends HttpServlet {
                          StoredResponse stored, Backend backend, String below) throws IOException {
         // the id matched ResponseOwnership.ID when it was found, so it is safe in a path
         var uri = new Deployment(backend, stored.model(), stored.model())
-                .url("/responses/" + stored.id() + below + query(request.getQueryString()));
+                .url("/responses/" + stored.id() + below, query(request.getQueryString()));
         String[] headers = UpstreamHeaders.forCall(backend, RequestIdFilter.of(request),
                 name -> Collections.list(request.getHeaders(name)));
         UpstreamAnswer answer;
@@ -177,10 +177,10 @@ final class StoredResponsesServlet extends HttpServlet {
         }
     }
 
-    /** The client's query, keeping only the known parameters with plain values, or "". */
+    /** The client's query, keeping only the known parameters with plain values, or null (no "?"). */
     static String query(String raw) {
         if (raw == null || raw.isEmpty()) {
-            return "";
+            return null;
         }
         List<String> kept = new ArrayList<>();
         for (String pair : raw.split("&")) {
@@ -198,7 +198,7 @@ final class StoredResponsesServlet extends HttpServlet {
                 kept.add(pair);
             }
         }
-        return kept.isEmpty() ? "" : "?" + String.join("&", kept);
+        return kept.isEmpty() ? null : String.join("&", kept);
     }
 
     @Configuration(proxyBeanMethods = false)

@@ -98,7 +98,7 @@ class UpstreamForwarder {
         var upstream = BackendDialect.of(backend.type()).request(exchange, request, deployment, defaultMaxTokens);
         String[] headers = UpstreamHeaders.forCall(backend, exchange.requestId,
                 name -> Collections.list(servletRequest.getHeaders(name)));
-        return new Failover.UpstreamCall(deployment.url(upstream.path()), upstream.body(), headers);
+        return new Failover.UpstreamCall(deployment.url(upstream.path(), upstream.query()), upstream.body(), headers);
     }
 
     /** A backend's known reporting quirks, corrected once its answer is over (docs/backends.md). */

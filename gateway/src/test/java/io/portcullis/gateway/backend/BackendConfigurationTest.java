@@ -146,5 +146,8 @@ class BackendConfigurationTest {
         assertThat(cloud.url("/embeddings")).hasToString("https://api.openai.com/v1/embeddings");
         assertThatThrownBy(() -> cloud.url("/../admin")).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> cloud.url("/chat?x=1")).isInstanceOf(IllegalArgumentException.class);
+        assertThat(cloud.url("/chat", "alt=sse")).hasToString("https://api.openai.com/v1/chat?alt=sse");
+        assertThatThrownBy(() -> cloud.url("/chat", "x=1#frag")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> cloud.url("/chat", "x=@evil/")).isInstanceOf(IllegalArgumentException.class);
     }
 }

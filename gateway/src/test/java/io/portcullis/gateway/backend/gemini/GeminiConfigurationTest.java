@@ -33,7 +33,7 @@ class GeminiConfigurationTest {
         var deployment = new BackendRegistry(bind("gemini-2.5-flash")).route("flash").orElseThrow().primary();
 
         assertThat(deployment.backend().type()).isEqualTo(BackendType.GEMINI);
-        assertThat(deployment.url("/models/gemini-2.5-flash:streamGenerateContent?alt=sse")).hasToString(
+        assertThat(deployment.url("/models/gemini-2.5-flash:streamGenerateContent", "alt=sse")).hasToString(
                 "https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse");
     }
 
