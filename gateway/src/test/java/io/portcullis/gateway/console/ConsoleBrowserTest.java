@@ -185,7 +185,7 @@ class ConsoleBrowserTest extends GatewayIntegrationTest {
         perMinute.sendKeys("0");
         web.findElement(By.id("save-team")).click();
         browser.await().until(ExpectedConditions.textToBePresentInElementLocated(
-                By.id("edit-team-limit-requestsPerMinute-error"), "positive whole number"));
+                By.id("edit-team-limit-requestsPerMinute-error"), "whole number from 1"));
         perMinute.clear();
         perMinute.sendKeys("2");
         web.findElement(By.id("save-team")).click();
