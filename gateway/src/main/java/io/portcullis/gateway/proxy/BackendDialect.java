@@ -41,7 +41,7 @@ sealed interface BackendDialect permits OpenAiDialect, AnthropicDialect, GeminiD
      */
     UpstreamRequest request(Exchange exchange, ClientRequest request, Deployment deployment, long defaultMaxTokens);
 
-    /** How this backend's events reach the client: translated by a codec, or null to pass them as they are. */
+    /** How this backend's events reach the client: passed on or translated, one codec per stream. */
     StreamCodec streamCodec(Exchange exchange, ClientRequest request, InstantSource clock);
 
     /**

@@ -41,7 +41,8 @@ enum OpenAiDialect implements BackendDialect {
 
     @Override
     public StreamCodec streamCodec(Exchange exchange, ClientRequest request, InstantSource clock) {
-        return exchange.endpoint == Endpoint.MESSAGES ? StreamCodec.openAiToAnthropic(exchange, request.model()) : null;
+        return exchange.endpoint == Endpoint.MESSAGES ? StreamCodec.openAiToAnthropic(exchange, request.model())
+                : StreamCodec.openAiPassThrough(exchange, request.clientWantsUsage());
     }
 
     @Override

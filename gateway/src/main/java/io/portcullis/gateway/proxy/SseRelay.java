@@ -8,42 +8,41 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import tools.jackson.core.JacksonException;
-import tools.jackson.databind.JsonNode;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Relays a server-sent-event stream to the client one event at a time, flushing after each, so
- * the client sees every chunk as soon as the backend sends it. On the way it reads the final
- * usage chunk (which the gateway asked for) and hides it from clients that did not ask.
+ * the client sees every chunk as soon as the backend sends it. The relay only splits: bytes in,
+ * whole events to the stream's {@link StreamCodec} (which passes, translates, hides and counts
+ * them), the codec's output to the client. How the stream ends is the relay's: a clean end, the
+ * backend breaking off or going silent (an error event in the client's protocol, the status being
+ * long sent), or the client leaving.
  *
- * <p>Only events that mention {@code "usage"} with a non-null value are parsed; every other
- * event is forwarded as bytes. An event larger than {@link #MAX_INSPECTED_EVENT} is forwarded
- * without inspection rather than buffered without bound.
+ * <p>No event is held beyond {@link #MAX_INSPECTED_EVENT}: past it, an event is forwarded as its
+ * bytes arrive, unseen, when the codec allows it ({@link StreamCodec#forwardsUninspected()}), and
+ * otherwise ends the stream with an error event, since it could only be translated whole.
  */
 final class SseRelay {
 
+    private static final Logger log = LoggerFactory.getLogger(SseRelay.class);
+
     static final int MAX_INSPECTED_EVENT = 1024 * 1024;
-    private static final byte[] USAGE_FIELD = "\"usage\"".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] ERROR_FIELD = "\"error\"".getBytes(StandardCharsets.US_ASCII);
+    /** An event buffer grown past this is let go after its event rather than kept for the stream's life. */
+    private static final int KEPT_BUFFER = 64 * 1024;
+    /** Ends a half-forwarded event, so an error event after it is read as one. */
+    private static final byte[] END_OF_EVENT = "\n\n".getBytes(StandardCharsets.US_ASCII);
 
     private final Exchange exchange;
-    private final boolean clientWantsUsage;
-    /** Null when client and backend both speak OpenAI: events then go through as bytes. */
     private final StreamCodec codec;
-    private final boolean anthropicClient;
-    private final ByteArrayOutputStream event = new ByteArrayOutputStream(1024);
-    private boolean eventOversized;
+    private ByteArrayOutputStream event = new ByteArrayOutputStream(1024);
+    /** The event under way outgrew the bound and goes to the client as its bytes arrive. */
+    private boolean forwarding;
     private boolean lineHasContent;
 
-    SseRelay(Exchange exchange, boolean clientWantsUsage) {
-        this(exchange, clientWantsUsage, null, false);
-    }
-
-    SseRelay(Exchange exchange, boolean clientWantsUsage, StreamCodec codec, boolean anthropicClient) {
+    SseRelay(Exchange exchange, StreamCodec codec) {
         this.exchange = exchange;
-        this.clientWantsUsage = clientWantsUsage;
         this.codec = codec;
-        this.anthropicClient = anthropicClient;
     }
 
     void relay(InputStream upstream, HttpServletResponse response) throws IOException {
@@ -60,6 +59,11 @@ final class SseRelay {
             exchange.cutShort(200, Outcome.CLIENT_CLOSED);
             return;
         }
+        relay(upstream, out);
+    }
+
+    /** The stream once the client has its headers: sets how the exchange ended. */
+    void relay(InputStream upstream, OutputStream out) {
         // small: events are a few hundred bytes, the upstream connection buffers the rest, and every
         // open stream holds one of these for its whole life
         byte[] chunk = new byte[2048];
@@ -69,14 +73,8 @@ final class SseRelay {
                 n = upstream.read(chunk);
             } catch (IOException e) {
                 boolean timedOut = upstream instanceof UpstreamBody watched && watched.timedOut();
-                try {
-                    flushPartial(out);
-                    // The status is long sent: say in the stream itself why it ends early.
-                    out.write(errorEvent(timedOut));
-                    out.flush();
-                } catch (IOException clientGone) {
-                    // the client may be gone too; the outcome below is still the backend's
-                }
+                breakOff(out, timedOut ? "upstream_timeout" : "upstream_error", timedOut
+                        ? "The backend stopped sending mid-stream (idle timeout)" : "The backend broke off the stream");
                 exchange.cutShort(200, timedOut ? Outcome.UPSTREAM_TIMEOUT : Outcome.UPSTREAM_BROKEN);
                 return;
             }
@@ -84,18 +82,25 @@ final class SseRelay {
                 break;
             }
             try {
-                consume(chunk, n, out);
+                if (!split(chunk, n, out)) {
+                    log.warn("Backend '{}' sent a stream event over {} bytes, which cannot be translated; stream ended",
+                            exchange.backendName(), MAX_INSPECTED_EVENT);
+                    breakOff(out, "upstream_error", "The backend sent an event too large to translate");
+                    exchange.cutShort(200, Outcome.UPSTREAM_BROKEN);
+                    return;
+                }
             } catch (IOException e) {
                 exchange.cutShort(200, Outcome.CLIENT_CLOSED);
                 return;
             }
         }
         try {
-            flushPartial(out);
-            if (codec != null) {
-                for (byte[] e : codec.onEnd()) {
-                    out.write(e);
-                }
+            if (event.size() > 0 && codec.forwardsUninspected()) {
+                // an unterminated last event goes as it came: the client's parser drops it as ours would
+                event.writeTo(out);
+            }
+            for (byte[] e : codec.onEnd()) {
+                out.write(e);
             }
             out.flush();
             if (exchange.streamFailed) {
@@ -109,13 +114,19 @@ final class SseRelay {
         }
     }
 
-    /** Splits the incoming bytes into lines; a blank line ends an event. */
-    private void consume(byte[] chunk, int n, OutputStream out) throws IOException {
+    /**
+     * Splits the incoming bytes into lines; a blank line ({@code \n} or {@code \r\n}) ends an event.
+     *
+     * @return false when an event outgrew the bound and the codec must see it whole
+     */
+    private boolean split(byte[] chunk, int n, OutputStream out) throws IOException {
         int from = 0;
         for (int i = 0; i < n; i++) {
             byte b = chunk[i];
             if (b == '\n') {
-                append(chunk, from, i + 1 - from, out);
+                if (!append(chunk, from, i + 1 - from, out)) {
+                    return false;
+                }
                 from = i + 1;
                 if (!lineHasContent) {
                     endEvent(out);
@@ -125,170 +136,84 @@ final class SseRelay {
                 lineHasContent = true;
             }
         }
-        if (from < n) {
-            append(chunk, from, n - from, out);
-        }
+        return from >= n || append(chunk, from, n - from, out);
     }
 
-    private void append(byte[] chunk, int from, int length, OutputStream out) throws IOException {
-        if (eventOversized) {
+    private boolean append(byte[] chunk, int from, int length, OutputStream out) throws IOException {
+        if (forwarding) {
             out.write(chunk, from, length);
-            return;
+            return true;
         }
         event.write(chunk, from, length);
-        // A translated event must be whole to be translated: only untranslated ones may bypass.
-        if (codec == null && event.size() > MAX_INSPECTED_EVENT) {
-            eventOversized = true;
-            event.writeTo(out);
-            event.reset();
+        if (event.size() <= MAX_INSPECTED_EVENT) {
+            return true;
         }
+        if (!codec.forwardsUninspected()) {
+            return false;
+        }
+        forwarding = true;
+        event.writeTo(out);
+        clearEvent();
+        return true;
     }
 
     private void endEvent(OutputStream out) throws IOException {
-        if (eventOversized) {
-            eventOversized = false;
+        if (forwarding) {
+            forwarding = false;
             out.flush();
             return;
         }
         byte[] bytes = event.toByteArray();
-        event.reset();
-        if (codec != null) {
-            List<byte[]> translated = codec.onEvent(bytes);
-            if (!translated.isEmpty() && exchange.firstTokenNanos == 0 && dataOf(bytes) != null) {
-                exchange.firstTokenNanos = System.nanoTime();
-            }
-            for (byte[] e : translated) {
-                out.write(e);
-            }
-            if (!translated.isEmpty()) {
-                out.flush();
-            }
+        clearEvent();
+        List<byte[]> send = codec.onEvent(bytes);
+        if (send.isEmpty()) {
             return;
         }
-        if (inspect(bytes)) {
-            out.write(bytes);
-            out.flush();
+        if (exchange.firstTokenNanos == 0 && dataOf(bytes) != null) {
+            exchange.firstTokenNanos = System.nanoTime();
         }
-    }
-
-    /** The error event that ends a stream the backend broke off, in the client's protocol. */
-    private byte[] errorEvent(boolean timedOut) {
-        String message = timedOut ? "The backend stopped sending mid-stream (idle timeout)"
-                : "The backend broke off the stream";
-        String code = timedOut ? "upstream_timeout" : "upstream_error";
-        String json = anthropicClient
-                ? "event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"api_error\",\"message\":\"" + message
-                        + "\"}}\n\n"
-                : exchange.endpoint == Endpoint.RESPONSES
-                ? "event: error\ndata: {\"type\":\"error\",\"code\":\"" + code + "\",\"message\":\"" + message
-                        + "\",\"param\":null}\n\n"
-                : "data: {\"error\":{\"message\":\"" + message + "\",\"type\":\"server_error\",\"param\":null,"
-                        + "\"code\":\"" + code + "\"}}\n\n";
-        return json.getBytes(StandardCharsets.UTF_8);
-    }
-
-    private void flushPartial(OutputStream out) throws IOException {
-        // A half-received translated event cannot be translated: drop it rather than send garbage.
-        if (codec != null) {
-            event.reset();
-        }
-        if (event.size() > 0) {
-            event.writeTo(out);
-            event.reset();
+        for (byte[] e : send) {
+            out.write(e);
         }
         out.flush();
     }
 
-    /** @return whether to forward the event */
-    private boolean inspect(byte[] bytes) {
-        String data = dataOf(bytes);
-        if (data == null) {
-            return true; // comments, keep-alives, event: lines
+    private void clearEvent() {
+        if (event.size() > KEPT_BUFFER) {
+            event = new ByteArrayOutputStream(1024);
+        } else {
+            event.reset();
         }
-        if (exchange.firstTokenNanos == 0) {
-            exchange.firstTokenNanos = System.nanoTime();
-        }
-        if (data.equals("[DONE]")) {
-            return true;
-        }
-        if (exchange.endpoint == Endpoint.RESPONSES) {
-            responsesEvent(bytes, data);
-            return true;
-        }
-        boolean usage = mentionsUsage(bytes);
-        if (!usage && !mentions(bytes, ERROR_FIELD)) {
-            exchange.streamedTokens++; // a content chunk: about one token (docs/quotas.md, "Billing")
-            return true;
-        }
-        JsonNode chunk;
-        try {
-            chunk = ProxyJson.MAPPER.readTree(data);
-        } catch (JacksonException e) {
-            return true;
-        }
-        if (chunk.path("error").isObject()) {
-            exchange.streamFailed = true;
-            return true;
-        }
-        JsonNode choices = chunk.get("choices");
-        boolean usageOnly = choices == null || (choices.isArray() && choices.isEmpty());
-        if (!usageOnly) {
-            exchange.streamedTokens++;
-        }
-        JsonNode reported = chunk.get("usage");
-        if (reported == null || !reported.isObject()) {
-            return true;
-        }
-        exchange.report(ProxyJson.usageOf(reported));
-        return clientWantsUsage || !usageOnly;
     }
 
     /**
-     * A Responses API event, by its type (the {@code event:} line, else the data's {@code type}):
-     * every {@code *.delta} is a content event (text, refusal, reasoning, tool arguments: all
-     * output tokens); {@code response.created} names the stored response; the final
-     * {@code response.completed} (or {@code response.incomplete}, cut at the output limit) carries
-     * the usage under {@code response.usage}; {@code response.failed} and {@code error} say the
-     * stream failed. None is hidden: Responses clients expect every event.
+     * Ends the stream early with an error event. A half-received event is dropped: it cannot be
+     * inspected, and its bytes would run into the error event's and hide it.
      */
-    private void responsesEvent(byte[] bytes, String data) {
-        String type = eventType(bytes);
-        if (type != null && type.endsWith(".delta")) {
-            exchange.streamedTokens++; // about one token each, as for chat chunks (docs/quotas.md)
-            return;
-        }
-        if (type != null && !type.equals("response.created") && !type.equals("response.completed")
-                && !type.equals("response.incomplete") && !type.equals("response.failed") && !type.equals("error")) {
-            return; // the other typed events carry neither usage nor ids: not parsed
-        }
-        JsonNode event;
+    private void breakOff(OutputStream out, String code, String message) {
+        clearEvent();
         try {
-            event = ProxyJson.MAPPER.readTree(data);
-        } catch (JacksonException e) {
-            return;
+            if (forwarding) {
+                out.write(END_OF_EVENT);
+            }
+            out.write(errorEvent(exchange.endpoint, code, message));
+            out.flush();
+        } catch (IOException clientGone) {
+            // the client may be gone too; the outcome is still the backend's
         }
-        if (type == null) {
-            type = event.path("type").asString("");
-            if (type.endsWith(".delta")) {
-                exchange.streamedTokens++;
-                return;
-            }
-        }
-        JsonNode response = event.path("response");
-        switch (type) {
-            case "response.created" -> {
-                JsonNode id = response.path("id");
-                exchange.responseCreated(id.isString() ? id.stringValue() : null);
-            }
-            case "response.completed", "response.incomplete" -> exchange.report(ProxyJson.usageOf(response.get("usage")));
-            case "response.failed" -> {
-                exchange.report(ProxyJson.usageOf(response.get("usage")));
-                exchange.streamFailed = true;
-            }
-            case "error" -> exchange.streamFailed = true;
-            default -> {
-            }
-        }
+    }
+
+    /** An error event that ends a stream early, in the client's protocol. */
+    static byte[] errorEvent(Endpoint endpoint, String code, String message) {
+        String json = switch (endpoint) {
+            case MESSAGES -> "event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"api_error\",\"message\":\""
+                    + message + "\"}}\n\n";
+            case RESPONSES -> "event: error\ndata: {\"type\":\"error\",\"code\":\"" + code + "\",\"message\":\"" + message
+                    + "\",\"param\":null}\n\n";
+            default -> "data: {\"error\":{\"message\":\"" + message + "\",\"type\":\"server_error\",\"param\":null,"
+                    + "\"code\":\"" + code + "\"}}\n\n";
+        };
+        return json.getBytes(StandardCharsets.UTF_8);
     }
 
     /** The value of the event's {@code event:} line, or null when it has none. */
@@ -324,11 +249,11 @@ final class SseRelay {
 
     /** Cheap pre-check before any parsing: does the event carry a non-null usage value? */
     static boolean mentionsUsage(byte[] bytes) {
-        return mentions(bytes, USAGE_FIELD);
+        return mentions(bytes, OpenAiPassThrough.USAGE_FIELD);
     }
 
     /** Does the event carry the (quoted) field with a non-null value? */
-    private static boolean mentions(byte[] bytes, byte[] field) {
+    static boolean mentions(byte[] bytes, byte[] field) {
         outer:
         for (int i = 0; i <= bytes.length - field.length; i++) {
             for (int j = 0; j < field.length; j++) {

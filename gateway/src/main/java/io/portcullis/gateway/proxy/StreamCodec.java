@@ -10,18 +10,41 @@ import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 
 /**
- * Rewrites a server-sent-event stream from the backend's protocol to the client's, one event at
- * a time, and records the usage it sees on the {@link Exchange}. Used by {@link SseRelay} whenever
- * client and backend do not both speak OpenAI (that case keeps the relay's zero-copy path).
+ * What one pairing of client and backend protocol does with a server-sent-event stream, one whole
+ * event at a time ({@link SseRelay} splits the bytes into events): rewrite it into the client's
+ * protocol or pass it on, and record on the {@link Exchange} the usage, content events and
+ * failures it sees. One codec per stream; each dialect picks its own
+ * ({@link BackendDialect#streamCodec}).
  */
 interface StreamCodec {
 
-    /** @return the events to send to the client for one upstream event, possibly none */
+    /**
+     * @param event one whole upstream event, its closing blank line included (a comment or a
+     *              bare blank line is an event too), at most {@link SseRelay#MAX_INSPECTED_EVENT}
+     *              bytes and a read
+     * @return the events to send to the client for it, possibly none
+     */
     List<byte[]> onEvent(byte[] event);
 
     /** @return events to send when the upstream stream ends cleanly */
     default List<byte[]> onEnd() {
         return List.of();
+    }
+
+    /**
+     * Whether upstream bytes may reach the client without this codec seeing them: an event larger
+     * than {@link SseRelay#MAX_INSPECTED_EVENT} (forwarded as it arrives rather than held), and an
+     * unterminated last event. True only where client and backend speak the same protocol; a
+     * translating codec must see every event whole, so for it such an event ends the stream with an
+     * error event instead.
+     */
+    default boolean forwardsUninspected() {
+        return false;
+    }
+
+    /** OpenAI events to an OpenAI client, as they are ({@link OpenAiPassThrough}). */
+    static StreamCodec openAiPassThrough(Exchange exchange, boolean clientWantsUsage) {
+        return new OpenAiPassThrough(exchange, clientWantsUsage);
     }
 
     /** Anthropic events to OpenAI chunks (OpenAI client, Anthropic backend). */
@@ -44,16 +67,28 @@ interface StreamCodec {
         };
     }
 
-    /** Anthropic events passed through untouched, reading their usage (Anthropic client and backend). */
+    /**
+     * Anthropic events passed through untouched, reading their usage (Anthropic client and
+     * backend). An event too large to inspect is forwarded as it arrives: at worst its usage is
+     * missed and the stream is billed its reservation, as an OpenAI stream's would be.
+     */
     static StreamCodec anthropicNative(Exchange exchange, InstantSource clock) {
         var decoder = new AnthropicStreamDecoder(clock);
-        return event -> {
-            JsonNode data = data(event);
-            if (data != null) {
-                decoder.onEvent(data);
-                countFinal(exchange, data, decoder);
+        return new StreamCodec() {
+            @Override
+            public List<byte[]> onEvent(byte[] event) {
+                JsonNode data = data(event);
+                if (data != null) {
+                    decoder.onEvent(data);
+                    countFinal(exchange, data, decoder);
+                }
+                return List.of(event);
             }
-            return List.of(event);
+
+            @Override
+            public boolean forwardsUninspected() {
+                return true;
+            }
         };
     }
 

@@ -28,8 +28,9 @@ import tools.jackson.databind.node.ObjectNode;
  * so however many attempts there are, it is billed once.
  *
  * <p>What each backend type needs is its {@link BackendDialect}'s business: the upstream request,
- * and whether its answers reach this client as they are (copied through in chunks, or event by
- * event by {@link SseRelay}) or translated ({@link StreamCodec}, {@link AnswerTranslator}).
+ * and whether its answers reach this client as they are or translated: whole answers copied
+ * through in chunks or by an {@link AnswerTranslator}, streams event by event by {@link SseRelay}
+ * with the dialect's {@link StreamCodec}.
  */
 @Component
 class UpstreamForwarder {
@@ -74,9 +75,7 @@ class UpstreamForwarder {
                         + "' instead of an event stream").toException();
             }
             if (sse) {
-                StreamCodec codec = dialect.streamCodec(exchange, request, clock);
-                new SseRelay(exchange, request.clientWantsUsage(), codec, exchange.endpoint == Endpoint.MESSAGES)
-                        .relay(body, response);
+                new SseRelay(exchange, dialect.streamCodec(exchange, request, clock)).relay(body, response);
             } else {
                 AnswerTranslator translator = dialect.answerTranslator(exchange, request, clock);
                 if (translator == null) {
