@@ -2,14 +2,14 @@ package io.portcullis.gateway.audit;
 
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.portcullis.gateway.housekeeping.HousekeepingTask;
+import io.portcullis.gateway.housekeeping.PeriodicWork;
+import java.time.Duration;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.beans.factory.DisposableBean;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 
@@ -17,11 +17,11 @@ import org.springframework.stereotype.Component;
  * The newest audit entry (its sequence number and hash), published so that a system outside the
  * database can anchor it: as the gauge {@value #GAUGE} (the number only: a hash is no metric tag),
  * and in the log at INFO each time it moves (on this replica's appends, and every
- * {@value #REFRESH_SECONDS} s for the others'). An anchored head that later is missing or
- * different is what reveals dropped newest entries, which no chain can show by itself.
+ * {@value #REFRESH_SECONDS} s for the others', on the housekeeper). An anchored head that later
+ * is missing or different is what reveals dropped newest entries, which no chain can show by itself.
  */
 @Component
-public class AuditHead implements DisposableBean {
+public class AuditHead implements PeriodicWork {
 
     private static final Logger log = LoggerFactory.getLogger(AuditHead.class);
     static final String GAUGE = "portcullis.audit.head.seq";
@@ -32,7 +32,6 @@ public class AuditHead implements DisposableBean {
     }
 
     private final JdbcTemplate jdbc;
-    private final ScheduledExecutorService refresher;
     private volatile Head current;
     private Head logged;
 
@@ -41,9 +40,6 @@ public class AuditHead implements DisposableBean {
         Gauge.builder(GAUGE, this, h -> h.current == null ? 0 : h.current.seq())
                 .description("Sequence number of the newest audit entry (its hash is logged; GET /admin/api/audit/head)")
                 .register(registry);
-        this.refresher = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("audit-head")
-                .factory());
-        refresher.scheduleWithFixedDelay(this::refreshQuietly, REFRESH_SECONDS, REFRESH_SECONDS, TimeUnit.SECONDS);
     }
 
     /** Reads the head from the database, publishes and returns it. */
@@ -76,16 +72,9 @@ public class AuditHead implements DisposableBean {
         }
     }
 
-    private void refreshQuietly() {
-        try {
-            refresh();
-        } catch (RuntimeException e) {
-            log.debug("Could not read the audit head: {}", e.toString());
-        }
-    }
-
     @Override
-    public void destroy() {
-        refresher.shutdownNow();
+    public List<HousekeepingTask> housekeepingTasks() {
+        Duration every = Duration.ofSeconds(REFRESH_SECONDS);
+        return List.of(new HousekeepingTask("audit.head", every, every, this::refresh));
     }
 }

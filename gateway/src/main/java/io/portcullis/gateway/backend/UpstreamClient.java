@@ -42,6 +42,11 @@ import org.apache.hc.core5.util.Timeout;
  * <p>Three limits bound a call: the connect timeout; the response timeout, until the answer's
  * status and headers arrive; and the idle timeout, the longest a read of the body may wait. The
  * last is enforced by one sweeper thread for all open answers rather than a timer per read.
+ *
+ * <p>The sweeper is not on the housekeeper: it is part of every call's timeouts, runs up to a
+ * hundred times a second (an eighth of the shortest timeout), and lives exactly as long as this
+ * client, which closes after the housekeeper has stopped. Closing stops it by the housekeeper's
+ * rule: the sweep in progress finishes, waited for up to a second, then it is left behind.
  */
 public final class UpstreamClient implements AutoCloseable {
 
@@ -181,6 +186,12 @@ public final class UpstreamClient implements AutoCloseable {
 
     @Override
     public void close() {
+        sweeper.shutdown();
+        try {
+            sweeper.awaitTermination(1, TimeUnit.SECONDS); // a sweep takes microseconds: a bound, not a wait
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         sweeper.shutdownNow();
         client.close(org.apache.hc.core5.io.CloseMode.IMMEDIATE);
     }

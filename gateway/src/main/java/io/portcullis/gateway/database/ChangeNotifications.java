@@ -23,6 +23,12 @@ import org.springframework.stereotype.Component;
  * <p>When the listening connection is lost, changes may have been missed, so every subscriber
  * resyncs once the connection is back (not before: while the database is away, cached entries
  * keep working until their TTL).
+ *
+ * <p>Not on the housekeeper: this is no periodic task but a wait on a socket that must be held
+ * all the time (a notification is delivered within milliseconds of the commit, not at the next
+ * period, and none is lost between two polls), so it keeps one thread of its own. It stops by the
+ * housekeeper's rule: asked to stop (and woken), it finishes the notification in hand, is waited
+ * for up to {@link #STOP_WAIT}, then left behind with a warning.
  */
 @Component
 class ChangeNotifications implements SmartLifecycle {
@@ -30,9 +36,11 @@ class ChangeNotifications implements SmartLifecycle {
     private static final Logger log = LoggerFactory.getLogger(ChangeNotifications.class);
     private static final int POLL_MILLIS = 250;
     private static final Duration RETRY = Duration.ofSeconds(1);
+    private static final Duration STOP_WAIT = Duration.ofSeconds(2);
 
     private final DataSource dataSource;
     private final Map<String, ChangeSubscriber> subscribers;
+    /** The loop's condition: set by start, cleared by stop. */
     private volatile boolean running;
     /** When the listening connection was lost; null while it is up. */
     private volatile java.time.Instant disconnectedSince;
@@ -62,7 +70,9 @@ class ChangeNotifications implements SmartLifecycle {
         if (thread != null) {
             thread.interrupt();
             try {
-                thread.join(Duration.ofSeconds(2));
+                if (!thread.join(STOP_WAIT)) {
+                    log.warn("Shutdown: change notifications still busy after {}; left behind", STOP_WAIT);
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }

@@ -2,6 +2,8 @@ package io.portcullis.gateway.quota;
 
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.portcullis.gateway.housekeeping.HousekeepingTask;
+import io.portcullis.gateway.housekeeping.PeriodicWork;
 import io.portcullis.gateway.metrics.MetricsProperties;
 import io.portcullis.gateway.team.Team;
 import io.portcullis.gateway.team.Teams;
@@ -11,28 +13,25 @@ import io.portcullis.policy.quota.CalendarWindows;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
 
 /**
  * {@code portcullis_quota_budget_utilization{team, budget}}: the share (0..1) of each budget a
  * team has used in its current window, for the teams listed in {@code gateway.metrics.teams}
  * only (opt-in, so the series stay few). Read from the usage rollups every
- * {@value #REFRESH_SECONDS} seconds on a background thread; scrapes only read the last values.
+ * {@value #REFRESH_SECONDS} seconds by the housekeeper; scrapes only read the last values.
  * The {@code PortcullisBudgetNearExhaustion} alert in the Helm chart reads it.
  */
 @Component
-class BudgetGauges implements SmartLifecycle {
+class BudgetGauges implements PeriodicWork {
 
     /** Prometheus: {@code portcullis_quota_budget_utilization}. Public: the chart's alert reads it. */
     static final String UTILIZATION = "portcullis.quota.budget.utilization";
     static final int REFRESH_SECONDS = 30;
-    private static final Logger log = LoggerFactory.getLogger(BudgetGauges.class);
 
     private final Teams teams;
     private final UsageQueries usage;
@@ -41,8 +40,6 @@ class BudgetGauges implements SmartLifecycle {
     private final MeterRegistry registry;
     private final java.util.Set<UUID> listed;
     private final Map<String, Double> values = new ConcurrentHashMap<>();
-    private volatile boolean running;
-    private Thread thread;
 
     BudgetGauges(Teams teams, UsageQueries usage, CalendarWindows windows, InstantSource clock, MeterRegistry registry,
                  MetricsProperties metrics) {
@@ -85,37 +82,11 @@ class BudgetGauges implements SmartLifecycle {
     }
 
     @Override
-    public void start() {
-        running = true;
+    public List<HousekeepingTask> housekeepingTasks() {
         if (listed.isEmpty()) {
-            return;
+            return List.of(); // opt-in: no listed team, no gauge, nothing to read
         }
-        thread = Thread.ofPlatform().daemon().name("budget-gauges").start(() -> {
-            while (running) {
-                try {
-                    refresh();
-                } catch (RuntimeException e) {
-                    log.debug("Budget gauges not refreshed: {}", e.toString());
-                }
-                try {
-                    Thread.sleep(Duration.ofSeconds(REFRESH_SECONDS));
-                } catch (InterruptedException e) {
-                    return;
-                }
-            }
-        });
-    }
-
-    @Override
-    public void stop() {
-        running = false;
-        if (thread != null) {
-            thread.interrupt();
-        }
-    }
-
-    @Override
-    public boolean isRunning() {
-        return running;
+        return List.of(new HousekeepingTask("quota.budget-gauges", Duration.ofSeconds(REFRESH_SECONDS), Duration.ZERO,
+                this::refresh));
     }
 }

@@ -1,21 +1,23 @@
 package io.portcullis.gateway.quota;
 
+import io.portcullis.gateway.housekeeping.HousekeepingTask;
+import io.portcullis.gateway.housekeeping.PeriodicWork;
 import io.portcullis.policy.quota.QuotaEngine;
 import java.time.Duration;
-import java.time.Instant;
 import java.time.InstantSource;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
 
 /**
- * Background upkeep of this replica's quota leases: gives back idle leases every quarter second
- * (so budget is not stranded on a quiet replica), heartbeats concurrency slots, purges old
- * counters hourly, and on shutdown gives everything back.
+ * Upkeep of this replica's quota leases, run by the housekeeper: gives back idle leases every
+ * quarter second (so budget is not stranded on a quiet replica), heartbeats concurrency slots
+ * every 5 s, purges old counters hourly. Its own lifecycle only gives everything back at shutdown.
  */
 @Component
-class LeaseMaintenance implements SmartLifecycle {
+class LeaseMaintenance implements PeriodicWork, SmartLifecycle {
 
     private static final Logger log = LoggerFactory.getLogger(LeaseMaintenance.class);
     private static final Duration TICK = Duration.ofMillis(250);
@@ -25,8 +27,8 @@ class LeaseMaintenance implements SmartLifecycle {
     private final QuotaEngine engine;
     private final JdbcLeaseStore store;
     private final InstantSource clock;
-    private volatile boolean running;
-    private Thread thread;
+    /** Lifecycle state only: whether the leases are still to be given back at shutdown. */
+    private volatile boolean started;
 
     LeaseMaintenance(QuotaEngine engine, JdbcLeaseStore store, InstantSource clock) {
         this.engine = engine;
@@ -35,28 +37,32 @@ class LeaseMaintenance implements SmartLifecycle {
     }
 
     @Override
-    public void start() {
-        running = true;
-        thread = Thread.ofPlatform().daemon().name("quota-lease-maintenance").start(this::run);
+    public List<HousekeepingTask> housekeepingTasks() {
+        return List.of(
+                new HousekeepingTask("quota.idle-leases", TICK, TICK,
+                        () -> engine.returnIdleLeases(QuotaEngine.DEFAULT_IDLE, clock.instant())),
+                new HousekeepingTask("quota.slot-heartbeat", HEARTBEAT, TICK, store::heartbeat),
+                new HousekeepingTask("quota.purge", PURGE, TICK, () -> store.purge(clock.instant())));
     }
 
-    /** Stops after the web server has drained (lower phase stops later), before the DataSource closes. */
+    @Override
+    public void start() {
+        started = true;
+    }
+
+    /**
+     * Stops after the usage ledger's final flush ({@code DEFAULT_PHASE - 4096}; a lower phase stops
+     * later), so leases go back last, once the housekeeper's upkeep has stopped and before the
+     * DataSource closes.
+     */
     @Override
     public int getPhase() {
-        return SmartLifecycle.DEFAULT_PHASE - 4096;
+        return SmartLifecycle.DEFAULT_PHASE - 4608;
     }
 
     @Override
     public void stop() {
-        running = false;
-        if (thread != null) {
-            thread.interrupt();
-            try {
-                thread.join(Duration.ofSeconds(2));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        started = false;
         try {
             engine.returnIdleLeases(Duration.ZERO, clock.instant());
         } catch (RuntimeException e) {
@@ -66,32 +72,6 @@ class LeaseMaintenance implements SmartLifecycle {
 
     @Override
     public boolean isRunning() {
-        return running;
-    }
-
-    private void run() {
-        Instant lastHeartbeat = Instant.EPOCH;
-        Instant lastPurge = Instant.EPOCH;
-        while (running) {
-            try {
-                Thread.sleep(TICK);
-            } catch (InterruptedException e) {
-                return;
-            }
-            Instant now = clock.instant();
-            try {
-                engine.returnIdleLeases(QuotaEngine.DEFAULT_IDLE, now);
-                if (Duration.between(lastHeartbeat, now).compareTo(HEARTBEAT) >= 0) {
-                    store.heartbeat();
-                    lastHeartbeat = now;
-                }
-                if (Duration.between(lastPurge, now).compareTo(PURGE) >= 0) {
-                    store.purge(now);
-                    lastPurge = now;
-                }
-            } catch (RuntimeException e) {
-                log.debug("Lease upkeep failed, will retry: {}", e.toString());
-            }
-        }
+        return started;
     }
 }

@@ -29,6 +29,12 @@ import org.springframework.stereotype.Component;
  * of range) is found by splitting its batch and set aside in {@code usage_poison}; the rest is written. Only when the queue itself is full is a record refused, and then
  * it is counted ({@code portcullis.usage.records.dropped}) and logged, never dropped silently.
  * On shutdown the writer stops after the web server has drained, and writes everything left.
+ *
+ * <p>Not on the housekeeper: the writer is no periodic task but a consumer blocked on its queue,
+ * writing as soon as a batch fills (on a period, records would wait for the next run and a run's
+ * length would cap the write rate). It keeps its own thread and the housekeeper's stop rule: asked
+ * to stop, it finishes the batch in hand and what is queued, is waited for up to
+ * {@code gateway.usage.shutdown-timeout}, then given up on, with the records left logged.
  */
 @Component
 class BatchingUsageLedger implements UsageLedger, SmartLifecycle {

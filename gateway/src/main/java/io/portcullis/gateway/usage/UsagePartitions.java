@@ -1,6 +1,8 @@
 package io.portcullis.gateway.usage;
 
 import io.portcullis.gateway.GatewayProperties;
+import io.portcullis.gateway.housekeeping.HousekeepingTask;
+import io.portcullis.gateway.housekeeping.PeriodicWork;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
@@ -13,7 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.context.SmartLifecycle;
+import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -28,11 +30,11 @@ import org.springframework.transaction.support.TransactionTemplate;
  *
  * <p>Daily rather than monthly: retention then works to the day, each partition's indexes stay
  * small, and a query for "today" prunes to one partition. PostgreSQL 17 plans over hundreds of
- * partitions without trouble (docs/usage.md). Runs at start (before the first write) and hourly;
- * replicas take turns through an advisory lock.
+ * partitions without trouble (docs/usage.md). Runs at start (before the first write) and hourly on
+ * the housekeeper; replicas take turns through an advisory lock.
  */
 @Component
-public class UsagePartitions implements SmartLifecycle {
+public class UsagePartitions implements PeriodicWork, SmartInitializingSingleton {
 
     private static final Logger log = LoggerFactory.getLogger(UsagePartitions.class);
     private static final DateTimeFormatter NAME = DateTimeFormatter.ofPattern("'usage_event_p'yyyyMMdd");
@@ -52,8 +54,6 @@ public class UsagePartitions implements SmartLifecycle {
     private final int ahead;
     private final Duration retention;
     private final Duration hourlyRetention;
-    private volatile boolean running;
-    private Thread thread;
 
     UsagePartitions(JdbcTemplate jdbc, TransactionTemplate tx, InstantSource clock, GatewayProperties properties) {
         this.jdbc = jdbc;
@@ -170,59 +170,25 @@ public class UsagePartitions implements SmartLifecycle {
         }
     }
 
+    /**
+     * Creates the partitions once every bean exists (Flyway has migrated) and before any lifecycle
+     * starts: so before the ledger's writer, and its first write, and before the housekeeper.
+     */
     @Override
-    public void start() {
-        maintain(clock.instant()); // before the ledger's first write
-        running = true;
-        thread = Thread.ofPlatform().daemon().name("usage-partitions").start(this::run);
+    public void afterSingletonsInstantiated() {
+        maintain(clock.instant());
     }
 
-    /** Starts before the usage ledger (lower phase starts first). */
+    /**
+     * Partitions hourly; each pruning its own task, so one failing does not hold back the other,
+     * and first run right after the start (by the housekeeper: a backlog must not delay the start).
+     */
     @Override
-    public int getPhase() {
-        return SmartLifecycle.DEFAULT_PHASE - 8192;
-    }
-
-    @Override
-    public void stop() {
-        running = false;
-        if (thread != null) {
-            thread.interrupt();
-        }
-    }
-
-    @Override
-    public boolean isRunning() {
-        return running;
-    }
-
-    private void run() {
-        prune(clock.instant()); // here, not in start(): a backlog must not delay the start
-        while (running) {
-            try {
-                Thread.sleep(EVERY);
-                Instant now = clock.instant();
-                maintain(now);
-                prune(now);
-            } catch (InterruptedException e) {
-                return;
-            } catch (RuntimeException e) {
-                log.warn("Usage partition upkeep failed, will retry in {}: {}", EVERY, e.toString());
-            }
-        }
-    }
-
-    /** Each pruning on its own: one failing does not hold back the other. */
-    private void prune(Instant now) {
-        try {
-            pruneHourlyRollups(now);
-        } catch (RuntimeException e) {
-            log.warn("Pruning hourly usage rollups failed, will retry in {}: {}", EVERY, e.toString());
-        }
-        try {
-            pruneBatchIds(now);
-        } catch (RuntimeException e) {
-            log.warn("Pruning usage batch ids failed, will retry in {}: {}", EVERY, e.toString());
-        }
+    public List<HousekeepingTask> housekeepingTasks() {
+        return List.of(
+                new HousekeepingTask("usage.partitions", EVERY, EVERY, () -> maintain(clock.instant())),
+                new HousekeepingTask("usage.prune-hourly-rollups", EVERY, Duration.ZERO,
+                        () -> pruneHourlyRollups(clock.instant())),
+                new HousekeepingTask("usage.prune-batch-ids", EVERY, Duration.ZERO, () -> pruneBatchIds(clock.instant())));
     }
 }
