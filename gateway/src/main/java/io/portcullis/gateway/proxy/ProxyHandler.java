@@ -8,7 +8,6 @@ import io.portcullis.gateway.backend.BackendRegistry.Route;
 import io.portcullis.gateway.metrics.GatewayMetrics;
 import io.portcullis.gateway.quota.Pricing;
 import io.portcullis.gateway.quota.QuotaMetrics;
-import io.portcullis.gateway.quota.RateLimitHeaders;
 import io.portcullis.gateway.team.Team;
 import io.portcullis.gateway.team.Teams;
 import io.portcullis.gateway.usage.BilledBy;
