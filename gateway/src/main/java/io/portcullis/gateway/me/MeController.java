@@ -8,6 +8,7 @@ import io.portcullis.gateway.proxy.RateLimitHeaders;
 import io.portcullis.gateway.team.Team;
 import io.portcullis.gateway.team.Teams;
 import io.portcullis.gateway.usage.UsageQueries;
+import io.portcullis.gateway.web.PresentedKey;
 import io.portcullis.policy.AccessPolicy;
 import io.portcullis.policy.Limits;
 import io.portcullis.policy.UsagePolicy;
@@ -63,7 +64,7 @@ class MeController {
     /** The key's rate-limit headers are set as soon as the key is known, so an error after that carries them too. */
     @GetMapping("/v1/me")
     Map<String, Object> me(HttpServletRequest request, HttpServletResponse response) {
-        Caller caller = authenticator.authenticate(request);
+        Caller caller = authenticator.authenticate(PresentedKey.of(request));
         Team team = caller.teamId() == null ? null : teams.find(caller.teamId()).orElse(null);
         rateLimitHeaders.write(response, caller, team);
         Instant now = clock.instant();

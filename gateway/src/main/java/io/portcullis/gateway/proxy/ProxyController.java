@@ -5,6 +5,7 @@ import io.portcullis.gateway.auth.Caller;
 import io.portcullis.gateway.backend.BackendRegistry;
 import io.portcullis.gateway.team.Team;
 import io.portcullis.gateway.team.Teams;
+import io.portcullis.gateway.web.PresentedKey;
 import io.portcullis.policy.AccessPolicy;
 import io.portcullis.policy.UsagePolicy;
 import jakarta.servlet.http.HttpServletRequest;
@@ -44,7 +45,7 @@ class ProxyController {
      */
     @GetMapping("/v1/models")
     Map<String, Object> models(HttpServletRequest request, HttpServletResponse response) {
-        Caller caller = authenticator.authenticate(request);
+        Caller caller = authenticator.authenticate(PresentedKey.of(request));
         Team team = caller.teamId() == null ? null : teams.find(caller.teamId()).orElse(null);
         rateLimitHeaders.write(response, caller, team);
         Collection<BackendRegistry.Route> routes = backends.routes();
