@@ -9,18 +9,28 @@ import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.lang.ArchRule;
+import com.tngtech.archunit.lang.CompositeArchRule;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
  * The house rules that {@code docs/architecture.md} draws, held by the compiled classes: feature
- * packages without cycles, a pure {@code policy}, one HTTP edge, one upstream HTTP client, and
- * storage behind each feature's store type.
+ * packages that use only what the package map allows (layered, so without cycles), a pure
+ * {@code policy}, one HTTP edge, one upstream HTTP client, and storage behind each feature's
+ * store type. The package map is the document's table; {@link #theArchitecturePageShowsThisMap}
+ * keeps the two the same.
  *
  * <p>Where today's code breaks a rule on purpose or for now, the class is named in an exception
  * list below with the reason; the lists are frozen in both directions: a new violation fails its
@@ -35,6 +45,27 @@ class ArchitectureTest {
             .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
             .withImportOption(location -> !location.contains("-tests.jar")) // policy's test jar
             .importPackages("io.portcullis");
+
+    /**
+     * Who may use whom: each feature package (subpackages included) and the feature packages it
+     * may depend on, in layers: a package uses only packages listed before it. The root package
+     * (application, properties, core configuration) and {@code policy} are open to all.
+     */
+    private static final Map<String, List<String>> MAY_USE = layers(
+            "web", List.of(),
+            "database", List.of(),
+            "audit", List.of(),
+            "usage", List.of(),
+            "responses", List.of(),
+            "access", List.of("web"),
+            "backend", List.of("database"),
+            "auth", List.of("access", "database", "web"),
+            "team", List.of("access", "database", "web"),
+            "metrics", List.of("backend", "usage"),
+            "quota", List.of("metrics", "team", "usage"),
+            "proxy", List.of("auth", "backend", "metrics", "quota", "responses", "team", "usage", "web"),
+            "me", List.of("access", "auth", "backend", "proxy", "team", "usage", "web"),
+            "admin", List.of("access", "audit", "auth", "backend", "team", "usage", "web"));
 
     // ---- what the rules talk about ----------------------------------------------------------
 
@@ -116,6 +147,42 @@ class ArchitectureTest {
     }
 
     @Test
+    void everyFeaturePackageIsOnTheMap() {
+        var features = new TreeSet<String>();
+        for (JavaClass clazz : CLASSES) {
+            String pkg = clazz.getPackageName();
+            if (pkg.startsWith(GATEWAY + ".")) {
+                features.add(pkg.substring(GATEWAY.length() + 1).split("\\.")[0]);
+            }
+        }
+        assertThat(MAY_USE.keySet())
+                .as("every feature package has a row in MAY_USE and in docs/architecture.md's table")
+                .containsAll(features);
+    }
+
+    @Test
+    void featurePackagesUseOnlyWhatTheMapAllows() {
+        var rules = new ArrayList<ArchRule>();
+        MAY_USE.forEach((feature, allowed) -> {
+            String[] forbidden = MAY_USE.keySet().stream()
+                    .filter(other -> !other.equals(feature) && !allowed.contains(other))
+                    .map(other -> GATEWAY + "." + other + "..")
+                    .toArray(String[]::new);
+            rules.add(noClasses().that().resideInAPackage(GATEWAY + "." + feature + "..")
+                    .should().dependOnClassesThat().resideInAnyPackage(forbidden)
+                    .because(feature + " may use only " + (allowed.isEmpty() ? "policy and the root package" : allowed)
+                            + " (docs/architecture.md, \"Packages and who may use whom\")")
+                    .allowEmptyShould(true));
+        });
+        CompositeArchRule.of(rules).check(CLASSES);
+    }
+
+    @Test
+    void theArchitecturePageShowsThisMap() throws IOException {
+        assertThat(documentedMap()).as("the table in docs/architecture.md").isEqualTo(MAY_USE);
+    }
+
+    @Test
     void onlyTheGatewayUsesFrameworksAndIo() {
         noClasses().that().resideOutsideOfPackage(GATEWAY + "..")
                 .should().dependOnClassesThat().resideInAnyPackage(FRAMEWORKS_AND_IO)
@@ -168,6 +235,48 @@ class ArchitectureTest {
     }
 
     // ---- helpers ----------------------------------------------------------------------------
+
+    /** The map, checked to be layered: a package may use only packages listed before it. */
+    private static Map<String, List<String>> layers(Object... rows) {
+        var map = new LinkedHashMap<String, List<String>>();
+        for (int i = 0; i < rows.length; i += 2) {
+            String feature = (String) rows[i];
+            @SuppressWarnings("unchecked")
+            List<String> allowed = (List<String>) rows[i + 1];
+            for (String used : allowed) {
+                if (!map.containsKey(used)) {
+                    throw new IllegalStateException(feature + " may use " + used + ", which is not listed before it:"
+                            + " the map must stay layered, so that it has no cycle");
+                }
+            }
+            map.put(feature, allowed);
+        }
+        return map;
+    }
+
+    /** The rows of the table under "Packages and who may use whom": package → the packages it may use. */
+    private static Map<String, List<String>> documentedMap() throws IOException {
+        Path page = Path.of("docs", "architecture.md");
+        if (!Files.exists(page)) {
+            page = Path.of("..", "docs", "architecture.md"); // run from the gateway module
+        }
+        String text = Files.readString(page);
+        int from = text.indexOf("## Packages and who may use whom");
+        assertThat(from).as("the section \"Packages and who may use whom\" in " + page).isNotNegative();
+        int to = text.indexOf("\n## ", from + 1);
+        var rows = new LinkedHashMap<String, List<String>>();
+        Matcher row = Pattern.compile("(?m)^\\| `([a-z]+)` \\|[^\n]*\\| ([^|\n]*) \\|$")
+                .matcher(text.substring(from, to < 0 ? text.length() : to));
+        while (row.find()) {
+            var uses = new ArrayList<String>();
+            Matcher name = Pattern.compile("`([a-z]+)`").matcher(row.group(2));
+            while (name.find()) {
+                uses.add(name.group(1));
+            }
+            rows.put(row.group(1), uses);
+        }
+        return rows;
+    }
 
     private static Set<String> stale(Set<String> exceptions, DescribedPredicate<JavaClass> banned) {
         var stale = new TreeSet<>(exceptions);
