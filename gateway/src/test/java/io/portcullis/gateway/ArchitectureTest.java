@@ -315,7 +315,8 @@ class ArchitectureTest {
         return DescribedPredicate.describe("the HTTP edge", c -> List.of(HTTP_EDGE_PACKAGES).stream()
                 .anyMatch(p -> inPackage(c, p))
                 || HTTP_EDGE_CLASSES.contains(topLevel(c).getName())
-                || inPackage(c, GATEWAY + ".admin..") && HTTP_EDGE_NAMES.matcher(topLevel(c).getSimpleName()).matches());
+                || inPackage(c, GATEWAY + ".admin..")
+                        && HTTP_EDGE_NAMES.matcher(topLevel(c).getSimpleName()).matches());
     }
 
     private static DescribedPredicate<JavaClass> store() {

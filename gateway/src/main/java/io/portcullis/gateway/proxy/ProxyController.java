@@ -40,8 +40,9 @@ class ProxyController {
     }
 
     /**
-     * Only the models this key may use ({@link AccessPolicy#visibleModels}), in OpenAI's list shape. The key's rate-limit headers are
-     * set as soon as the key is known, so an error after that carries them too.
+     * Only the models this key may use ({@link AccessPolicy#visibleModels}), in OpenAI's list shape.
+     * The key's rate-limit headers are set as soon as the key is known, so an error after that
+     * carries them too.
      */
     @GetMapping("/v1/models")
     Map<String, Object> models(HttpServletRequest request, HttpServletResponse response) {
