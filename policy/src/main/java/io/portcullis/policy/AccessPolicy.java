@@ -1,11 +1,14 @@
 package io.portcullis.policy;
 
 import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 
 /**
- * Decides whether a key may be used at all, and whether it may call a model.
+ * Decides whether a key may be used at all, which models it may see and call, and whether a
+ * request passes the key's and its team's policies.
  *
  * <p>Stateless and thread-safe; time is passed in, so expiry is tested without sleeping.
  */
@@ -41,6 +44,25 @@ public final class AccessPolicy {
         }
         return Decision.Denied.permanently(DenialReason.MODEL_NOT_ALLOWED,
                 "This API key is not allowed to use the model '" + model + "'");
+    }
+
+    /**
+     * The models a key is shown ({@code GET /v1/models}, {@code GET /v1/me}): those of
+     * {@code served} that both the key's allow list and its team's {@code models} admit, so a
+     * client is never shown a model that {@link #checkRequest} would refuse by name. Nothing else
+     * in a policy hides a model: a team whose other rules refuse every request still lists them.
+     *
+     * @param team   the team's policy, or {@link UsagePolicy#OPEN} for a key without a team
+     * @param served the models the gateway routes, in the order they are to be listed
+     * @return the visible ones, in {@code served}'s order
+     */
+    public List<String> visibleModels(KeyGrant grant, UsagePolicy team, Collection<String> served) {
+        Objects.requireNonNull(grant, "grant");
+        Objects.requireNonNull(team, "team");
+        return served.stream()
+                .filter(grant::allowsModel)
+                .filter(model -> team.models().isEmpty() || team.models().contains(model))
+                .toList();
     }
 
     /**

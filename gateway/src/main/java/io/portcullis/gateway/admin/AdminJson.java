@@ -1,6 +1,6 @@
 package io.portcullis.gateway.admin;
 
-import io.portcullis.gateway.quota.PolicyJson;
+import io.portcullis.gateway.access.PolicyJson;
 import io.portcullis.gateway.web.ApiError;
 import io.portcullis.gateway.web.StrictJson;
 import java.time.Instant;

@@ -1,10 +1,10 @@
 package io.portcullis.gateway.admin;
 
+import io.portcullis.gateway.access.PolicyJson;
 import io.portcullis.gateway.audit.AuditLog;
 import io.portcullis.gateway.auth.KeyIssuer;
 import io.portcullis.gateway.auth.KeyStore;
 import io.portcullis.gateway.auth.StoredKey;
-import io.portcullis.gateway.quota.PolicyJson;
 import io.portcullis.gateway.team.TeamStore;
 import io.portcullis.gateway.web.ApiError;
 import io.portcullis.policy.Limits;

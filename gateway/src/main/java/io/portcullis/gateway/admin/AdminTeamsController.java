@@ -1,7 +1,7 @@
 package io.portcullis.gateway.admin;
 
+import io.portcullis.gateway.access.PolicyJson;
 import io.portcullis.gateway.audit.AuditLog;
-import io.portcullis.gateway.quota.PolicyJson;
 import io.portcullis.gateway.team.Team;
 import io.portcullis.gateway.team.TeamStore;
 import io.portcullis.gateway.web.ApiError;

@@ -1,7 +1,7 @@
 package io.portcullis.gateway.admin;
 
+import io.portcullis.gateway.access.PolicyJson;
 import io.portcullis.gateway.audit.AuditLog;
-import io.portcullis.gateway.quota.PolicyJson;
 import io.portcullis.gateway.usage.RollupMaintenance;
 import io.portcullis.gateway.usage.UsageExport;
 import io.portcullis.gateway.usage.UsageQueries;

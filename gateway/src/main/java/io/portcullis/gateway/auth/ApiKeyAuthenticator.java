@@ -6,9 +6,9 @@ import io.portcullis.gateway.GatewayProperties;
 import io.portcullis.gateway.database.ChangeSubscriber;
 import io.portcullis.gateway.web.ApiError;
 import io.portcullis.gateway.web.GatewayException;
+import io.portcullis.gateway.web.PresentedKey;
 import io.portcullis.policy.AccessPolicy;
 import io.portcullis.policy.Decision;
-import jakarta.servlet.http.HttpServletRequest;
 import java.time.InstantSource;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -17,8 +17,8 @@ import org.springframework.dao.DataAccessException;
 import org.springframework.stereotype.Component;
 
 /**
- * Step one of the request path: who is calling? Reads the key from {@code Authorization: Bearer}
- * or {@code x-api-key}, finds its row through a Caffeine cache (misses are cached too, so a
+ * Step one of the request path: who is calling? Takes the key the client presented (read at the
+ * HTTP edge: {@link PresentedKey}), finds its row through a Caffeine cache (misses are cached too, so a
  * flood of made-up keys does not reach PostgreSQL), and checks the keyed hash in constant time.
  * Unknown and wrong keys take the same path and the same answer.
  */
@@ -60,9 +60,9 @@ public class ApiKeyAuthenticator implements ChangeSubscriber {
      *         expired key (429 instead once the address or key id is over its failure budget); 503
      *         when the key is not cached and the database cannot be reached
      */
-    public Caller authenticate(HttpServletRequest request) {
-        String address = request.getRemoteAddr();
-        String presented = presentedKey(request);
+    public Caller authenticate(PresentedKey credentials) {
+        String address = credentials.address();
+        String presented = credentials.key();
         if (presented == null) {
             throw failures.throttled(address) ? tooManyFailures()
                     : ApiError.invalidApiKey("Missing API key: send 'Authorization: Bearer <key>'").toException();
@@ -128,15 +128,5 @@ public class ApiKeyAuthenticator implements ChangeSubscriber {
     @Override
     public void resync() {
         cache.invalidateAll();
-    }
-
-    static String presentedKey(HttpServletRequest request) {
-        String authorization = request.getHeader("Authorization");
-        if (authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            String key = authorization.substring(7).trim();
-            return key.isEmpty() ? null : key;
-        }
-        String apiKey = request.getHeader("x-api-key");
-        return apiKey == null || apiKey.isBlank() ? null : apiKey.trim();
     }
 }

@@ -1,5 +1,6 @@
 package io.portcullis.gateway.auth;
 
+import io.portcullis.gateway.access.PolicyJson;
 import java.sql.Array;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -9,7 +10,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
-import io.portcullis.gateway.quota.PolicyJson;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.RowMapper;
 import org.springframework.stereotype.Repository;

@@ -1,14 +1,17 @@
 package io.portcullis.gateway.me;
 
+import io.portcullis.gateway.access.PolicyJson;
 import io.portcullis.gateway.auth.ApiKeyAuthenticator;
 import io.portcullis.gateway.auth.Caller;
 import io.portcullis.gateway.backend.BackendRegistry;
-import io.portcullis.gateway.quota.PolicyJson;
-import io.portcullis.gateway.quota.RateLimitHeaders;
+import io.portcullis.gateway.proxy.RateLimitHeaders;
 import io.portcullis.gateway.team.Team;
 import io.portcullis.gateway.team.Teams;
 import io.portcullis.gateway.usage.UsageQueries;
+import io.portcullis.gateway.web.PresentedKey;
+import io.portcullis.policy.AccessPolicy;
 import io.portcullis.policy.Limits;
+import io.portcullis.policy.UsagePolicy;
 import io.portcullis.policy.quota.CalendarWindows;
 import io.portcullis.policy.quota.Metric;
 import io.portcullis.policy.quota.ModelPrice;
@@ -42,9 +45,11 @@ class MeController {
     private final CalendarWindows windows;
     private final InstantSource clock;
     private final RateLimitHeaders rateLimitHeaders;
+    private final AccessPolicy access;
 
     MeController(ApiKeyAuthenticator authenticator, Teams teams, BackendRegistry backends, UsageQueries usage,
-                 QuotaEngine quotas, CalendarWindows windows, InstantSource clock, RateLimitHeaders rateLimitHeaders) {
+                 QuotaEngine quotas, CalendarWindows windows, InstantSource clock, RateLimitHeaders rateLimitHeaders,
+                 AccessPolicy access) {
         this.authenticator = authenticator;
         this.teams = teams;
         this.backends = backends;
@@ -53,12 +58,13 @@ class MeController {
         this.windows = windows;
         this.clock = clock;
         this.rateLimitHeaders = rateLimitHeaders;
+        this.access = access;
     }
 
     /** The key's rate-limit headers are set as soon as the key is known, so an error after that carries them too. */
     @GetMapping("/v1/me")
     Map<String, Object> me(HttpServletRequest request, HttpServletResponse response) {
-        Caller caller = authenticator.authenticate(request);
+        Caller caller = authenticator.authenticate(PresentedKey.of(request));
         Team team = caller.teamId() == null ? null : teams.find(caller.teamId()).orElse(null);
         rateLimitHeaders.write(response, caller, team);
         Instant now = clock.instant();
@@ -73,10 +79,8 @@ class MeController {
         answer.put("name", caller.keyName());
         answer.put("prefix", caller.prefix());
         answer.put("team", team == null ? null : Map.of("id", team.id(), "name", team.name()));
-        List<String> models = backends.routes().stream().map(BackendRegistry.Route::model)
-                .filter(m -> caller.grant().allowsModel(m))
-                .filter(m -> team == null || team.policy().models().isEmpty() || team.policy().models().contains(m))
-                .toList();
+        List<String> models = access.visibleModels(caller.grant(), team == null ? UsagePolicy.OPEN : team.policy(),
+                backends.routes().stream().map(BackendRegistry.Route::model).toList());
         answer.put("models", models);
         answer.put("limits", PolicyJson.toMap(caller.limits()));
         answer.put("remaining", remaining(caller.scope(), caller.limits(), today, month));

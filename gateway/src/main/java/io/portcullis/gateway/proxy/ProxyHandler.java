@@ -8,12 +8,12 @@ import io.portcullis.gateway.backend.BackendRegistry.Route;
 import io.portcullis.gateway.metrics.GatewayMetrics;
 import io.portcullis.gateway.quota.Pricing;
 import io.portcullis.gateway.quota.QuotaMetrics;
-import io.portcullis.gateway.quota.RateLimitHeaders;
 import io.portcullis.gateway.team.Team;
 import io.portcullis.gateway.team.Teams;
 import io.portcullis.gateway.usage.BilledBy;
 import io.portcullis.gateway.web.ApiError;
 import io.portcullis.gateway.web.GatewayException;
+import io.portcullis.gateway.web.PresentedKey;
 import io.portcullis.gateway.web.RequestIdFilter;
 import io.portcullis.policy.AccessPolicy;
 import io.portcullis.policy.Decision;
@@ -116,7 +116,7 @@ class ProxyHandler {
                        BodyBudget.Lease bodyMemory) throws IOException {
         Team team = null;
         try {
-            Caller caller = authenticator.authenticate(request);
+            Caller caller = authenticator.authenticate(PresentedKey.of(request));
             exchange.caller = caller;
             team = teamOf(caller);
             var body = ClientRequest.parse(exchange.endpoint, bodies.read(request, caller, bodyMemory));

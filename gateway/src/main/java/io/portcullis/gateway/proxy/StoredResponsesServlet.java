@@ -12,6 +12,7 @@ import io.portcullis.gateway.responses.StoredResponse;
 import io.portcullis.gateway.web.ApiError;
 import io.portcullis.gateway.web.ErrorWriter;
 import io.portcullis.gateway.web.GatewayException;
+import io.portcullis.gateway.web.PresentedKey;
 import io.portcullis.gateway.web.RequestIdFilter;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
@@ -94,7 +95,7 @@ final class StoredResponsesServlet extends HttpServlet {
             return;
         }
         try {
-            Caller caller = authenticator.authenticate(request);
+            Caller caller = authenticator.authenticate(PresentedKey.of(request));
             StoredResponse stored = access.owned(caller, target.id())
                     .orElseThrow(() -> ResponsesAccess.notFound(target.id()).toException());
             Backend backend = backends.backend(stored.backend()).orElseThrow(() -> ApiError.upstreamUnavailable(

@@ -1,5 +1,6 @@
 package io.portcullis.gateway.team;
 
+import io.portcullis.gateway.access.PolicyJson;
 import io.portcullis.policy.Limits;
 import io.portcullis.policy.UsagePolicy;
 import java.sql.ResultSet;
@@ -12,7 +13,6 @@ import org.springframework.dao.DuplicateKeyException;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Repository;
 import org.springframework.transaction.support.TransactionTemplate;
-import io.portcullis.gateway.quota.PolicyJson;
 import io.portcullis.gateway.web.ApiError;
 
 /** Teams in PostgreSQL; every change notifies {@value #CHANNEL} so replicas reload within moments. */

@@ -1,4 +1,4 @@
-package io.portcullis.gateway.quota;
+package io.portcullis.gateway.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package io.portcullis.gateway.quota;
+package io.portcullis.gateway.proxy;
 
 import io.portcullis.gateway.auth.Caller;
 import io.portcullis.gateway.team.Team;

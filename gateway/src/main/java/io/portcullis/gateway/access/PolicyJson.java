@@ -1,4 +1,4 @@
-package io.portcullis.gateway.quota;
+package io.portcullis.gateway.access;
 
 import io.portcullis.gateway.web.ApiError;
 import io.portcullis.gateway.web.GatewayException;
