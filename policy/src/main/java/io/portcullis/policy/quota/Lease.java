@@ -4,40 +4,50 @@ import io.portcullis.policy.spi.LeaseStore;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * This replica's slice of one shared budget, and the whole protocol around it: take units, give
- * them back, refill from the {@link LeaseStore}, retire.
+ * them back, refill from the {@link LeaseStore}, retire. Nothing outside this class reads or
+ * locks its parts.
  *
- * <p>All of the lease's state is one immutable {@link State} swapped by compare-and-set, as in
- * resilience4j's {@code AtomicRateLimiter}; nothing outside this class reads or locks it. Chosen
- * over one monitor for two reasons. It is the simpler to prove: every change is a pure function
- * from one whole state to the next, so no reader sees half a change (units without the store's
- * answer that brought them, a retirement without the units it took), and every effect outside
- * the lease (a store call, a release, a wake-up) is made after the compare-and-set that decided
- * it, by the one thread whose compare-and-set won. And the request path queues on no lock: lease
- * monitors were where hundreds of virtual threads waited under load (docs/performance.md,
- * finding 14).
+ * <p>Its state is two values, each swapped by compare-and-set as in resilience4j's
+ * {@code AtomicRateLimiter}: {@code units}, one word holding what the lease holds or
+ * {@link #RETIRED}; and {@code protocol}, one immutable {@link Protocol} naming the refill in
+ * flight and the store's last answer. Why not one monitor: the request path must not queue on a
+ * lock (lease monitors were where hundreds of virtual threads waited under load,
+ * docs/performance.md finding 14). Why not one immutable value for everything: every unit moved
+ * would allocate one and store it into a long-lived object, and {@code DecisionBenchmark} measured
+ * that at 1,472 B and over twice the time per decision (88 B before). Units move on every request;
+ * the protocol changes only when a lease goes to the store.
  *
- * <p>What holds after every step:
+ * <p>Why it is correct:
  * <ul>
- *   <li>every unit leased from the store is in the lease, with a request that took it, or on its
- *       way back to the store (two exceptions are dropped instead, counted as used until their
- *       window ends, never overspent: what an ended window's lease held, and what a retired lease
- *       could not give back because the store was unreachable);</li>
- *   <li>while {@code refill} is set, exactly one caller talks to the store for this lease, outside
- *       any lock; only that caller clears it, always (a {@code finally}), in the same step that
- *       lands the store's answer; the others wait for that answer instead of asking again;</li>
- *   <li>a retired lease holds nothing: retiring empties it in the same step, and units that reach
- *       it afterwards (a settle, or a refill that was at the store when it retired) go straight
- *       back to the store.</li>
+ *   <li>Every unit movement (take, give back, land a grant, retire) is one compare-and-set on
+ *       {@code units}, so they are totally ordered, and once it reads {@code RETIRED} nothing adds
+ *       to it: a caller with units for a retired lease sends them to the store. So a retired lease
+ *       holds nothing, and retiring is safe at any moment, even while a refill is at the store:
+ *       that refill's caller keeps its share and sends the rest back.</li>
+ *   <li>Only the caller whose compare-and-set put its {@link Refill} into {@code protocol} talks to
+ *       the store for the lease, outside any lock; while it is there nobody else changes
+ *       {@code protocol} (claiming needs no refill in flight), and it always clears it (also on an
+ *       Error), after landing the units and before waking the callers that wait for its answer.</li>
+ *   <li>Every unit leased from the store is in the lease, with a request that took it, or on its
+ *       way back to the store; two are dropped instead, counted as used until their window ends,
+ *       never overspent: what an ended window's lease held, and what a retired lease could not
+ *       give back because the store was unreachable.</li>
  * </ul>
+ * {@code lastUsed} and {@code limit} are hints written by takers: when a lease is idle, and the
+ * limit a release passes to the store. No unit depends on them being current.
  */
 final class Lease {
 
     /** How long a lease waits before another top-up once one found the store unreachable. */
     static final Duration TOP_UP_BACKOFF = Duration.ofSeconds(1);
+
+    /** What {@code units} reads once the lease is retired: it holds nothing from then on. */
+    private static final long RETIRED = Long.MIN_VALUE;
 
     /** What a take came to. */
     sealed interface Outcome {
@@ -58,41 +68,26 @@ final class Lease {
     }
 
     /**
-     * The whole state of a lease.
+     * Who is at the store for this lease, and what it last said.
      *
-     * @param available      units held here, not yet taken
+     * @param refill         the store call in flight, or null
      * @param storeRemaining what the store last said is left of the shared budget
-     * @param refill         the store call in flight for this lease, or null
      * @param noTopUpBefore  after a top-up found the store unreachable, none is tried before this (epoch ms)
-     * @param limit          the limit last taken against (releases pass it to the store)
-     * @param lastUsed       when units were last taken (epoch ms)
-     * @param retired        forgotten by the engine: holds nothing from now on
      */
-    private record State(long available, long storeRemaining, Refill refill, long noTopUpBefore, long limit,
-                         long lastUsed, boolean retired) {
+    private record Protocol(Refill refill, long storeRemaining, long noTopUpBefore) {
+        static final Protocol NEW = new Protocol(null, Long.MAX_VALUE / 4, 0);
 
-        static final State NEW = new State(0, Long.MAX_VALUE / 4, null, 0, 0, 0, false);
-
-        State taking(long left, Refill refill, long limit, long nowMillis) {
-            return new State(left, storeRemaining, refill, noTopUpBefore, limit, nowMillis, retired);
-        }
-
-        State holding(long units) {
-            return new State(units, storeRemaining, refill, noTopUpBefore, limit, lastUsed, retired);
-        }
-
-        State landed(long units, long storeRemaining, long noTopUpBefore) {
-            return new State(retired ? 0 : units, storeRemaining, null, noTopUpBefore, limit, lastUsed, retired);
-        }
-
-        State retiring() {
-            return new State(0, storeRemaining, refill, noTopUpBefore, limit, lastUsed, true);
+        Protocol claimedBy(Refill refill) {
+            return new Protocol(refill, storeRemaining, noTopUpBefore);
         }
     }
 
     final LeaseKey key;
     private final LeaseStore store;
-    private final AtomicReference<State> state = new AtomicReference<>(State.NEW);
+    private final AtomicLong units = new AtomicLong();
+    private final AtomicReference<Protocol> protocol = new AtomicReference<>(Protocol.NEW);
+    private volatile long limit;
+    private volatile long lastUsed;
 
     Lease(LeaseKey key, LeaseStore store) {
         this.key = key;
@@ -115,91 +110,119 @@ final class Lease {
      * chunk to spare) tops it up after taking its own share, and the others go on spending.
      */
     Outcome take(long amount, long limit, Instant now) {
-        long nowMillis = now.toEpochMilli();
+        touch(limit, now.toEpochMilli());
         long chunk = chunk(key.metric(), limit);
         while (true) {
-            State s = state.get();
-            if (s.available >= amount) {
-                long left = s.available - amount;
-                boolean topUp = !s.retired && s.refill == null && left < chunk / 4 && s.storeRemaining >= chunk
-                        && nowMillis >= s.noTopUpBefore;
-                Refill refill = topUp ? new Refill() : s.refill;
-                if (!state.compareAndSet(s, s.taking(left, refill, limit, nowMillis))) {
+            long held = units.get();
+            if (held != RETIRED && held >= amount) {
+                if (!units.compareAndSet(held, held - amount)) {
                     continue;
                 }
-                if (topUp) {
-                    refill(refill, 0, 1, chunk, limit, true, now);
+                if (held - amount < chunk / 4) {
+                    topUpIfDue(chunk, limit, now);
                 }
                 return Outcome.TAKEN;
             }
-            if (s.refill != null) {
+            if (amount == 0) {
+                return Outcome.TAKEN; // nothing to take, even from a retired lease
+            }
+            Protocol p = protocol.get();
+            if (p.refill() != null) {
                 // someone else is at the store for this lease: wait for its answer rather than ask the same question
-                Outcome refusal = s.refill.await();
+                Outcome refusal = p.refill().await();
                 if (refusal == null || refusal instanceof Outcome.Refused && mightFit(amount)) {
                     continue;
                 }
                 return refusal;
             }
-            Refill refill = new Refill();
-            if (!state.compareAndSet(s, s.taking(s.available, refill, limit, nowMillis))) {
+            Refill mine = new Refill();
+            if (!protocol.compareAndSet(p, p.claimedBy(mine))) {
                 continue;
             }
-            long need = amount - s.available;
+            held = units.get();
+            if (held != RETIRED && held >= amount) {
+                land(mine, null, 0, 0, false, now, false); // given back or landed meanwhile: no need to ask
+                continue;
+            }
+            long need = amount - Math.max(0, held);
             // a retired lease keeps nothing, so it asks only for what this caller needs
-            long want = s.retired ? need : Math.max(need, chunk);
-            if (refill(refill, amount, need, want, limit, false, now)) {
+            long want = held == RETIRED ? need : Math.max(need, chunk);
+            if (refill(mine, amount, need, want, limit, false, now)) {
                 return Outcome.TAKEN;
             }
-            if (refill.refusal != null) {
-                return refill.refusal;
+            if (mine.refusal != null) {
+                return mine.refusal;
             }
             // granted, but smaller callers spent what the lease held meanwhile: look again
         }
     }
 
+    /** Tops a low lease up for the requests to come; this caller is already served. */
+    private void topUpIfDue(long chunk, long limit, Instant now) {
+        Protocol p = protocol.get();
+        if (p.refill() != null || p.storeRemaining() < chunk || now.toEpochMilli() < p.noTopUpBefore()
+                || units.get() == RETIRED) {
+            return;
+        }
+        Refill mine = new Refill();
+        if (protocol.compareAndSet(p, p.claimedBy(mine))) {
+            refill(mine, 0, 1, chunk, limit, true, now);
+        }
+    }
+
     /** After a refused refill, whether {@code amount} might still fit what the store said it has left. */
     private boolean mightFit(long amount) {
-        State s = state.get();
-        return amount - s.available <= s.storeRemaining;
+        return amount - Math.max(0, units.get()) <= protocol.get().storeRemaining();
     }
 
     /**
-     * Asks the store for {@code need} to {@code want} units, as the caller that holds
-     * {@code refill}, then lands the answer in one step: the grant joins the lease, this caller
-     * takes its {@code share} of it at once when it fits (so smaller callers cannot spend it
-     * first), the refill is cleared and its waiters are woken. Whether the share was taken.
+     * Asks the store for {@code need} to {@code want} units as the caller holding {@code mine},
+     * then lands the answer. Whether this caller's {@code share} was taken.
      */
-    private boolean refill(Refill refill, long share, long need, long want, long limit, boolean topUp, Instant now) {
+    private boolean refill(Refill mine, long share, long need, long want, long limit, boolean topUp, Instant now) {
         LeaseStore.Grant grant;
         try {
             grant = store.acquire(key, need, want, limit, now);
         } catch (RuntimeException e) {
             grant = null; // unreachable
         } catch (Error e) {
-            land(refill, null, share, need, topUp, now); // so that no waiter waits for good
+            land(mine, null, share, need, topUp, now, true); // so that no waiter waits for good
             throw e;
         }
-        return land(refill, grant, share, need, topUp, now);
+        return land(mine, grant, share, need, topUp, now, true);
     }
 
-    private boolean land(Refill refill, LeaseStore.Grant grant, long share, long need, boolean topUp, Instant now) {
-        boolean granted = grant != null && grant.granted() >= need;
+    /**
+     * Lands a store call: the grant joins the lease and this caller takes its {@code share} in the
+     * same step (so smaller callers cannot spend it first), or goes back to the store if the lease
+     * retired meanwhile; then the refill is cleared with the store's answer and its waiters are
+     * woken. {@code asked} false: the caller gave up its claim without asking.
+     */
+    private boolean land(Refill mine, LeaseStore.Grant grant, long share, long need, boolean topUp, Instant now,
+                         boolean asked) {
+        long got = grant == null ? 0 : grant.granted();
+        boolean granted = grant != null && got >= need;
+        boolean served;
+        long surplus = 0;
         while (true) {
-            State s = state.get();
-            long units = s.available + (grant == null ? 0 : grant.granted());
-            boolean served = granted && units >= share;
-            long left = served ? units - share : units;
-            long noTopUpBefore = grant == null && topUp ? now.plus(TOP_UP_BACKOFF).toEpochMilli() : s.noTopUpBefore;
-            State next = s.landed(left, grant == null ? s.storeRemaining : grant.remaining(), noTopUpBefore);
-            if (state.compareAndSet(s, next)) {
-                refill.finish(grant == null ? Outcome.UNREACHABLE
-                        : granted ? null : new Outcome.Refused(grant.retryAfter()));
-                if (s.retired) {
-                    release(left, now); // retired while at the store: what this caller does not take goes back
-                }
-                return served;
+            long held = units.get();
+            if (held == RETIRED) {
+                served = granted && got >= share;
+                surplus = served ? got - share : got;
+                break;
+            }
+            served = granted && held + got >= share;
+            if (units.compareAndSet(held, held + got - (served ? share : 0))) {
+                break;
             }
         }
+        Protocol p = protocol.get();
+        // only the refill's holder writes while it is set, so a plain write is the compare-and-set
+        protocol.set(new Protocol(null, grant == null ? p.storeRemaining() : grant.remaining(),
+                asked && grant == null && topUp ? now.plus(TOP_UP_BACKOFF).toEpochMilli() : p.noTopUpBefore()));
+        mine.finish(!asked || granted ? null : grant == null ? Outcome.UNREACHABLE : new Outcome.Refused(grant.retryAfter()));
+        release(surplus, now);
+        return served;
     }
 
     /** Gives units back: to the lease, or to the store once the lease is retired (it is read no more). */
@@ -208,12 +231,12 @@ final class Lease {
             return;
         }
         while (true) {
-            State s = state.get();
-            if (s.retired) {
+            long held = units.get();
+            if (held == RETIRED) {
                 release(amount, now);
                 return;
             }
-            if (state.compareAndSet(s, s.holding(s.available + amount))) {
+            if (units.compareAndSet(held, held + amount)) {
                 return;
             }
         }
@@ -241,9 +264,9 @@ final class Lease {
 
     private long takeUpTo(long amount) {
         while (true) {
-            State s = state.get();
-            long taken = Math.min(amount, s.available);
-            if (taken == 0 || state.compareAndSet(s, s.holding(s.available - taken))) {
+            long held = units.get();
+            long taken = held == RETIRED ? 0 : Math.min(amount, held);
+            if (taken == 0 || units.compareAndSet(held, held - taken)) {
                 return taken;
             }
         }
@@ -252,12 +275,12 @@ final class Lease {
     /** Gives everything back to the store when the lease has been unused for {@code idle}. */
     void returnIfIdle(Duration idle, Instant now) {
         while (true) {
-            State s = state.get();
-            if (s.available <= 0 || now.toEpochMilli() - s.lastUsed < idle.toMillis()) {
-                return;
+            long held = units.get();
+            if (held <= 0 || now.toEpochMilli() - lastUsed < idle.toMillis()) {
+                return; // empty, retired or in use
             }
-            if (state.compareAndSet(s, s.holding(0))) {
-                release(s.available, now);
+            if (units.compareAndSet(held, 0)) {
+                release(held, now);
                 return;
             }
         }
@@ -265,21 +288,14 @@ final class Lease {
 
     /**
      * Retires the lease when it holds nothing, no refill is at the store and it has been unused for
-     * {@code forgetAfter}, so that memory follows active keys: whether it did.
+     * {@code forgetAfter}, so that memory follows active keys: whether it is retired. (Were a
+     * refill to start just before, it would still strand nothing; this only spares busy leases.)
      */
     boolean retireIfForgotten(Duration forgetAfter, Instant now) {
-        while (true) {
-            State s = state.get();
-            if (s.retired) {
-                return true;
-            }
-            if (s.available > 0 || s.refill != null || now.toEpochMilli() - s.lastUsed < forgetAfter.toMillis()) {
-                return false;
-            }
-            if (state.compareAndSet(s, s.retiring())) {
-                return true;
-            }
+        if (protocol.get().refill() != null || now.toEpochMilli() - lastUsed < forgetAfter.toMillis()) {
+            return retired();
         }
+        return units.compareAndSet(0, RETIRED) || retired();
     }
 
     /**
@@ -287,17 +303,26 @@ final class Lease {
      * the ended window's count no longer matters (and a store call per lease at midnight would).
      */
     void retire() {
-        state.updateAndGet(State::retiring);
+        units.set(RETIRED);
     }
 
     boolean retired() {
-        return state.get().retired;
+        return units.get() == RETIRED;
     }
 
     /** What is left of the shared budget as this replica sees it: the store's last answer plus what the lease holds. */
     long remaining(long limit) {
-        State s = state.get();
-        return Math.max(0, Math.min(limit, s.storeRemaining + s.available));
+        return Math.max(0, Math.min(limit, protocol.get().storeRemaining() + Math.max(0, units.get())));
+    }
+
+    /** Records a use, writing the hints only when they change. */
+    private void touch(long limit, long nowMillis) {
+        if (this.limit != limit) {
+            this.limit = limit;
+        }
+        if (lastUsed != nowMillis) {
+            lastUsed = nowMillis;
+        }
     }
 
     /** Gives {@code amount} back to the store; kept in the lease (retried when idle) if the store cannot be reached. */
@@ -306,20 +331,17 @@ final class Lease {
             return;
         }
         try {
-            store.release(key, amount, state.get().limit, now);
+            store.release(key, amount, limit, now);
         } catch (RuntimeException e) {
             keep(amount);
         }
     }
 
-    /**
-     * Keeps units the store would not take back. A retired lease cannot keep them (nobody reads it):
-     * they stay counted as used in the store until the window ends (a bucket: refills), never overspent.
-     */
+    /** Keeps units the store would not take back; a retired lease cannot (nobody reads it), so they are dropped. */
     private void keep(long amount) {
         while (true) {
-            State s = state.get();
-            if (s.retired || state.compareAndSet(s, s.holding(s.available + amount))) {
+            long held = units.get();
+            if (held == RETIRED || units.compareAndSet(held, held + amount)) {
                 return;
             }
         }
