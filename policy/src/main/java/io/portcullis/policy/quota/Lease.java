@@ -10,7 +10,8 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * This replica's slice of one shared budget, and the whole protocol around it: take units, give
  * them back, refill from the {@link LeaseStore}, retire. Nothing outside this class reads or
- * locks its parts.
+ * locks its parts. One unit on purpose, though past 350 lines (a quarter of them comments):
+ * its correctness is argued over all of its methods together.
  *
  * <p>Its state is two values, each swapped by compare-and-set as in resilience4j's
  * {@code AtomicRateLimiter}: {@code units}, one word holding what the lease holds or
