@@ -8,12 +8,12 @@ public final class Reservation {
 
     static final Reservation NOTHING = new Reservation(null, null, 0, 0);
 
-    final QuotaEngine.Plan keyPlan;
-    final QuotaEngine.Plan teamPlan;
+    final Plan keyPlan;
+    final Plan teamPlan;
     final long tokens;
     final long costMicros;
 
-    Reservation(QuotaEngine.Plan keyPlan, QuotaEngine.Plan teamPlan, long tokens, long costMicros) {
+    Reservation(Plan keyPlan, Plan teamPlan, long tokens, long costMicros) {
         this.keyPlan = keyPlan;
         this.teamPlan = teamPlan;
         this.tokens = tokens;

@@ -12,10 +12,11 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 
 class QuotaEngineTest {
@@ -215,34 +216,6 @@ class QuotaEngineTest {
         assertThat(admitted.get()).isLessThanOrEqualTo(10_000).isGreaterThan(9_000);
     }
 
-    /** A store whose acquire calls can be held at a gate, and counted. */
-    private static final class GatedLeaseStore extends InMemoryLeaseStore implements AutoCloseable {
-        final AtomicInteger acquires = new AtomicInteger();
-        final CountDownLatch arrived = new CountDownLatch(1);
-        final CountDownLatch gate = new CountDownLatch(1);
-        volatile boolean gated;
-
-        @Override
-        public Grant acquire(LeaseKey key, long need, long want, long limit, Instant now) {
-            acquires.incrementAndGet();
-            if (gated) {
-                arrived.countDown();
-                try {
-                    gate.await();
-                } catch (InterruptedException e) {
-                    throw new IllegalStateException(e);
-                }
-            }
-            return super.acquire(key, need, want, limit, now);
-        }
-
-        /** Opens the gate, so no thread of a failed test stays parked at it. */
-        @Override
-        public void close() {
-            gate.countDown();
-        }
-    }
-
     private static Thread admitInBackground(QuotaEngine engine, QuotaRequest request, List<Decision> out) {
         return Thread.ofPlatform().start(() -> {
             var a = engine.admit(request, NOON);
@@ -370,7 +343,9 @@ class QuotaEngineTest {
                     }
                     most.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
                     admitted.incrementAndGet();
-                    inFlight.decrementAndGet();
+                    // hold the slot a while, so that a fifth admitted meanwhile would be counted
+                    LockSupport.parkNanos(50_000);
+                    inFlight.decrementAndGet(); // before settling: the slot is held until then
                     engine.settle(a.reservation(), 1, 0, NOON);
                 }
             }));
@@ -397,6 +372,50 @@ class QuotaEngineTest {
             assertThat(counted.acquires).as("no second try within the back-off").hasValue(2);
             assertThat(replica.admit(request(key, 5), NOON.plusSeconds(2)).allowed()).isTrue();
             assertThat(counted.acquires).as("tried again after it").hasValue(3);
+        }
+    }
+
+    @Test
+    void aLeaseForgottenWhileARequestIsOnItsWayToItSendsWhatItsRefillBringsBackToTheStore() throws Exception {
+        try (var gated = new GatedLeaseStore()) {
+            var replica = new QuotaEngine(gated, new CalendarWindows(ZoneOffset.UTC));
+            var key = limits(16L, null, 3_200L, null, null, null); // a request slice is one; a daily chunk 100 tokens
+            var daily = new LeaseKey("key:k1", Metric.TOKENS_PER_DAY, Instant.parse("2026-11-27T00:00:00Z").getEpochSecond());
+            var first = replica.admit(request(key, 10), NOON); // leases 100 tokens, takes 10
+            replica.settle(first.reservation(), 100, 0, NOON); // used 100: the daily lease is empty
+            Instant later = NOON.plus(Duration.ofMinutes(11));
+            gated.gated = true;
+            var second = new AtomicReference<QuotaEngine.Admission>();
+            Thread request = Thread.ofPlatform().start(() -> second.set(replica.admit(request(key, 10), later)));
+            // its plan is in hand; its per-minute slice is at the store when maintenance forgets the
+            // daily lease (empty, unused for eleven minutes), which the request reaches next
+            assertThat(gated.arrived.await(10, TimeUnit.SECONDS)).isTrue();
+            replica.returnIdleLeases(QuotaEngine.DEFAULT_IDLE, later);
+            gated.gate.countDown();
+            request.join(10_000);
+            assertThat(second.get().allowed()).isTrue();
+            replica.settle(second.get().reservation(), 10, 0, later);
+            replica.returnIdleLeases(Duration.ZERO, later);
+            assertThat(gated.used(daily)).as("100 then 10 used, nothing stranded in the forgotten lease").isEqualTo(110);
+        }
+    }
+
+    @Test
+    void aLeaseRetiredAtMidnightWhileItsRefillIsAtTheStoreSendsTheRefillBack() throws Exception {
+        try (var gated = new GatedLeaseStore()) {
+            var replica = new QuotaEngine(gated, new CalendarWindows(ZoneOffset.UTC));
+            var key = limits(null, null, 3_200L, null, null, null); // a chunk is 100 tokens
+            Instant beforeMidnight = Instant.parse("2026-11-27T23:59:59Z");
+            var daily = new LeaseKey("key:k1", Metric.TOKENS_PER_DAY, Instant.parse("2026-11-27T00:00:00Z").getEpochSecond());
+            gated.gated = true;
+            var admission = new AtomicReference<QuotaEngine.Admission>();
+            Thread request = Thread.ofPlatform().start(() -> admission.set(replica.admit(request(key, 10), beforeMidnight)));
+            assertThat(gated.arrived.await(10, TimeUnit.SECONDS)).isTrue();
+            replica.returnIdleLeases(QuotaEngine.DEFAULT_IDLE, Instant.parse("2026-11-28T00:00:00Z")); // the day is over
+            gated.gate.countDown();
+            request.join(10_000);
+            assertThat(admission.get().allowed()).isTrue();
+            assertThat(gated.used(daily)).as("the request's 10, not the chunk the refill brought").isEqualTo(10);
         }
     }
 }

@@ -1,0 +1,372 @@
+package io.portcullis.policy.quota;
+
+import io.portcullis.policy.spi.LeaseStore;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * This replica's slice of one shared budget, and the whole protocol around it: take units, give
+ * them back, refill from the {@link LeaseStore}, retire. Nothing outside this class reads or
+ * locks its parts. One unit on purpose, though past 350 lines (a quarter of them comments):
+ * its correctness is argued over all of its methods together.
+ *
+ * <p>Its state is two values, each swapped by compare-and-set as in resilience4j's
+ * {@code AtomicRateLimiter}: {@code units}, one word holding what the lease holds or
+ * {@link #RETIRED}; and {@code protocol}, one immutable {@link Protocol} naming the refill in
+ * flight and the store's last answer. Why not one monitor: the request path must not queue on a
+ * lock (lease monitors were where hundreds of virtual threads waited under load,
+ * docs/performance.md finding 14). Why not one immutable value for everything: every unit moved
+ * would allocate one and store it into a long-lived object, and {@code DecisionBenchmark} measured
+ * that at 1,472 B and over twice the time per decision (88 B before). Units move on every request;
+ * the protocol changes only when a lease goes to the store.
+ *
+ * <p>Why it is correct:
+ * <ul>
+ *   <li>Every unit movement (take, give back, land a grant, retire) is one compare-and-set on
+ *       {@code units}, so they are totally ordered, and once it reads {@code RETIRED} nothing adds
+ *       to it: a caller with units for a retired lease sends them to the store. So a retired lease
+ *       holds nothing, and retiring is safe at any moment, even while a refill is at the store:
+ *       that refill's caller keeps its share and sends the rest back.</li>
+ *   <li>Only the caller whose compare-and-set put its {@link Refill} into {@code protocol} talks to
+ *       the store for the lease, outside any lock; while it is there nobody else changes
+ *       {@code protocol} (claiming needs no refill in flight), and it always clears it (also on an
+ *       Error), after landing the units and before waking the callers that wait for its answer.</li>
+ *   <li>Every unit leased from the store is in the lease, with a request that took it, or on its
+ *       way back to the store; two are dropped instead, counted as used until their window ends,
+ *       never overspent: what an ended window's lease held, and what a retired lease could not
+ *       give back because the store was unreachable.</li>
+ * </ul>
+ * {@code lastUsed} and {@code limit} are hints written by takers: when a lease is idle, and the
+ * limit a release passes to the store. No unit depends on them being current.
+ */
+final class Lease {
+
+    /** How long a lease waits before another top-up once one found the store unreachable. */
+    static final Duration TOP_UP_BACKOFF = Duration.ofSeconds(1);
+
+    /** What {@code units} reads once the lease is retired: it holds nothing from then on. */
+    private static final long RETIRED = Long.MIN_VALUE;
+
+    /** What a take came to. */
+    sealed interface Outcome {
+        Outcome TAKEN = new Taken();
+        Outcome UNREACHABLE = new Unreachable();
+
+        /** The units are the caller's. */
+        record Taken() implements Outcome {
+        }
+
+        /** The shared budget has not got them; {@code retryAfter} as the store said (zero if it did not). */
+        record Refused(Duration retryAfter) implements Outcome {
+        }
+
+        /** The store could not be asked. */
+        record Unreachable() implements Outcome {
+        }
+    }
+
+    /**
+     * Who is at the store for this lease, and what it last said.
+     *
+     * @param refill         the store call in flight, or null
+     * @param storeRemaining what the store last said is left of the shared budget
+     * @param noTopUpBefore  after a top-up found the store unreachable, none is tried before this (epoch ms)
+     */
+    private record Protocol(Refill refill, long storeRemaining, long noTopUpBefore) {
+        static final Protocol NEW = new Protocol(null, Long.MAX_VALUE / 4, 0);
+
+        Protocol claimedBy(Refill refill) {
+            return new Protocol(refill, storeRemaining, noTopUpBefore);
+        }
+    }
+
+    final LeaseKey key;
+    private final LeaseStore store;
+    private final AtomicLong units = new AtomicLong();
+    private final AtomicReference<Protocol> protocol = new AtomicReference<>(Protocol.NEW);
+    private volatile long limit;
+    private volatile long lastUsed;
+
+    Lease(LeaseKey key, LeaseStore store) {
+        this.key = key;
+        this.store = store;
+    }
+
+    /** How much to lease at once: enough to serve many requests locally, small beside the limit. */
+    static long chunk(Metric metric, long limit) {
+        return switch (metric.shape()) {
+            case BUCKET -> Math.max(1, limit / 16);
+            case WINDOW -> Math.max(1, limit / 32);
+            case SLOTS -> Math.max(1, limit / 8);
+        };
+    }
+
+    /**
+     * Takes {@code amount} (at most {@code limit}). From what the lease holds when it can; when it
+     * holds too little, one caller asks the store and the others wait for its answer. A caller
+     * that leaves the lease low (under a quarter of a chunk, while the shared budget still has a
+     * chunk to spare) tops it up after taking its own share, and the others go on spending.
+     */
+    Outcome take(long amount, long limit, Instant now) {
+        touch(limit, now.toEpochMilli());
+        long chunk = chunk(key.metric(), limit);
+        while (true) {
+            long held = units.get();
+            if (held != RETIRED && held >= amount) {
+                if (!units.compareAndSet(held, held - amount)) {
+                    continue;
+                }
+                if (held - amount < chunk / 4) {
+                    topUpIfDue(chunk, limit, now);
+                }
+                return Outcome.TAKEN;
+            }
+            if (amount == 0) {
+                return Outcome.TAKEN; // nothing to take, even from a retired lease
+            }
+            Protocol p = protocol.get();
+            if (p.refill() != null) {
+                // someone else is at the store for this lease: wait for its answer rather than ask the same question
+                Outcome refusal = p.refill().await();
+                if (refusal == null || refusal instanceof Outcome.Refused && mightFit(amount)) {
+                    continue;
+                }
+                return refusal;
+            }
+            Refill mine = new Refill();
+            if (!protocol.compareAndSet(p, p.claimedBy(mine))) {
+                continue;
+            }
+            held = units.get();
+            if (held != RETIRED && held >= amount) {
+                land(mine, null, 0, 0, false, now, false); // given back or landed meanwhile: no need to ask
+                continue;
+            }
+            long need = amount - Math.max(0, held);
+            // a retired lease keeps nothing, so it asks only for what this caller needs
+            long want = held == RETIRED ? need : Math.max(need, chunk);
+            if (refill(mine, amount, need, want, limit, false, now)) {
+                return Outcome.TAKEN;
+            }
+            if (mine.refusal != null) {
+                return mine.refusal;
+            }
+            // granted, but smaller callers spent what the lease held meanwhile: look again
+        }
+    }
+
+    /** Tops a low lease up for the requests to come; this caller is already served. */
+    private void topUpIfDue(long chunk, long limit, Instant now) {
+        Protocol p = protocol.get();
+        if (p.refill() != null || p.storeRemaining() < chunk || now.toEpochMilli() < p.noTopUpBefore()
+                || units.get() == RETIRED) {
+            return;
+        }
+        Refill mine = new Refill();
+        if (protocol.compareAndSet(p, p.claimedBy(mine))) {
+            refill(mine, 0, 1, chunk, limit, true, now);
+        }
+    }
+
+    /** After a refused refill, whether {@code amount} might still fit what the store said it has left. */
+    private boolean mightFit(long amount) {
+        return amount - Math.max(0, units.get()) <= protocol.get().storeRemaining();
+    }
+
+    /**
+     * Asks the store for {@code need} to {@code want} units as the caller holding {@code mine},
+     * then lands the answer. Whether this caller's {@code share} was taken.
+     */
+    private boolean refill(Refill mine, long share, long need, long want, long limit, boolean topUp, Instant now) {
+        LeaseStore.Grant grant;
+        try {
+            grant = store.acquire(key, need, want, limit, now);
+        } catch (RuntimeException e) {
+            grant = null; // unreachable
+        } catch (Error e) {
+            land(mine, null, share, need, topUp, now, true); // so that no waiter waits for good
+            throw e;
+        }
+        return land(mine, grant, share, need, topUp, now, true);
+    }
+
+    /**
+     * Lands a store call: the grant joins the lease and this caller takes its {@code share} in the
+     * same step (so smaller callers cannot spend it first), or goes back to the store if the lease
+     * retired meanwhile; then the refill is cleared with the store's answer and its waiters are
+     * woken. {@code asked} false: the caller gave up its claim without asking.
+     */
+    private boolean land(Refill mine, LeaseStore.Grant grant, long share, long need, boolean topUp, Instant now,
+                         boolean asked) {
+        long got = grant == null ? 0 : grant.granted();
+        boolean granted = grant != null && got >= need;
+        boolean served;
+        long surplus = 0;
+        while (true) {
+            long held = units.get();
+            if (held == RETIRED) {
+                served = granted && got >= share;
+                surplus = served ? got - share : got;
+                break;
+            }
+            served = granted && held + got >= share;
+            if (units.compareAndSet(held, held + got - (served ? share : 0))) {
+                break;
+            }
+        }
+        Protocol p = protocol.get();
+        // only the refill's holder writes while it is set, so a plain write is the compare-and-set
+        protocol.set(new Protocol(null, grant == null ? p.storeRemaining() : grant.remaining(),
+                asked && grant == null && topUp ? now.plus(TOP_UP_BACKOFF).toEpochMilli() : p.noTopUpBefore()));
+        mine.finish(!asked || granted ? null : grant == null ? Outcome.UNREACHABLE : new Outcome.Refused(grant.retryAfter()));
+        release(surplus, now);
+        return served;
+    }
+
+    /** Gives units back: to the lease, or to the store once the lease is retired (it is read no more). */
+    void giveBack(long amount, Instant now) {
+        if (amount <= 0) {
+            return;
+        }
+        while (true) {
+            long held = units.get();
+            if (held == RETIRED) {
+                release(amount, now);
+                return;
+            }
+            if (units.compareAndSet(held, held + amount)) {
+                return;
+            }
+        }
+    }
+
+    /**
+     * Corrects a reservation of {@code reserved} to what was really used: the unused part is given
+     * back; an overrun is taken from the lease, and what it does not hold is charged to the store.
+     */
+    void correct(long reserved, long actual, Instant now) {
+        if (actual <= reserved) {
+            giveBack(reserved - actual, now);
+            return;
+        }
+        long extra = actual - reserved - takeUpTo(actual - reserved);
+        if (extra > 0) {
+            try {
+                store.charge(key, extra, now);
+            } catch (RuntimeException e) {
+                // The usage is in the ledger either way; the shared counter under-counts by
+                // 'extra' until the window ends. Documented in docs/quotas.md.
+            }
+        }
+    }
+
+    private long takeUpTo(long amount) {
+        while (true) {
+            long held = units.get();
+            long taken = held == RETIRED ? 0 : Math.min(amount, held);
+            if (taken == 0 || units.compareAndSet(held, held - taken)) {
+                return taken;
+            }
+        }
+    }
+
+    /** Gives everything back to the store when the lease has been unused for {@code idle}. */
+    void returnIfIdle(Duration idle, Instant now) {
+        while (true) {
+            long held = units.get();
+            if (held <= 0 || now.toEpochMilli() - lastUsed < idle.toMillis()) {
+                return; // empty, retired or in use
+            }
+            if (units.compareAndSet(held, 0)) {
+                release(held, now);
+                return;
+            }
+        }
+    }
+
+    /**
+     * Retires the lease when it holds nothing, no refill is at the store and it has been unused for
+     * {@code forgetAfter}, so that memory follows active keys: whether it is retired. (Were a
+     * refill to start just before, it would still strand nothing; this only spares busy leases.)
+     */
+    boolean retireIfForgotten(Duration forgetAfter, Instant now) {
+        if (protocol.get().refill() != null || now.toEpochMilli() - lastUsed < forgetAfter.toMillis()) {
+            return retired();
+        }
+        return units.compareAndSet(0, RETIRED) || retired();
+    }
+
+    /**
+     * Retires the lease whatever it holds, for a window that is over: what it held is dropped, as
+     * the ended window's count no longer matters (and a store call per lease at midnight would).
+     */
+    void retire() {
+        units.set(RETIRED);
+    }
+
+    boolean retired() {
+        return units.get() == RETIRED;
+    }
+
+    /** What is left of the shared budget as this replica sees it: the store's last answer plus what the lease holds. */
+    long remaining(long limit) {
+        return Math.max(0, Math.min(limit, protocol.get().storeRemaining() + Math.max(0, units.get())));
+    }
+
+    /** Records a use, writing the hints only when they change. */
+    private void touch(long limit, long nowMillis) {
+        if (this.limit != limit) {
+            this.limit = limit;
+        }
+        if (lastUsed != nowMillis) {
+            lastUsed = nowMillis;
+        }
+    }
+
+    /** Gives {@code amount} back to the store; kept in the lease (retried when idle) if the store cannot be reached. */
+    private void release(long amount, Instant now) {
+        if (amount <= 0) {
+            return;
+        }
+        try {
+            store.release(key, amount, limit, now);
+        } catch (RuntimeException e) {
+            keep(amount);
+        }
+    }
+
+    /** Keeps units the store would not take back; a retired lease cannot (nobody reads it), so they are dropped. */
+    private void keep(long amount) {
+        while (true) {
+            long held = units.get();
+            if (held == RETIRED || units.compareAndSet(held, held + amount)) {
+                return;
+            }
+        }
+    }
+
+    /** One store call for one lease, and what came of it. */
+    private static final class Refill {
+        private final CountDownLatch done = new CountDownLatch(1);
+        private Outcome refusal; // written before done counts down, read after
+
+        void finish(Outcome refusal) {
+            this.refusal = refusal;
+            done.countDown();
+        }
+
+        /** Waits for the store's answer: its refusal, or {@code null} when it granted what was asked. */
+        Outcome await() {
+            try {
+                done.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return Outcome.UNREACHABLE;
+            }
+            return refusal;
+        }
+    }
+}
