@@ -128,7 +128,7 @@ class UnusableStoredPolicyTest extends GatewayIntegrationTest {
     private void assertRefusedUnseen(HttpResponse<String> answer, String prompt) {
         assertThat(answer.statusCode()).as(answer.body()).isEqualTo(403);
         assertThat(GatewayClient.json(answer).at("/error/code").stringValue()).isEqualTo("policy_violation");
-        assertThat(backend.received()).noneMatch(r -> r.body() != null && r.body().contains(prompt));
+        assertThat(backend.received("fake")).noneMatch(r -> r.body() != null && r.body().contains(prompt));
     }
 
     private static String chat(String prompt) {

@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
 class BackendChangesTest extends GatewayIntegrationTest {
 
     private static final ScriptedBackend ELSEWHERE = new ScriptedBackend(); // another port: another origin
-    private final ScriptedBackend scripted = TestGateway.scripted();
+    private final ScriptedBackend scripted = TestGateway.backend();
 
     @AfterAll
     static void stopElsewhere() {

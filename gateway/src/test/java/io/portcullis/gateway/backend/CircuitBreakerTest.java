@@ -18,7 +18,7 @@ import tools.jackson.databind.JsonNode;
  */
 class CircuitBreakerTest extends GatewayIntegrationTest {
 
-    private final ScriptedBackend scripted = TestGateway.scripted();
+    private final ScriptedBackend scripted = TestGateway.backend();
 
     @AfterEach
     void resetScripts() {

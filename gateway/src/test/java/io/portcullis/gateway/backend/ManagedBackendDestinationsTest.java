@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
  */
 class ManagedBackendDestinationsTest extends GatewayIntegrationTest {
 
-    private final ScriptedBackend scripted = TestGateway.scripted();
+    private final ScriptedBackend scripted = TestGateway.backend();
 
     private HttpResponse<String> create(GatewayClient client, String name, String baseUrl) {
         return client.admin("POST", "/admin/api/backends", """

@@ -26,14 +26,14 @@ class ManagedBackendsAcrossReplicasTest {
             long addedAt = System.nanoTime();
             var created = a.client().admin("POST", "/admin/api/backends", """
                     {"name":"replicated","baseUrl":"%s","apiKey":"sk-replicated","models":["replicated-model"]}"""
-                    .formatted(TestGateway.scripted().baseUrl("replicated")));
+                    .formatted(TestGateway.backend().baseUrl("replicated")));
             assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
 
             Awaitility.await().atMost(Duration.ofSeconds(2)).pollInterval(Duration.ofMillis(50)).until(() ->
                     b.client().post("/v1/chat/completions", key.secret(), GatewayClient.chat("replicated-model"))
                             .statusCode() == 200);
             assertThat(Duration.ofNanos(System.nanoTime() - addedAt)).isLessThan(Duration.ofSeconds(2));
-            assertThat(TestGateway.scripted().header("replicated", "authorization")).isEqualTo("Bearer sk-replicated");
+            assertThat(TestGateway.backend().header("replicated", "authorization")).isEqualTo("Bearer sk-replicated");
         }
     }
 }

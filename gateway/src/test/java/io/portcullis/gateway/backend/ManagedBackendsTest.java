@@ -16,7 +16,7 @@ import org.springframework.beans.factory.annotation.Autowired;
 /** Backends added, changed and removed through {@code /admin/api/backends} while the gateway runs. */
 class ManagedBackendsTest extends GatewayIntegrationTest {
 
-    private final ScriptedBackend scripted = TestGateway.scripted();
+    private final ScriptedBackend scripted = TestGateway.backend();
 
     @Autowired
     UpstreamKeySealer sealer;

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 /** A model over several deployments: weighted balancing, failover, and billing once per client request. */
 class RoutingAndFailoverTest extends GatewayIntegrationTest {
 
-    private final ScriptedBackend scripted = TestGateway.scripted();
+    private final ScriptedBackend scripted = TestGateway.backend();
 
     @AfterEach
     void resetScripts() {

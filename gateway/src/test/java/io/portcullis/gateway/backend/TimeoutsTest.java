@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
  */
 class TimeoutsTest extends GatewayIntegrationTest {
 
-    private final ScriptedBackend scripted = TestGateway.scripted();
+    private final ScriptedBackend scripted = TestGateway.backend();
 
     @AfterEach
     void resetScripts() {

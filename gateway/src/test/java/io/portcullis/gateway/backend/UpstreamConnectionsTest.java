@@ -2,9 +2,9 @@ package io.portcullis.gateway.backend;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.portcullis.gateway.support.FakeBackend;
 import io.portcullis.gateway.support.GatewayClient;
 import io.portcullis.gateway.support.GatewayIntegrationTest;
+import io.portcullis.gateway.support.ScriptedBackend;
 import java.io.BufferedReader;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -49,7 +49,7 @@ class UpstreamConnectionsTest extends GatewayIntegrationTest {
         var reader = new BufferedReader(new InputStreamReader(endless.body(), StandardCharsets.UTF_8));
         assertThat(reader.readLine()).contains("tick");
         endless.body().close();
-        assertThat(backend.awaitEndlessAborted(10)).isTrue();
+        assertThat(backend.models().awaitEndlessAborted(10)).isTrue();
 
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
@@ -72,11 +72,11 @@ class UpstreamConnectionsTest extends GatewayIntegrationTest {
     }
 
     private Set<Integer> portsOf(List<String> requestIds) {
-        Set<Integer> ports = backend.received().stream()
+        Set<Integer> ports = backend.received("fake").stream()
                 .filter(r -> requestIds.contains(r.header("x-request-id")))
-                .map(FakeBackend.Received::remotePort)
+                .map(ScriptedBackend.Received::remotePort)
                 .collect(Collectors.toSet());
-        assertThat(backend.received().stream().filter(r -> requestIds.contains(r.header("x-request-id"))))
+        assertThat(backend.received("fake").stream().filter(r -> requestIds.contains(r.header("x-request-id"))))
                 .hasSize(requestIds.size());
         return ports;
     }

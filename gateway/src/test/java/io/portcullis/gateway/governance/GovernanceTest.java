@@ -19,7 +19,7 @@ import tools.jackson.databind.JsonNode;
  */
 abstract class GovernanceTest extends GatewayIntegrationTest {
 
-    protected final ScriptedBackend scripted = TestGateway.scripted();
+    protected final ScriptedBackend scripted = TestGateway.backend();
 
     @AfterEach
     void resetBackends() {

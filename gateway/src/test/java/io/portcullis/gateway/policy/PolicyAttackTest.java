@@ -21,7 +21,7 @@ abstract class PolicyAttackTest extends GatewayIntegrationTest {
     /** A 1x1 PNG, base64. */
     static final String PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==";
 
-    final ScriptedBackend scripted = TestGateway.scripted();
+    final ScriptedBackend scripted = TestGateway.backend();
 
     HttpResponse<String> chat(String key, String body) {
         return client.post("/v1/chat/completions", key, body);
@@ -38,7 +38,7 @@ abstract class PolicyAttackTest extends GatewayIntegrationTest {
 
     /** Requests the backends (the OpenAI fake and the scripted Anthropic one) have received so far. */
     int backendCalls() {
-        return backend.received().size() + scripted.count("claude");
+        return backend.received("fake").size() + scripted.count("claude");
     }
 
     /** Sends, and asserts a 403 {@code policy_violation} that no backend saw and that does not echo {@code secret}. */

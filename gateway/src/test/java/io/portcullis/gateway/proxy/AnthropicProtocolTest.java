@@ -22,7 +22,7 @@ import tools.jackson.databind.JsonNode;
  */
 class AnthropicProtocolTest extends GatewayIntegrationTest {
 
-    private final ScriptedBackend scripted = TestGateway.scripted();
+    private final ScriptedBackend scripted = TestGateway.backend();
 
     private static final String MESSAGES = """
             {"model":"%s","max_tokens":100,%s"messages":[{"role":"user","content":"What is the capital of Mexico?"}]}""";
@@ -118,7 +118,7 @@ class AnthropicProtocolTest extends GatewayIntegrationTest {
         assertThat(json.at("/content/0/text").stringValue()).isNotBlank();
         assertThat(json.get("stop_reason").stringValue()).isEqualTo("end_turn");
         assertThat(json.at("/usage/output_tokens").asLong()).isPositive();
-        String sent = backend.lastFor("fake-chat").body();
+        String sent = backend.lastFor("fake", "fake-chat").body();
         assertThat(sent).contains("\"role\":\"user\"").contains("\"max_tokens\":100");
         awaitUsageRows(key.id(), 1);
         Map<String, Object> row = jdbc.queryForMap("select * from usage_event_named where key_id = ?::uuid", key.id());
@@ -193,13 +193,13 @@ class AnthropicProtocolTest extends GatewayIntegrationTest {
     @Test
     void refusesADocumentForAnOpenAiBackendWith400() {
         var key = client.createKey();
-        int before = backend.received().size();
+        int before = backend.received("fake").size();
 
         var answer = messages(key.secret(), DOCUMENT.formatted("fake-chat"));
 
         assertThat(answer.statusCode()).isEqualTo(400);
         assertThat(GatewayClient.json(answer).at("/error/message").stringValue()).contains("document");
-        assertThat(backend.received()).hasSize(before);
+        assertThat(backend.received("fake")).hasSize(before);
     }
 
     @Test

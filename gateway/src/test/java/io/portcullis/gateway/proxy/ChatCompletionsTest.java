@@ -2,10 +2,10 @@ package io.portcullis.gateway.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.portcullis.gateway.support.FakeBackend;
 import io.portcullis.gateway.support.Fixtures;
 import io.portcullis.gateway.support.GatewayClient;
 import io.portcullis.gateway.support.GatewayIntegrationTest;
+import io.portcullis.gateway.support.TestGateway;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.util.Map;
@@ -25,7 +25,7 @@ class ChatCompletionsTest extends GatewayIntegrationTest {
         assertThat(response.headers().firstValue("content-type")).hasValueSatisfying(
                 ct -> assertThat(ct).startsWith("application/json"));
         // the request body reaches the backend byte for byte
-        assertThat(backend.lastFor("fake-chat").body()).isEqualTo(body);
+        assertThat(backend.lastFor("fake", "fake-chat").body()).isEqualTo(body);
         awaitUsageRows(key.id(), 1);
         Map<String, Object> row = jdbc.queryForMap("select * from usage_event_named where key_id = ?::uuid", key.id());
         assertThat(row).containsEntry("model", "fake-chat").containsEntry("backend", "fake")
@@ -49,8 +49,8 @@ class ChatCompletionsTest extends GatewayIntegrationTest {
 
         assertThat(client.send(request).statusCode()).isEqualTo(200);
 
-        var received = backend.lastFor("fake-chat");
-        assertThat(received.header("Authorization")).isEqualTo("Bearer " + FakeBackend.UPSTREAM_KEY);
+        var received = backend.lastFor("fake", "fake-chat");
+        assertThat(received.header("Authorization")).isEqualTo("Bearer " + TestGateway.UPSTREAM_KEY);
         assertThat(received.headers().toString()).doesNotContain(key.secret()).doesNotContain("session=abc");
         assertThat(received.header("OpenAI-Organization")).isNull(); // it would choose whom the upstream key bills
     }
@@ -67,7 +67,7 @@ class ChatCompletionsTest extends GatewayIntegrationTest {
         var response = client.send(request);
 
         assertThat(response.headers().firstValue("x-request-id")).hasValue("trace-42");
-        assertThat(backend.lastFor("fake-chat").header("x-request-id")).isEqualTo("trace-42");
+        assertThat(backend.lastFor("fake", "fake-chat").header("x-request-id")).isEqualTo("trace-42");
     }
 
     @Test

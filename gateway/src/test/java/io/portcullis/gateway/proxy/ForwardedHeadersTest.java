@@ -3,7 +3,6 @@ package io.portcullis.gateway.proxy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.portcullis.gateway.backend.anthropic.AnthropicRequests;
-import io.portcullis.gateway.support.FakeBackend;
 import io.portcullis.gateway.support.GatewayClient;
 import io.portcullis.gateway.support.GatewayIntegrationTest;
 import io.portcullis.gateway.support.ScriptedBackend;
@@ -33,7 +32,7 @@ class ForwardedHeadersTest extends GatewayIntegrationTest {
             "user-agent");
     private static final String UNLISTED_BETA = "context-1m-2025-08-07";
 
-    private final ScriptedBackend scripted = TestGateway.scripted();
+    private final ScriptedBackend scripted = TestGateway.backend();
     /** Every header (all values) of the last call to the scripted deployment being watched, by lower-case name. */
     private final AtomicReference<Map<String, List<String>>> seen = new AtomicReference<>();
 
@@ -80,9 +79,9 @@ class ForwardedHeadersTest extends GatewayIntegrationTest {
 
         assertThat(client.send(request).statusCode()).isEqualTo(200);
 
-        var received = lowerCase(backend.lastFor("fake-chat").headers());
+        var received = lowerCase(backend.lastFor("fake", "fake-chat").headers());
         assertThat(received.keySet()).isSubsetOf(union(TRANSPORT, "authorization", "accept", "x-request-id"));
-        assertThat(received.get("authorization")).containsExactly("Bearer " + FakeBackend.UPSTREAM_KEY);
+        assertThat(received.get("authorization")).containsExactly("Bearer " + TestGateway.UPSTREAM_KEY);
         assertThat(received.get("accept")).containsExactly("application/json");
         assertThat(received.get("x-request-id")).containsExactly("trace-headers-1");
         assertThat(received.get("content-type")).containsExactly("application/json");

@@ -27,7 +27,7 @@ import tools.jackson.databind.JsonNode;
  */
 class GeminiProtocolTest extends GatewayIntegrationTest {
 
-    private final ScriptedBackend scripted = TestGateway.scripted();
+    private final ScriptedBackend scripted = TestGateway.backend();
 
     private JsonNode lastUpstreamBody() {
         return GatewayClient.JSON.readTree(scripted.bodies(TestGateway.GEMINI).getLast());

@@ -18,7 +18,7 @@ import tools.jackson.databind.JsonNode;
  */
 class GeminiRefusalsTest extends GatewayIntegrationTest {
 
-    private final ScriptedBackend scripted = TestGateway.scripted();
+    private final ScriptedBackend scripted = TestGateway.backend();
 
     private static JsonNode assertError(HttpResponse<String> response, int status, String code) {
         assertThat(response.statusCode()).as(response.body()).isEqualTo(status);

@@ -58,7 +58,7 @@ class OverloadTest {
                 assertThat(shed.headers().firstValue("Retry-After")).hasValue("1");
                 assertThat(shed.headers().firstValue("x-request-id")).isPresent();
             } finally {
-                TestGateway.backend().releasePaused();
+                TestGateway.backend().models().releasePaused();
                 for (var reader : open) {
                     while (reader.readLine() != null) {
                         // drain to the end of each stream

@@ -36,7 +36,7 @@ class StreamingTest extends GatewayIntegrationTest {
             String first = reader.readLine();
             assertThat(first).startsWith("data: ").contains("\"first\"");
 
-            backend.releasePaused();
+            backend.models().releasePaused();
             List<String> rest = readAll(reader);
             assertThat(String.join("\n", rest)).contains("\"second\"").endsWith("data: [DONE]");
         }
@@ -47,7 +47,7 @@ class StreamingTest extends GatewayIntegrationTest {
         var key = client.createKey();
         List<String> events = dataLines(open(key.secret(), STREAM.formatted("fake-chat")));
 
-        assertThat(backend.lastFor("fake-chat").body().replace(" ", ""))
+        assertThat(backend.lastFor("fake", "fake-chat").body().replace(" ", ""))
                 .contains("\"stream_options\":{\"include_usage\":true}");
         assertThat(events).last().isEqualTo("data: [DONE]");
         assertThat(events).noneMatch(e -> e.contains("\"prompt_tokens\""));
@@ -86,7 +86,7 @@ class StreamingTest extends GatewayIntegrationTest {
 
         body.close(); // the client goes away
 
-        assertThat(backend.awaitEndlessAborted(10)).as("backend saw its stream cancelled").isTrue();
+        assertThat(backend.models().awaitEndlessAborted(10)).as("backend saw its stream cancelled").isTrue();
         awaitUsageRows(key.id(), 1);
         assertThat(jdbc.queryForObject("select outcome from usage_event_named where key_id = ?::uuid", String.class,
                 key.id())).isEqualTo("client_closed");

@@ -67,15 +67,15 @@ class QuotaEnforcementTest extends GatewayIntegrationTest {
         assertError(refused, 429, "insufficient_quota");
         assertThat(refused.headers().firstValue("Retry-After")).hasValueSatisfying(
                 v -> assertThat(Long.parseLong(v)).isBetween(1L, 86_400L));
-        assertThat(backend.received().stream().filter(r -> r.body().contains("fake-chat")).count()).isPositive();
+        assertThat(backend.received("fake").stream().filter(r -> r.body().contains("fake-chat")).count()).isPositive();
     }
 
     @Test
     void aRequestRefusedForQuotaNeverReachesTheBackend() {
         var key = client.createKey("{\"name\":\"tiny\",\"limits\":{\"tokensPerDay\":10}}");
-        int before = backend.received().size();
+        int before = backend.received("fake").size();
         assertError(client.post("/v1/chat/completions", key.secret(), METERED), 429, "insufficient_quota");
-        assertThat(backend.received()).hasSize(before);
+        assertThat(backend.received("fake")).hasSize(before);
     }
 
     @Test
@@ -151,7 +151,7 @@ class QuotaEnforcementTest extends GatewayIntegrationTest {
         try (var reader = new BufferedReader(new InputStreamReader(open.body(), StandardCharsets.UTF_8))) {
             assertThat(reader.readLine()).contains("first");
             assertError(client.post("/v1/chat/completions", key.secret(), METERED), 429, "rate_limit_exceeded");
-            backend.releasePaused();
+            backend.models().releasePaused();
             while (reader.readLine() != null) {
                 // drain to the end
             }

@@ -24,7 +24,7 @@ abstract class ResponsesTest extends GatewayIntegrationTest {
 
     /** One fake for both deployments: it keeps every response it created, wherever. */
     protected static final ResponsesApiFake FAKE = new ResponsesApiFake();
-    protected final ScriptedBackend scripted = TestGateway.scripted();
+    protected final ScriptedBackend scripted = TestGateway.backend();
 
     @BeforeEach
     void scriptResponsesApi() {

@@ -26,7 +26,7 @@ public abstract class GatewayIntegrationTest {
     protected JdbcTemplate jdbc;
 
     protected GatewayClient client;
-    protected final FakeBackend backend = TestGateway.backend();
+    protected final ScriptedBackend backend = TestGateway.backend();
 
     @DynamicPropertySource
     static void gatewayProperties(DynamicPropertyRegistry registry) {
@@ -37,7 +37,7 @@ public abstract class GatewayIntegrationTest {
     @BeforeEach
     void connect() {
         client = new GatewayClient(port);
-        backend.reset();
+        backend.models().reset();
     }
 
     /** Waits for the asynchronous ledger to hold {@code expected} rows for a key. */

@@ -19,11 +19,14 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A real HTTP server on 127.0.0.1 standing in for many deployments at once: each deployment is a
- * path prefix ({@code /<name>/v1}), and each name answers with a {@link Script} a test can change.
- * Requests are counted per name, so a test can tell which deployment was called how often.
- * A second, raw socket server ({@link #droppingBaseUrl()}) starts a stream, sends one event and
- * cuts the connection.
+ * The tests' one HTTP fake: a real server on 127.0.0.1 standing in for many deployments at once.
+ * Each deployment is a path prefix ({@code /<name>/v1}) and answers with a {@link Script} a test can
+ * change ({@link #ok} until one is set); {@link #models()} is the script of the fixed models most
+ * tests call. Every request is recorded under its deployment's name (path, headers, body, the
+ * gateway's port), so a test can tell which deployment was called, how often and with what.
+ * Three more servers stand for broken backends: {@link #garbageBaseUrl()} answers bytes that are
+ * not HTTP, {@link #droppingBaseUrl()} starts a stream, sends one event and cuts the connection, and
+ * {@link #unconnectableBaseUrl()} never completes a connection.
  */
 public final class ScriptedBackend implements AutoCloseable {
 
@@ -33,16 +36,29 @@ public final class ScriptedBackend implements AutoCloseable {
         void answer(HttpExchange exchange, String body) throws IOException;
     }
 
+    /**
+     * A request as a deployment received it.
+     *
+     * @param path       below the deployment's prefix ({@code /v1/chat/completions})
+     * @param remotePort the gateway's side of the connection it came on: equal ports, one reused connection
+     */
+    public record Received(String path, Map<String, List<String>> headers, String body, int remotePort) {
+        public String header(String name) {
+            return headers.entrySet().stream().filter(e -> e.getKey().equalsIgnoreCase(name))
+                    .map(e -> e.getValue().getFirst()).findFirst().orElse(null);
+        }
+    }
+
     private final HttpServer server;
+    private final ServerSocket garbage;
     private final ServerSocket dropping;
     /** Never accepts, and its one-slot backlog is kept full: connecting to it times out. */
     private final ServerSocket unconnectable;
     private final List<Socket> backlogFillers = new CopyOnWriteArrayList<>();
     private final Map<String, Script> scripts = new ConcurrentHashMap<>();
-    private final Map<String, AtomicInteger> counts = new ConcurrentHashMap<>();
-    private final Map<String, List<String>> bodies = new ConcurrentHashMap<>();
-    private final Map<String, List<Map<String, List<String>>>> headers = new ConcurrentHashMap<>();
+    private final Map<String, List<Received>> received = new ConcurrentHashMap<>();
     private final AtomicInteger droppedCount = new AtomicInteger();
+    private final FixedModels models = new FixedModels();
 
     public ScriptedBackend() {
         try {
@@ -50,6 +66,8 @@ public final class ScriptedBackend implements AutoCloseable {
             server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
             server.createContext("/", this::handle);
             server.start();
+            garbage = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+            Thread.ofVirtual().start(this::serveGarbage);
             dropping = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
             Thread.ofVirtual().start(this::serveDropping);
             unconnectable = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
@@ -68,6 +86,11 @@ public final class ScriptedBackend implements AutoCloseable {
         return "http://127.0.0.1:" + server.getAddress().getPort() + "/" + name + "/v1";
     }
 
+    /** A backend that answers every request with bytes that are not HTTP. */
+    public String garbageBaseUrl() {
+        return "http://127.0.0.1:" + garbage.getLocalPort() + "/v1";
+    }
+
     public String droppingBaseUrl() {
         return "http://127.0.0.1:" + dropping.getLocalPort() + "/v1";
     }
@@ -81,8 +104,18 @@ public final class ScriptedBackend implements AutoCloseable {
         scripts.put(name, script);
     }
 
+    /** The fixed models' script, with the switches of its paused and endless streams. */
+    public FixedModels models() {
+        return models;
+    }
+
+    /** Every request deployment {@code name} received, oldest first. */
+    public List<Received> received(String name) {
+        return received.getOrDefault(name, List.of());
+    }
+
     public int count(String name) {
-        return counts.computeIfAbsent(name, n -> new AtomicInteger()).get();
+        return received(name).size();
     }
 
     public int droppedCount() {
@@ -90,16 +123,24 @@ public final class ScriptedBackend implements AutoCloseable {
     }
 
     public List<String> bodies(String name) {
-        return bodies.getOrDefault(name, List.of());
+        return received(name).stream().map(Received::body).toList();
     }
 
+    /** A header of the last request deployment {@code name} received. */
     public String header(String name, String header) {
-        var all = headers.getOrDefault(name, List.of());
-        if (all.isEmpty()) {
-            return null;
+        var all = received(name);
+        return all.isEmpty() ? null : all.getLast().header(header);
+    }
+
+    /** The last request deployment {@code name} received that asked for {@code model}. */
+    public Received lastFor(String name, String model) {
+        var all = received(name);
+        for (int i = all.size() - 1; i >= 0; i--) {
+            if (all.get(i).body().contains("\"" + model + "\"")) {
+                return all.get(i);
+            }
         }
-        return all.getLast().entrySet().stream().filter(e -> e.getKey().equalsIgnoreCase(header))
-                .map(e -> e.getValue().getFirst()).findFirst().orElse(null);
+        throw new AssertionError(name + " received no request for " + model);
     }
 
     private void handle(HttpExchange exchange) throws IOException {
@@ -107,9 +148,9 @@ public final class ScriptedBackend implements AutoCloseable {
             String path = exchange.getRequestURI().getPath();
             String name = path.split("/")[1];
             String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
-            counts.computeIfAbsent(name, n -> new AtomicInteger()).incrementAndGet();
-            bodies.computeIfAbsent(name, n -> new CopyOnWriteArrayList<>()).add(body);
-            headers.computeIfAbsent(name, n -> new CopyOnWriteArrayList<>()).add(Map.copyOf(exchange.getRequestHeaders()));
+            received.computeIfAbsent(name, n -> new CopyOnWriteArrayList<>()).add(new Received(
+                    path.substring(name.length() + 1), Map.copyOf(exchange.getRequestHeaders()), body,
+                    exchange.getRemoteAddress().getPort()));
             scripts.getOrDefault(name, ok(name)).answer(exchange, body);
         }
     }
@@ -215,6 +256,18 @@ public final class ScriptedBackend implements AutoCloseable {
                 + "{\"content\":\"" + content + "\"},\"finish_reason\":null}],\"usage\":null}\n\n";
     }
 
+    private void serveGarbage() {
+        while (!garbage.isClosed()) {
+            try (Socket socket = garbage.accept()) {
+                InputStream in = socket.getInputStream();
+                in.readNBytes(Math.max(1, in.available()));
+                socket.getOutputStream().write("THIS IS NOT HTTP\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            } catch (IOException e) {
+                // closed, or the client left: either way, next
+            }
+        }
+    }
+
     private void serveDropping() {
         while (!dropping.isClosed()) {
             try (Socket socket = dropping.accept()) {
@@ -242,6 +295,7 @@ public final class ScriptedBackend implements AutoCloseable {
     public void close() {
         server.stop(0);
         try {
+            garbage.close();
             dropping.close();
             unconnectable.close();
             for (Socket filler : backlogFillers) {

@@ -3,7 +3,7 @@ package io.portcullis.gateway.support;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** Configuration shared by every gateway a test starts, pointed at the shared {@link FakeBackend}. */
+/** Configuration shared by every gateway a test starts, pointed at the shared {@link ScriptedBackend}. */
 public final class TestGateway {
 
     /** At least 32 bytes, as the gateway requires of GATEWAY_ADMIN_TOKEN. */
@@ -13,12 +13,15 @@ public final class TestGateway {
     /** A port nothing listens on: its backend is "down". */
     public static final int CLOSED_PORT = 9;
 
-    private static final FakeBackend BACKEND = new FakeBackend();
-    private static final ScriptedBackend SCRIPTED = new ScriptedBackend();
+    private static final ScriptedBackend BACKEND = new ScriptedBackend();
 
     static {
         resetScripts();
     }
+    /** The deployment of the fixed models ({@link FixedModels}: {@code fake-chat}, {@code fake-paused}, ...). */
+    public static final String FAKE = "fake";
+    /** Bearer token the gateway must send to {@link #FAKE}; the client's key must never arrive there. */
+    public static final String UPSTREAM_KEY = "sk-upstream-secret-for-tests";
     /** Upstream key of the fake Anthropic backend. */
     public static final String ANTHROPIC_KEY = "sk-ant-upstream-for-tests";
     /** The one {@code anthropic-beta} the {@code headers-claude} backend allows. */
@@ -48,28 +51,25 @@ public final class TestGateway {
     private TestGateway() {
     }
 
-    public static FakeBackend backend() {
+    /** The one fake every test gateway calls: the fixed models and the scripted deployments. */
+    public static ScriptedBackend backend() {
         return BACKEND;
     }
 
     /** Puts every scripted deployment back to its usual behaviour. */
     public static void resetScripts() {
+        BACKEND.script(FAKE, BACKEND.models());
         for (String name : new String[] {"w1", "w2", "secondary", "flaky", "staller", "sluggish"}) {
-            SCRIPTED.script(name, ScriptedBackend.ok(name));
+            BACKEND.script(name, ScriptedBackend.ok(name));
         }
-        SCRIPTED.script("failing", ScriptedBackend.status(500));
-        SCRIPTED.script("claude", ScriptedBackend.anthropic());
-        SCRIPTED.script(LEAK, ScriptedBackend.ok(LEAK));
-        SCRIPTED.script(LEAK_CLAUDE, ScriptedBackend.anthropic());
-        SCRIPTED.script("headers-claude", ScriptedBackend.anthropic());
-        SCRIPTED.script("ollama", ScriptedBackend.fixed(200, "application/json",
+        BACKEND.script("failing", ScriptedBackend.status(500));
+        BACKEND.script("claude", ScriptedBackend.anthropic());
+        BACKEND.script(LEAK, ScriptedBackend.ok(LEAK));
+        BACKEND.script(LEAK_CLAUDE, ScriptedBackend.anthropic());
+        BACKEND.script("headers-claude", ScriptedBackend.anthropic());
+        BACKEND.script("ollama", ScriptedBackend.fixed(200, "application/json",
                 Fixtures.text("ollama/v1-chat.llama3.response.json")));
-        SCRIPTED.script(GEMINI, FakeGemini.script());
-    }
-
-    /** The scripted deployments behind the routing, resilience and protocol tests. */
-    public static ScriptedBackend scripted() {
-        return SCRIPTED;
+        BACKEND.script(GEMINI, FakeGemini.script());
     }
 
     private static void scripted(Map<String, String> p, int index, String name, String type, String baseUrl,
@@ -95,9 +95,9 @@ public final class TestGateway {
         p.put("gateway.admin.throttle.sign-in-failures-per-account", "1000000");
         p.put("gateway.audit.key", AUDIT_KEY);
         p.put("gateway.max-request-bytes", "64KB");
-        p.put("gateway.backends[0].name", "fake");
-        p.put("gateway.backends[0].base-url", BACKEND.baseUrl());
-        p.put("gateway.backends[0].api-key", FakeBackend.UPSTREAM_KEY);
+        p.put("gateway.backends[0].name", FAKE);
+        p.put("gateway.backends[0].base-url", BACKEND.baseUrl(FAKE));
+        p.put("gateway.backends[0].api-key", UPSTREAM_KEY);
         String[] models = {"fake-chat", "fake-paused", "fake-endless", "fake-error", "fake-slow", "fake-embed",
                 "fake-metered"};
         for (int i = 0; i < models.length; i++) {
@@ -122,43 +122,43 @@ public final class TestGateway {
         p.put("gateway.resilience.circuit-breaker.open-duration", "1s");
         p.put("gateway.resilience.circuit-breaker.half-open-calls", "1");
         // Routing: one model over two deployments weighted 3:1.
-        scripted(p, 3, "w1", "openai", SCRIPTED.baseUrl("w1"), "split");
+        scripted(p, 3, "w1", "openai", BACKEND.baseUrl("w1"), "split");
         p.put("gateway.backends[3].weight", "3");
-        scripted(p, 4, "w2", "openai", SCRIPTED.baseUrl("w2"), "split");
+        scripted(p, 4, "w2", "openai", BACKEND.baseUrl("w2"), "split");
         // Failover: each priority-0 deployment fails its own way; "secondary" (priority 1) answers.
-        scripted(p, 5, "failing", "openai", SCRIPTED.baseUrl("failing"), "failover-500");
+        scripted(p, 5, "failing", "openai", BACKEND.baseUrl("failing"), "failover-500");
         scripted(p, 6, "refusing", "openai", "http://127.0.0.1:" + CLOSED_PORT + "/v1", "failover-refused");
-        scripted(p, 7, "dropping", "openai", SCRIPTED.droppingBaseUrl(), "stream-drop");
-        scripted(p, 8, "secondary", "openai", SCRIPTED.baseUrl("secondary"), "failover-500", "failover-refused",
+        scripted(p, 7, "dropping", "openai", BACKEND.droppingBaseUrl(), "stream-drop");
+        scripted(p, 8, "secondary", "openai", BACKEND.baseUrl("secondary"), "failover-500", "failover-refused",
                 "stream-drop", "failover-connect");
         p.put("gateway.backends[8].priority", "1");
-        scripted(p, 9, "flaky", "openai", SCRIPTED.baseUrl("flaky"), "circuit");
-        scripted(p, 10, "staller", "openai", SCRIPTED.baseUrl("staller"), "stall");
-        scripted(p, 11, "sluggish", "openai", SCRIPTED.baseUrl("sluggish"), "sluggish");
+        scripted(p, 9, "flaky", "openai", BACKEND.baseUrl("flaky"), "circuit");
+        scripted(p, 10, "staller", "openai", BACKEND.baseUrl("staller"), "stall");
+        scripted(p, 11, "sluggish", "openai", BACKEND.baseUrl("sluggish"), "sluggish");
         // Protocols: an Anthropic backend and an Ollama one, both reached through aliases.
-        scripted(p, 12, "claude", "anthropic", SCRIPTED.baseUrl("claude"));
+        scripted(p, 12, "claude", "anthropic", BACKEND.baseUrl("claude"));
         p.put("gateway.backends[12].api-key", ANTHROPIC_KEY);
         p.put("gateway.backends[12].aliases.claude", "claude-haiku-4-5");
         p.put("gateway.backends[12].aliases.claude-overloaded", "overloaded");
-        scripted(p, 13, "ollama", "ollama", SCRIPTED.baseUrl("ollama"));
+        scripted(p, 13, "ollama", "ollama", BACKEND.baseUrl("ollama"));
         p.put("gateway.backends[13].aliases.gpt-4o-mini", "llama3.2:3b");
         // Connect timeout: a backend whose backlog is full, failing over to "secondary".
-        scripted(p, 14, "blackhole", "openai", SCRIPTED.unconnectableBaseUrl(), "failover-connect");
+        scripted(p, 14, "blackhole", "openai", BACKEND.unconnectableBaseUrl(), "failover-connect");
         // Headers sent upstream: an Anthropic backend that allows one beta (proxy/ForwardedHeadersTest).
-        scripted(p, 15, "headers-claude", "anthropic", SCRIPTED.baseUrl("headers-claude"));
+        scripted(p, 15, "headers-claude", "anthropic", BACKEND.baseUrl("headers-claude"));
         p.put("gateway.backends[15].api-key", ANTHROPIC_KEY);
         p.put("gateway.backends[15].aliases.headers-claude", "claude-haiku-4-5");
         p.put("gateway.backends[15].anthropic-beta[0]", HEADERS_BETA);
         p.put("gateway.upstream.connect-timeout", CONNECT_TIMEOUT);
         // Governance: deployments whose answers each test scripts as a misbehaving backend would.
-        scripted(p, 16, LEAK, "openai", SCRIPTED.baseUrl(LEAK), "leak-chat", "leak-embed");
+        scripted(p, 16, LEAK, "openai", BACKEND.baseUrl(LEAK), "leak-chat", "leak-embed");
         p.put("gateway.pricing.leak-chat.input-per-million", "1.00");
         p.put("gateway.pricing.leak-chat.output-per-million", "2.00");
-        scripted(p, 17, LEAK_CLAUDE, "anthropic", SCRIPTED.baseUrl(LEAK_CLAUDE), "leak-claude");
+        scripted(p, 17, LEAK_CLAUDE, "anthropic", BACKEND.baseUrl(LEAK_CLAUDE), "leak-claude");
         p.put("gateway.backends[17].api-key", ANTHROPIC_KEY);
         p.put("gateway.upstream.encryption-key", ENCRYPTION_KEY);
         // Gemini: public names → the upstream model that picks FakeGemini's answer (proxy/GeminiProtocolTest).
-        scripted(p, 18, GEMINI, "gemini", SCRIPTED.baseUrl(GEMINI));
+        scripted(p, 18, GEMINI, "gemini", BACKEND.baseUrl(GEMINI));
         p.put("gateway.backends[18].api-key", FakeGemini.KEY);
         String[][] gemini = {{"gemini", "gemini-2.0-flash"}, {"gemini-thinking", "gemini-2.5-flash"},
                 {"gemini-cached", "gemini-1.5-flash-001"}, {"gemini-tools", "gemini-tools"},
@@ -174,8 +174,8 @@ public final class TestGateway {
         // stop; ManagedBackendDestinationsTest starts a gateway without this line to show it.
         p.put(ALLOWED_HOSTS, "127.0.0.1");
         // Responses API: stored responses, hosted tools, usage from response.completed (responses/*Test).
-        scripted(p, 20, RESPONSES_OTHER, "openai", SCRIPTED.baseUrl(RESPONSES_OTHER), "resp-other");
-        scripted(p, 19, RESPONSES, "openai", SCRIPTED.baseUrl(RESPONSES));
+        scripted(p, 20, RESPONSES_OTHER, "openai", BACKEND.baseUrl(RESPONSES_OTHER), "resp-other");
+        scripted(p, 19, RESPONSES, "openai", BACKEND.baseUrl(RESPONSES));
         p.put("gateway.backends[19].aliases.resp-mini", "gpt-4o-mini");
         p.put("gateway.pricing.resp-mini.input-per-million", "2.50");
         p.put("gateway.pricing.resp-mini.output-per-million", "10.00");

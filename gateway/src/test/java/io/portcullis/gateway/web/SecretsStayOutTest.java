@@ -2,7 +2,6 @@ package io.portcullis.gateway.web;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.portcullis.gateway.support.FakeBackend;
 import io.portcullis.gateway.support.GatewayClient;
 import io.portcullis.gateway.support.GatewayIntegrationTest;
 import io.portcullis.gateway.support.TestGateway;
@@ -48,7 +47,7 @@ class SecretsStayOutTest extends GatewayIntegrationTest {
 
         byte[] pepper = jdbc.queryForObject("select value from server_secret where name = 'key_pepper'", byte[].class);
         List<String> secrets = List.of(key.secret(), second, key.secret().substring(16), second.substring(16),
-                TestGateway.ADMIN_TOKEN, FakeBackend.UPSTREAM_KEY, HexFormat.of().formatHex(pepper),
+                TestGateway.ADMIN_TOKEN, TestGateway.UPSTREAM_KEY, HexFormat.of().formatHex(pepper),
                 Base64.getEncoder().encodeToString(pepper));
         String everything = output.getAll() + "\n" + String.join("\n", answers);
         for (String secret : secrets) {
@@ -56,6 +55,7 @@ class SecretsStayOutTest extends GatewayIntegrationTest {
         }
         // the scenario really ran: the key's prefix and the upstream call are visible where they should be
         assertThat(String.join("\n", answers)).contains(key.created().get("prefix").stringValue());
-        assertThat(backend.lastFor("fake-chat").header("Authorization")).isEqualTo("Bearer " + FakeBackend.UPSTREAM_KEY);
+        assertThat(backend.lastFor("fake", "fake-chat").header("Authorization"))
+                .isEqualTo("Bearer " + TestGateway.UPSTREAM_KEY);
     }
 }

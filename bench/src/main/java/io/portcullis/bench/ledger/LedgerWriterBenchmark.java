@@ -1,6 +1,4 @@
-package io.portcullis.bench;
-
-import static org.assertj.core.api.Assertions.assertThat;
+package io.portcullis.bench.ledger;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -32,16 +30,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
 import javax.sql.DataSource;
-import org.junit.jupiter.api.Test;
 
 /**
  * The usage ledger's writer alone (docs/performance.md, "Usage ledger writer"): records offered to
  * the production {@code BatchingUsageLedger} at fixed rates, with no HTTP in front of it, into an
- * embedded PostgreSQL with {@code fsync} and {@code synchronous_commit} on. Not part of the suite
- * (its name matches no Surefire pattern); run it on purpose with {@code bench/ledger-writer/run.sh}, or:
- *
- * <pre>./mvnw -q -pl gateway -am test -Dtest=LedgerWriterBenchmark -Dsurefire.failIfNoSpecifiedTests=false \
- *     -Dbench.rates=5000,10000,20000,40000,max -Dbench.seconds=60</pre>
+ * embedded PostgreSQL with {@code fsync} and {@code synchronous_commit} on. A program, run on purpose
+ * with {@code bench/ledger-writer/run.sh}, which builds the class path and passes its settings as
+ * system properties ({@code -Dbench.rates=5000,10000,20000,40000,max -Dbench.seconds=60}).
  *
  * <p>The gateway runs in this JVM as it would in production (its Spring context: Flyway
  * migrations, Hikari pool, partition upkeep, the ledger's lifecycle) but receives no requests;
@@ -64,15 +59,29 @@ import org.junit.jupiter.api.Test;
  * output, with the CPU time per record spent by the writer thread and by the PostgreSQL server and
  * the writer's utilisation (time spent writing batches / time).
  */
-class LedgerWriterBenchmark {
+public final class LedgerWriterBenchmark {
 
     private static final List<String> OUTCOMES = List.of("success", "backend_error", "client_closed",
             "rate_limit_exceeded", "upstream_broken");
     private static final int[] OUTCOME_WEIGHTS = {940, 30, 15, 10, 5};
     private static final List<String> ENDPOINTS = List.of("chat", "messages", "completions", "embeddings");
 
-    @Test
-    void offerAtFixedRates() throws Exception {
+    private LedgerWriterBenchmark() {
+    }
+
+    /** Runs every rate of {@code bench.rates}; exits non-zero when a record was lost or a rollup disagrees. */
+    public static void main(String[] args) throws Exception {
+        try {
+            offerAtFixedRates();
+        } catch (Throwable e) { // also a class missing from the class path: the JVM must not hang on it
+            e.printStackTrace();
+            System.exit(1);
+        }
+        // the gateway is closed, but the fake backends' servers are not daemons: the JVM would wait
+        System.exit(0);
+    }
+
+    private static void offerAtFixedRates() throws Exception {
         List<String> rates = List.of(System.getProperty("bench.rates", "5000,10000,20000,40000,max").split(","));
         long seconds = Long.getLong("bench.seconds", 60);
         long sampleMs = Long.getLong("bench.sample-ms", 200);
@@ -155,8 +164,12 @@ class LedgerWriterBenchmark {
         System.out.println("\nqueue depth, max per second:");
         results.forEach(r -> System.out.println(r.name() + ": " + r.series()));
         for (Result r : results) {
-            assertThat(r.lost()).as("records lost at %s", r.name()).isZero();
-            assertThat(r.rollupsMatch()).as("rollups equal raw rows at %s", r.name()).isTrue();
+            if (r.lost() != 0) {
+                throw new IllegalStateException("records lost at " + r.name() + ": " + r.lost());
+            }
+            if (!r.rollupsMatch()) {
+                throw new IllegalStateException("rollups differ from the raw rows at " + r.name());
+            }
         }
     }
 

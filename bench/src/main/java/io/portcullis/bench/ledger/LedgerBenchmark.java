@@ -1,4 +1,4 @@
-package io.portcullis.bench;
+package io.portcullis.bench.ledger;
 
 import io.portcullis.gateway.database.EmbeddedPostgresServer;
 import java.nio.file.Path;
@@ -15,14 +15,11 @@ import java.util.List;
 import java.util.Random;
 import java.util.UUID;
 import org.flywaydb.core.Flyway;
-import org.junit.jupiter.api.Test;
 
 /**
- * The usage ledger at size (docs/performance.md, "Usage ledger at scale"). Not part of the test
- * suite (its name matches no Surefire pattern); run it on purpose:
- *
- * <pre>./mvnw -q -pl gateway -am test -Dtest=LedgerBenchmark -Dsurefire.failIfNoSpecifiedTests=false \
- *     -Dbench.rows=10000000 -Dbench.dir=/tmp/portcullis-ledger-bench</pre>
+ * The usage ledger at size (docs/performance.md, "Usage ledger at scale"). A program, run on purpose
+ * with {@code bench/ledger/run.sh} ({@code LEDGER_ROWS}, {@code LEDGER_DIR}), which passes them as
+ * {@code -Dbench.rows=10000000 -Dbench.dir=/tmp/portcullis-ledger-bench}.
  *
  * It fills one month of daily partitions with {@code bench.rows} raw events (10,000 keys in 200
  * teams, 20 models of which each key uses two, generated in PostgreSQL by {@code generate_series})
@@ -30,15 +27,21 @@ import org.junit.jupiter.api.Test;
  * measures: bulk insert rate, the usage queries the admin API runs for a month (by team, by key,
  * from the daily rollups), and bytes per raw row including indexes.
  */
-class LedgerBenchmark {
+public final class LedgerBenchmark {
 
     private static final int KEYS = 10_000;
     private static final int TEAMS = 200;
     private static final int MODELS = 20;
     private static final int DAYS = 30;
 
-    @Test
-    void fillAndMeasure() throws Exception {
+    private LedgerBenchmark() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        fillAndMeasure();
+    }
+
+    private static void fillAndMeasure() throws Exception {
         long rows = Long.getLong("bench.rows", 10_000_000L);
         Path dir = Path.of(System.getProperty("bench.dir", "/tmp/portcullis-ledger-bench"));
         try (var pg = EmbeddedPostgresServer.persistent(dir)) {

@@ -1,4 +1,4 @@
-package io.portcullis.bench;
+package io.portcullis.bench.soak;
 
 import io.portcullis.gateway.database.EmbeddedPostgresServer;
 import io.portcullis.gateway.support.GatewayClient;
@@ -20,25 +20,37 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.Test;
 
 /**
  * A soak run (docs/reliability.md): a gateway process under mixed traffic — plain and streamed
  * chat, embeddings, rate-limit rejections, bad requests, unknown keys — for {@code soak.minutes}
  * (default 20). Every 30 s it forces a GC in the gateway ({@code jcmd GC.run}) and samples heap
  * used after GC, live threads, open file descriptors and the ledger's queue, into
- * {@code target/soak.csv}. Not part of the suite; run on purpose:
- *
- * <pre>./mvnw -q -pl gateway -am test -Dtest=SoakRun -Dsurefire.failIfNoSpecifiedTests=false -Dsoak.minutes=20</pre>
+ * {@code target/soak.csv} (below the working directory: {@code bench/} when run by
+ * {@code bench/soak/run.sh}, which passes {@code SOAK_MINUTES} as {@code -Dsoak.minutes}). The gateway
+ * answers from the tests' fake backends, which this process serves.
  */
-class SoakRun {
+public final class SoakRun {
 
     private static final Pattern HEAP = Pattern.compile("jvm_memory_used_bytes\\{[^}]*area=\"heap\"[^}]*} ([0-9.E]+)");
     private static final Pattern THREADS = Pattern.compile("jvm_threads_live_threads\\{[^}]*} ([0-9.E]+)");
     private static final Pattern QUEUE = Pattern.compile("portcullis_usage_queue_depth\\{[^}]*} ([0-9.E]+)");
 
-    @Test
-    void soak() throws Exception {
+    private SoakRun() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        try {
+            soak();
+        } catch (Throwable e) { // also a class missing from the class path: the JVM must not hang on it
+            e.printStackTrace();
+            System.exit(1);
+        }
+        // the fake backends' servers are not daemons: the JVM would wait for them
+        System.exit(0);
+    }
+
+    private static void soak() throws Exception {
         long minutes = Long.getLong("soak.minutes", 20);
         try (var postgres = EmbeddedPostgresServer.ephemeral()) {
             var gateway = GatewayProcess.start(postgres.jdbcUrl(), GatewayProcess.freePort(), "soak", Map.of());
