@@ -11,6 +11,10 @@ import tools.jackson.databind.node.ObjectNode;
  * Request bodies between OpenAI's Chat Completions and Anthropic's Messages API, both ways. Pure
  * functions on JSON trees: no I/O, no Spring. Content the target cannot take is refused with
  * {@link UnsupportedContent} rather than dropped silently.
+ *
+ * <p>Slightly over 350 lines and kept as one unit on purpose: the two directions are mirror
+ * images of one mapping table (docs/backends.md), and reading them side by side is how a change
+ * to one direction is checked against the other.
  */
 public final class AnthropicRequests {
 
