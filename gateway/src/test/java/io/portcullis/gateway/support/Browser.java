@@ -1,10 +1,12 @@
 package io.portcullis.gateway.support;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.extension.AfterTestExecutionCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.openqa.selenium.OutputType;
@@ -15,14 +17,12 @@ import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
- * Debian's headless Chromium driven by its chromedriver (both installed by {@code .ci/run}; no
- * Selenium Manager download). Register as an extension: when a test fails, a screenshot and the
- * page source are saved under {@code target/selenium/} before the browser closes.
+ * Debian's headless Chromium driven by its chromedriver, both taken from the PATH, where the
+ * gateway's build puts them before its tests ({@code gateway/ensure-browser.sh}; no Selenium Manager
+ * download). Register as an extension: when a test fails, a screenshot and the page source are saved
+ * under {@code target/selenium/} before the browser closes.
  */
 public final class Browser implements AfterTestExecutionCallback, AutoCloseable {
-
-    public static final String CHROMIUM = "/usr/bin/chromium";
-    public static final String CHROMEDRIVER = "/usr/bin/chromedriver";
 
     private ChromeDriver driver;
     private Path profile;
@@ -34,16 +34,28 @@ public final class Browser implements AfterTestExecutionCallback, AutoCloseable 
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
-            var options = new ChromeOptions().setBinary(CHROMIUM).addArguments("--headless=new", "--no-sandbox",
-                    "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-                    "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=1366,900",
+            var options = new ChromeOptions().setBinary(onPath("chromium").toFile());
+            options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                    "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
+                    "--window-size=1366,900",
                     "--lang=en-US", // date inputs take keys in the locale's order (mm/dd/yyyy here)
                     "--user-data-dir=" + profile);
-            var service = new ChromeDriverService.Builder().usingDriverExecutable(Path.of(CHROMEDRIVER).toFile())
+            var service = new ChromeDriverService.Builder().usingDriverExecutable(onPath("chromedriver").toFile())
                     .usingAnyFreePort().build();
             driver = new ChromeDriver(service, options);
         }
         return driver;
+    }
+
+    /** The executable the build's ensure-browser.sh found, so the tests drive the browser it checked. */
+    private static Path onPath(String name) {
+        return Stream.of(System.getenv().getOrDefault("PATH", "").split(File.pathSeparator))
+                .filter(dir -> !dir.isEmpty())
+                .map(dir -> Path.of(dir, name))
+                .filter(Files::isExecutable)
+                .findFirst()
+                .orElseThrow(() -> new IllegalStateException(name + " is not on the PATH: install Debian's chromium"
+                        + " and chromium-driver (the gateway's build does, before its tests, where it may)"));
     }
 
     public WebDriverWait await() {
