@@ -13,7 +13,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * One model backend. Each public model it serves is a <em>deployment</em>: requests for a model
  * are balanced by weight over its deployments of the best priority that is healthy, and fail
  * over to the next priority. Configured under {@code gateway.backends[]} ({@link BackendsProperties})
- * or managed through the admin API ({@link ManagedBackends}); the same rules hold for both.
+ * or managed through the admin API ({@link ManagedBackends}); either way this constructor checks it.
  *
  * @param name     unique name, used in metrics and the ledger
  * @param type     protocol spoken by the backend
