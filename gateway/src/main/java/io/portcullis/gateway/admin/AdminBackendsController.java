@@ -1,7 +1,7 @@
 package io.portcullis.gateway.admin;
 
 import io.portcullis.gateway.BaseUrl;
-import io.portcullis.gateway.GatewayProperties.Backend;
+import io.portcullis.gateway.backend.Backend;
 import io.portcullis.gateway.backend.BackendType;
 import io.portcullis.gateway.backend.BackendRegistry;
 import io.portcullis.gateway.backend.DeploymentHealth;

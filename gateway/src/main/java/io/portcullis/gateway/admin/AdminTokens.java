@@ -2,7 +2,6 @@ package io.portcullis.gateway.admin;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import io.portcullis.gateway.GatewayProperties;
 import io.portcullis.gateway.audit.AuditLog;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -41,7 +40,7 @@ import org.springframework.transaction.support.TransactionTemplate;
  * address may present at most {@code gateway.admin.throttle.token-failures-per-address} of them a
  * minute before it hears 429 (a live token is still admitted: checking it costs nothing, and
  * an admin sharing an address with a guesser is not locked out). The bootstrap token must be at
- * least {@value #BOOTSTRAP_MIN_BYTES} bytes ({@code GatewayProperties.Admin}).
+ * least {@value #BOOTSTRAP_MIN_BYTES} bytes ({@link AdminProperties}).
  */
 @Component
 class AdminTokens {
@@ -50,7 +49,7 @@ class AdminTokens {
     /** Prefix of generated admin tokens, distinct from API keys so one is never taken for the other. */
     static final String PREFIX = "gwadm-";
     static final Duration CACHE_TTL = Duration.ofSeconds(10);
-    static final int BOOTSTRAP_MIN_BYTES = GatewayProperties.Admin.BOOTSTRAP_TOKEN_MIN_BYTES;
+    static final int BOOTSTRAP_MIN_BYTES = AdminProperties.BOOTSTRAP_TOKEN_MIN_BYTES;
     /** Characters of a token kept in clear to recognise it in lists (the prefix plus six random ones). */
     static final int SHOWN_CHARS = PREFIX.length() + 6;
 
@@ -92,13 +91,13 @@ class AdminTokens {
     private final Cache<String, Optional<AdminIdentity>> known = Caffeine.newBuilder()
             .maximumSize(10_000).expireAfterWrite(CACHE_TTL).build();
 
-    AdminTokens(JdbcTemplate jdbc, TransactionTemplate tx, InstantSource clock, GatewayProperties properties,
+    AdminTokens(JdbcTemplate jdbc, TransactionTemplate tx, InstantSource clock, AdminProperties properties,
                 AdminThrottleProperties throttle, AuditLog audit) {
         this.jdbc = jdbc;
         this.tx = tx;
         this.clock = clock;
         this.audit = audit;
-        String bootstrap = properties.admin().bootstrapToken();
+        String bootstrap = properties.bootstrapToken();
         this.bootstrapDigest = bootstrap == null || bootstrap.isBlank() ? null : digest(bootstrap);
         this.live = new LiveTokenDigests(jdbc, clock);
         this.failures = new FailureWindow(throttle.tokenFailuresPerAddress(), Duration.ofMinutes(1), clock);

@@ -2,7 +2,6 @@ package io.portcullis.gateway.auth;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import io.portcullis.gateway.GatewayProperties;
 import io.portcullis.gateway.database.ChangeSubscriber;
 import io.portcullis.gateway.web.ApiError;
 import io.portcullis.gateway.web.GatewayException;
@@ -36,15 +35,15 @@ public class ApiKeyAuthenticator implements ChangeSubscriber {
     private final AuthFailureLimiter failures;
 
     ApiKeyAuthenticator(KeyStore store, KeyHasher hasher, AccessPolicy policy, InstantSource clock,
-                        GatewayProperties properties, AuthFailureLimiter failures) {
+                        KeysProperties keys, AuthFailureLimiter failures) {
         this.failures = failures;
         this.store = store;
         this.hasher = hasher;
         this.policy = policy;
         this.clock = clock;
         this.cache = Caffeine.newBuilder()
-                .maximumSize(properties.keys().cacheMaxSize())
-                .expireAfterWrite(properties.keys().cacheTtl())
+                .maximumSize(keys.cacheMaxSize())
+                .expireAfterWrite(keys.cacheTtl())
                 .build();
     }
 

@@ -2,7 +2,6 @@ package io.portcullis.gateway.auth;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import io.portcullis.gateway.GatewayProperties;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -52,8 +51,8 @@ class AuthFailureLimiter {
     private final Cache<String, AtomicInteger> byKeyId = window(MAX_KEY_IDS);
     private final Cache<String, AtomicInteger> byPair = window(MAX_PAIRS);
 
-    AuthFailureLimiter(GatewayProperties properties) {
-        this.maxFailures = properties.keys().maxFailuresPerMinute();
+    AuthFailureLimiter(KeysProperties keys) {
+        this.maxFailures = keys.maxFailuresPerMinute();
     }
 
     /** Written once when the first failure arrives, so the window is fixed, not sliding. */

@@ -1,6 +1,5 @@
 package io.portcullis.gateway.auth;
 
-import io.portcullis.gateway.GatewayProperties;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import org.slf4j.Logger;
@@ -22,15 +21,11 @@ class PepperConfiguration {
     private static final String SECRET_NAME = "key_pepper";
 
     @Bean
-    KeyHasher keyHasher(GatewayProperties properties, JdbcTemplate jdbc) {
-        String configured = properties.keys().pepper();
+    KeyHasher keyHasher(KeysProperties keys, JdbcTemplate jdbc) {
+        String configured = keys.pepper();
         if (configured != null && !configured.isBlank()) {
-            byte[] pepper = configured.getBytes(StandardCharsets.UTF_8);
-            if (pepper.length < 32) {
-                throw new IllegalStateException("gateway.keys.pepper (GATEWAY_KEYS_PEPPER) must be at least 32 bytes;"
-                        + " generate one with: openssl rand -base64 48");
-            }
-            return new KeyHasher(pepper);
+            // long enough: KeysProperties refused a shorter one when it was bound
+            return new KeyHasher(configured.getBytes(StandardCharsets.UTF_8));
         }
         byte[] generated = new byte[32];
         new SecureRandom().nextBytes(generated);

@@ -1,7 +1,5 @@
 package io.portcullis.gateway.backend;
 
-import io.portcullis.gateway.GatewayProperties;
-import io.portcullis.gateway.GatewayProperties.Backend;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -32,7 +30,7 @@ public class BackendRegistry {
     private volatile Map<String, Route> routes;
     private final List<Runnable> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
-    public BackendRegistry(GatewayProperties properties) {
+    public BackendRegistry(BackendsProperties properties) {
         this.configured = List.copyOf(properties.backends());
         this.routes = build(configured);
     }

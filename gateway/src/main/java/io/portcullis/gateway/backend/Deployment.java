@@ -1,6 +1,5 @@
 package io.portcullis.gateway.backend;
 
-import io.portcullis.gateway.GatewayProperties.Backend;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.regex.Pattern;

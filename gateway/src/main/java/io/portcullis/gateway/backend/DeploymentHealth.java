@@ -5,7 +5,6 @@ import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.portcullis.gateway.GatewayProperties;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -60,10 +59,10 @@ public class DeploymentHealth {
     private final BackendRegistry backends;
     private final CircuitBreakerConfig config;
 
-    public DeploymentHealth(BackendRegistry backends, GatewayProperties properties, MeterRegistry registry) {
+    public DeploymentHealth(BackendRegistry backends, ResilienceProperties properties, MeterRegistry registry) {
         this.registry = registry;
         this.backends = backends;
-        var cb = properties.resilience().circuitBreaker();
+        var cb = properties.circuitBreaker();
         this.config = CircuitBreakerConfig.custom()
                 .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
                 .slidingWindowSize(cb.slidingWindow())

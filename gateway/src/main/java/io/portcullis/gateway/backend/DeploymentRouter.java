@@ -2,7 +2,6 @@ package io.portcullis.gateway.backend;
 
 import io.github.resilience4j.core.IntervalFunction;
 import io.github.resilience4j.retry.RetryConfig;
-import io.portcullis.gateway.GatewayProperties;
 import io.portcullis.gateway.backend.BackendRegistry.Route;
 import java.util.HashSet;
 import java.util.Optional;
@@ -19,11 +18,11 @@ import org.springframework.stereotype.Component;
 public class DeploymentRouter {
 
     private final DeploymentHealth health;
-    private final GatewayProperties.Retry retry;
+    private final ResilienceProperties.Retry retry;
 
-    public DeploymentRouter(DeploymentHealth health, GatewayProperties properties) {
+    public DeploymentRouter(DeploymentHealth health, ResilienceProperties properties) {
         this.health = health;
-        this.retry = properties.resilience().retry();
+        this.retry = properties.retry();
     }
 
     /**

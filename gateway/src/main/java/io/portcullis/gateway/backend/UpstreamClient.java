@@ -1,6 +1,5 @@
 package io.portcullis.gateway.backend;
 
-import io.portcullis.gateway.GatewayProperties;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.SocketTimeoutException;
@@ -60,7 +59,7 @@ public final class UpstreamClient implements AutoCloseable {
     private final Set<CallWatch> open = ConcurrentHashMap.newKeySet();
     private final ScheduledExecutorService sweeper;
 
-    public UpstreamClient(GatewayProperties.Upstream config) {
+    public UpstreamClient(UpstreamProperties config) {
         Timeout connect = Timeout.of(config.connectTimeout());
         // The sweeper enforces both waits; the socket's own timeout is a backstop behind them.
         Timeout backstop = Timeout.of(max(config.responseTimeout(), config.idleTimeout()).plusSeconds(5));

@@ -1,6 +1,5 @@
 package io.portcullis.gateway.backend;
 
-import io.portcullis.gateway.GatewayProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -9,7 +8,7 @@ import org.springframework.context.annotation.Configuration;
 class UpstreamClientConfiguration {
 
     @Bean(destroyMethod = "close")
-    UpstreamClient upstreamClient(GatewayProperties properties) {
-        return new UpstreamClient(properties.upstream());
+    UpstreamClient upstreamClient(UpstreamProperties properties) {
+        return new UpstreamClient(properties);
     }
 }

@@ -1,6 +1,5 @@
 package io.portcullis.gateway.backend;
 
-import io.portcullis.gateway.GatewayProperties;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.NetworkInterface;
@@ -53,8 +52,8 @@ public class UpstreamDestinations {
     private final Set<Integer> ownPorts = ConcurrentHashMap.newKeySet();
 
     @Autowired
-    public UpstreamDestinations(GatewayProperties properties, Environment environment) {
-        this(properties.upstream().allowedHosts(), InetAddress::getAllByName);
+    public UpstreamDestinations(UpstreamProperties properties, Environment environment) {
+        this(properties.allowedHosts(), InetAddress::getAllByName);
         for (String port : List.of("server.port", "management.server.port")) {
             Integer value = environment.getProperty(port, Integer.class);
             if (value != null && value > 0) {

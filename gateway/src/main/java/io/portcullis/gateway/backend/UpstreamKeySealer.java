@@ -1,6 +1,5 @@
 package io.portcullis.gateway.backend;
 
-import io.portcullis.gateway.GatewayProperties;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -38,8 +37,8 @@ public class UpstreamKeySealer {
     private final SecretKey key;
     private final SecureRandom random = new SecureRandom();
 
-    public UpstreamKeySealer(GatewayProperties properties) {
-        String encoded = properties.upstream().encryptionKey();
+    public UpstreamKeySealer(UpstreamProperties properties) {
+        String encoded = properties.encryptionKey();
         if (encoded == null || encoded.isBlank()) {
             this.key = null;
             return;

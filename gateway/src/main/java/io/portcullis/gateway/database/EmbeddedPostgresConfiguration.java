@@ -1,7 +1,6 @@
 package io.portcullis.gateway.database;
 
 import com.zaxxer.hikari.HikariDataSource;
-import io.portcullis.gateway.GatewayProperties;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.context.annotation.Bean;
@@ -26,13 +25,12 @@ class EmbeddedPostgresConfiguration {
      * this only waits for it.
      */
     @Bean(destroyMethod = "close")
-    EmbeddedPostgresServer embeddedPostgresServer(GatewayProperties properties,
+    EmbeddedPostgresServer embeddedPostgresServer(EmbeddedPostgresProperties config,
                                                   ObjectProvider<EmbeddedPostgresEarlyStart.Pending> early) {
         var pending = early.getIfAvailable();
         if (pending != null) {
             return pending.take();
         }
-        var config = properties.embeddedPostgres();
         return config.ephemeral()
                 ? EmbeddedPostgresServer.ephemeral()
                 : EmbeddedPostgresServer.persistent(config.dataDir());

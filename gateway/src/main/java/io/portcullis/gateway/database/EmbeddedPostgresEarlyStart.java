@@ -1,6 +1,5 @@
 package io.portcullis.gateway.database;
 
-import io.portcullis.gateway.GatewayProperties;
 import io.portcullis.gateway.PortcullisApplication;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -65,8 +64,8 @@ final class EmbeddedPostgresEarlyStart implements SmartApplicationListener {
         if (!EmbeddedPostgresConfiguration.NoDataSourceUrl.matches(environment)) {
             return;
         }
-        var config = Binder.get(environment).bindOrCreate(GatewayProperties.PREFIX + ".embedded-postgres",
-                GatewayProperties.EmbeddedPostgres.class);
+        var config = Binder.get(environment).bindOrCreate(EmbeddedPostgresProperties.PREFIX,
+                EmbeddedPostgresProperties.class);
         var started = new Pending(config);
         pending = started;
         var beanFactory = context.getBeanFactory();
@@ -85,7 +84,7 @@ final class EmbeddedPostgresEarlyStart implements SmartApplicationListener {
         private boolean taken;
         private boolean abandoned;
 
-        Pending(GatewayProperties.EmbeddedPostgres config) {
+        Pending(EmbeddedPostgresProperties config) {
             Thread.ofPlatform().name("embedded-postgres-start").start(() -> {
                 try {
                     server.complete(config.ephemeral()

@@ -1,6 +1,5 @@
 package io.portcullis.gateway.database;
 
-import io.portcullis.gateway.GatewayProperties;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -22,10 +21,10 @@ class StoreHealthIndicator implements HealthIndicator {
     private final InstantSource clock;
     private final Duration cacheTtl;
 
-    StoreHealthIndicator(ChangeNotifications notifications, InstantSource clock, GatewayProperties properties) {
+    StoreHealthIndicator(ChangeNotifications notifications, InstantSource clock, KeyCacheTtl cacheTtl) {
         this.notifications = notifications;
         this.clock = clock;
-        this.cacheTtl = properties.keys().cacheTtl();
+        this.cacheTtl = cacheTtl.value();
     }
 
     @Override

@@ -2,7 +2,6 @@ package io.portcullis.gateway.proxy;
 
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.portcullis.gateway.GatewayProperties;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,7 +28,7 @@ class BodyBudget {
     private final AtomicLong reserved = new AtomicLong();
     private final long limit;
 
-    BodyBudget(RequestBodyProperties properties, GatewayProperties gateway, MeterRegistry registry) {
+    BodyBudget(RequestBodyProperties properties, ProxyProperties gateway, MeterRegistry registry) {
         this.limit = properties.budget().toBytes();
         if (limit < gateway.maxRequestBytes().toBytes()) {
             log.warn("{}.budget ({} bytes) is below gateway.max-request-bytes ({} bytes): the largest bodies "

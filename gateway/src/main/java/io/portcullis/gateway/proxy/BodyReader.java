@@ -1,6 +1,5 @@
 package io.portcullis.gateway.proxy;
 
-import io.portcullis.gateway.GatewayProperties;
 import io.portcullis.gateway.auth.Caller;
 import io.portcullis.gateway.web.ApiError;
 import io.portcullis.gateway.web.GatewayException;
@@ -39,7 +38,7 @@ class BodyReader {
     private final long deadlineNanos;
     private final int readsPerKey;
 
-    BodyReader(BodyBudget budget, GatewayProperties gateway, RequestBodyProperties properties) {
+    BodyReader(BodyBudget budget, ProxyProperties gateway, RequestBodyProperties properties) {
         this.budget = budget;
         this.maxRequestBytes = (int) gateway.maxRequestBytes().toBytes();
         this.deadlineNanos = properties.deadline().toNanos();

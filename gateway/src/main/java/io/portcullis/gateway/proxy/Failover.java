@@ -1,7 +1,6 @@
 package io.portcullis.gateway.proxy;
 
 import io.github.resilience4j.retry.Retry;
-import io.portcullis.gateway.GatewayProperties;
 import io.portcullis.gateway.backend.BackendRegistry.Route;
 import io.portcullis.gateway.backend.Deployment;
 import io.portcullis.gateway.backend.DeploymentHealth;
@@ -9,6 +8,7 @@ import io.portcullis.gateway.backend.DeploymentHealth.AttemptResult;
 import io.portcullis.gateway.backend.DeploymentRouter;
 import io.portcullis.gateway.backend.UpstreamClient;
 import io.portcullis.gateway.backend.UpstreamClient.UpstreamAnswer;
+import io.portcullis.gateway.backend.UpstreamProperties;
 import io.portcullis.gateway.backend.anthropic.UnsupportedContent;
 import io.portcullis.gateway.web.ApiError;
 import java.io.ByteArrayInputStream;
@@ -49,11 +49,11 @@ class Failover {
     private final Retry retry;
     private final Duration responseTimeout;
 
-    Failover(UpstreamClient client, DeploymentRouter router, GatewayProperties properties) {
+    Failover(UpstreamClient client, DeploymentRouter router, UpstreamProperties upstream) {
         this.client = client;
         this.router = router;
         this.retry = Retry.of("upstream", router.<Attempt>retryConfig(Attempt::retryable));
-        this.responseTimeout = properties.upstream().responseTimeout();
+        this.responseTimeout = upstream.responseTimeout();
     }
 
     /** What is sent to a deployment: where, the body, and the headers as name, value pairs. */

@@ -1,11 +1,15 @@
 package io.portcullis.gateway.proxy;
 
-import io.portcullis.gateway.GatewayProperties;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.coyote.AbstractProtocol;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory;
+import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.context.SmartLifecycle;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
 import org.springframework.stereotype.Component;
 
 /**
@@ -26,7 +30,7 @@ class InFlightRequests implements SmartLifecycle {
     private final int limit;
     private volatile boolean running;
 
-    InFlightRequests(GatewayProperties properties) {
+    InFlightRequests(ProxyProperties properties) {
         this.limit = properties.maxConcurrentRequests();
     }
 
@@ -79,5 +83,22 @@ class InFlightRequests implements SmartLifecycle {
     @Override
     public boolean isRunning() {
         return running;
+    }
+
+    /**
+     * Tomcat keeps as many request processors between requests as may be in flight at once, so a
+     * warm replica allocates none per request and the processors a burst leaves behind stay within
+     * the heap the limit was sized for. (The connector itself is set up in web's ServerConfiguration.)
+     */
+    @Configuration(proxyBeanMethods = false)
+    static class ProcessorCache {
+        @Bean
+        WebServerFactoryCustomizer<TomcatServletWebServerFactory> processorCache(ProxyProperties properties) {
+            return factory -> factory.addConnectorCustomizers(connector -> {
+                if (connector.getProtocolHandler() instanceof AbstractProtocol<?> protocol) {
+                    protocol.setProcessorCache(properties.maxConcurrentRequests());
+                }
+            });
+        }
     }
 }

@@ -1,6 +1,5 @@
 package io.portcullis.gateway.proxy;
 
-import io.portcullis.gateway.GatewayProperties;
 import io.portcullis.gateway.auth.ApiKeyAuthenticator;
 import io.portcullis.gateway.auth.Caller;
 import io.portcullis.gateway.backend.BackendRegistry;
@@ -8,6 +7,7 @@ import io.portcullis.gateway.backend.BackendRegistry.Route;
 import io.portcullis.gateway.metrics.GatewayMetrics;
 import io.portcullis.gateway.quota.Pricing;
 import io.portcullis.gateway.quota.QuotaMetrics;
+import io.portcullis.gateway.quota.QuotaProperties;
 import io.portcullis.gateway.team.Team;
 import io.portcullis.gateway.team.Teams;
 import io.portcullis.gateway.usage.BilledBy;
@@ -71,7 +71,7 @@ class ProxyHandler {
                  QuotaEngine quotas, Pricing pricing, RateLimitHeaders rateLimitHeaders, QuotaMetrics quotaMetrics,
                  UpstreamForwarder forwarder,
                  Metering metering, InFlightRequests inFlight, BodyReader bodies, BodyBudget bodyBudget,
-                 GatewayMetrics metrics, InstantSource clock, GatewayProperties properties,
+                 GatewayMetrics metrics, InstantSource clock, QuotaProperties quota,
                  ResponsesAccess responses) {
         this.authenticator = authenticator;
         this.teams = teams;
@@ -89,7 +89,7 @@ class ProxyHandler {
         this.responses = responses;
         this.metrics = metrics;
         this.clock = clock;
-        this.defaultMaxTokens = properties.quota().defaultMaxTokens();
+        this.defaultMaxTokens = quota.defaultMaxTokens();
     }
 
     void handle(Endpoint endpoint, HttpServletRequest request, HttpServletResponse response) throws IOException {

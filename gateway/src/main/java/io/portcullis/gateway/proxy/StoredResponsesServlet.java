@@ -1,6 +1,6 @@
 package io.portcullis.gateway.proxy;
 
-import io.portcullis.gateway.GatewayProperties.Backend;
+import io.portcullis.gateway.backend.Backend;
 import io.portcullis.gateway.auth.ApiKeyAuthenticator;
 import io.portcullis.gateway.auth.Caller;
 import io.portcullis.gateway.backend.BackendRegistry;

@@ -1,10 +1,10 @@
 package io.portcullis.gateway.proxy;
 
-import io.portcullis.gateway.GatewayProperties;
 import io.portcullis.gateway.backend.BackendRegistry.Route;
 import io.portcullis.gateway.backend.Deployment;
 import io.portcullis.gateway.backend.DeploymentRouter;
 import io.portcullis.gateway.backend.UpstreamBody;
+import io.portcullis.gateway.quota.QuotaProperties;
 import io.portcullis.gateway.web.ApiError;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -46,10 +46,10 @@ class UpstreamForwarder {
     private final InstantSource clock;
     private final long defaultMaxTokens;
 
-    UpstreamForwarder(Failover failover, InstantSource clock, GatewayProperties properties) {
+    UpstreamForwarder(Failover failover, InstantSource clock, QuotaProperties quota) {
         this.failover = failover;
         this.clock = clock;
-        this.defaultMaxTokens = properties.quota().defaultMaxTokens();
+        this.defaultMaxTokens = quota.defaultMaxTokens();
     }
 
     void forward(Exchange exchange, ClientRequest request, Route route, HttpServletRequest servletRequest,

@@ -1,6 +1,6 @@
 package io.portcullis.gateway.proxy;
 
-import io.portcullis.gateway.GatewayProperties.Backend;
+import io.portcullis.gateway.backend.Backend;
 import io.portcullis.gateway.backend.BackendType;
 import io.portcullis.gateway.backend.anthropic.AnthropicRequests;
 import java.util.ArrayList;

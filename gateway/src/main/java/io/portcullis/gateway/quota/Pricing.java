@@ -1,6 +1,5 @@
 package io.portcullis.gateway.quota;
 
-import io.portcullis.gateway.GatewayProperties;
 import io.portcullis.policy.quota.ModelPrice;
 import java.util.HashMap;
 import java.util.Map;
@@ -12,7 +11,7 @@ public class Pricing {
 
     private final Map<String, ModelPrice> prices = new HashMap<>();
 
-    Pricing(GatewayProperties properties) {
+    Pricing(PricingProperties properties) {
         properties.pricing().forEach((model, p) ->
                 prices.put(model, new ModelPrice(p.inputPerMillion(), p.outputPerMillion(), p.cachedInputPerMillion())));
     }

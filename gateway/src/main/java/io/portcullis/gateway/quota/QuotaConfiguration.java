@@ -1,6 +1,5 @@
 package io.portcullis.gateway.quota;
 
-import io.portcullis.gateway.GatewayProperties;
 import io.portcullis.policy.quota.CalendarWindows;
 import io.portcullis.policy.quota.QuotaEngine;
 import java.util.UUID;
@@ -20,8 +19,8 @@ class QuotaConfiguration {
     }
 
     @Bean
-    CalendarWindows calendarWindows(GatewayProperties properties) {
-        return new CalendarWindows(properties.quota().timeZone());
+    CalendarWindows calendarWindows(QuotaProperties properties) {
+        return new CalendarWindows(properties.timeZone());
     }
 
     @Bean

@@ -2,7 +2,7 @@ package io.portcullis.gateway.team;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import io.portcullis.gateway.GatewayProperties;
+import io.portcullis.gateway.database.KeyCacheTtl;
 import io.portcullis.gateway.database.ChangeSubscriber;
 import java.util.Optional;
 import java.util.UUID;
@@ -15,9 +15,9 @@ public class Teams implements ChangeSubscriber {
     private final TeamStore store;
     private final Cache<UUID, Optional<Team>> cache;
 
-    Teams(TeamStore store, GatewayProperties properties) {
+    Teams(TeamStore store, KeyCacheTtl cacheTtl) {
         this.store = store;
-        this.cache = Caffeine.newBuilder().maximumSize(100_000).expireAfterWrite(properties.keys().cacheTtl()).build();
+        this.cache = Caffeine.newBuilder().maximumSize(100_000).expireAfterWrite(cacheTtl.value()).build();
     }
 
     /** @throws org.springframework.dao.DataAccessException when not cached and the database is away */

@@ -4,7 +4,6 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import io.portcullis.gateway.GatewayProperties;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -60,11 +59,10 @@ class BatchingUsageLedger implements UsageLedger, SmartLifecycle {
     private final AtomicLong outstanding = new AtomicLong();
     private Thread writer;
 
-    BatchingUsageLedger(UsageWriter writer, PoisonRecords poison, GatewayProperties properties,
+    BatchingUsageLedger(UsageWriter writer, PoisonRecords poison, UsageProperties usage,
                         MeterRegistry registry) {
         this.batchWriter = writer;
         this.poison = poison;
-        var usage = properties.usage();
         this.queue = new ArrayBlockingQueue<>(usage.queueCapacity());
         this.batchSize = usage.batchSize();
         this.flushInterval = usage.flushInterval();

@@ -1,6 +1,5 @@
 package io.portcullis.gateway.usage;
 
-import io.portcullis.gateway.GatewayProperties;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
@@ -42,11 +41,11 @@ public class RollupMaintenance {
     private final InstantSource clock;
     private final Duration hourlyRetention;
 
-    RollupMaintenance(JdbcTemplate jdbc, TransactionTemplate tx, InstantSource clock, GatewayProperties properties) {
+    RollupMaintenance(JdbcTemplate jdbc, TransactionTemplate tx, InstantSource clock, UsageProperties usage) {
         this.jdbc = jdbc;
         this.tx = tx;
         this.clock = clock;
-        this.hourlyRetention = properties.usage().hourlyRetention();
+        this.hourlyRetention = usage.hourlyRetention();
     }
 
     /**

@@ -1,6 +1,5 @@
 package io.portcullis.gateway.usage;
 
-import io.portcullis.gateway.GatewayProperties;
 import io.portcullis.gateway.housekeeping.HousekeepingTask;
 import io.portcullis.gateway.housekeeping.PeriodicWork;
 import java.sql.Timestamp;
@@ -55,13 +54,13 @@ public class UsagePartitions implements PeriodicWork, SmartInitializingSingleton
     private final Duration retention;
     private final Duration hourlyRetention;
 
-    UsagePartitions(JdbcTemplate jdbc, TransactionTemplate tx, InstantSource clock, GatewayProperties properties) {
+    UsagePartitions(JdbcTemplate jdbc, TransactionTemplate tx, InstantSource clock, UsageProperties usage) {
         this.jdbc = jdbc;
         this.tx = tx;
         this.clock = clock;
-        this.ahead = properties.usage().partitionsAhead();
-        this.retention = properties.usage().retention();
-        this.hourlyRetention = properties.usage().hourlyRetention();
+        this.ahead = usage.partitionsAhead();
+        this.retention = usage.retention();
+        this.hourlyRetention = usage.hourlyRetention();
     }
 
     /** Creates missing partitions from yesterday to {@code ahead} days on, and drops expired ones. */

@@ -1,8 +1,6 @@
 package io.portcullis.gateway.web;
 
-import io.portcullis.gateway.GatewayProperties;
 import org.apache.catalina.core.StandardHost;
-import org.apache.coyote.AbstractProtocol;
 import org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory;
 import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.context.annotation.Bean;
@@ -38,21 +36,13 @@ class ServerConfiguration {
     }
 
     /**
-     * The connector without Tomcat's per-processor registration lock ({@link GatewayHttp11NioProtocol}),
-     * keeping as many request processors between requests as may be in flight at once
-     * ({@code gateway.max-concurrent-requests}), so a warm replica allocates none per request and
-     * the processors a burst leaves behind stay within the heap the limit was sized for.
+     * The connector without Tomcat's per-processor registration lock ({@link GatewayHttp11NioProtocol}).
+     * How many request processors it keeps follows {@code gateway.max-concurrent-requests}, which
+     * the client API owns (proxy's {@code InFlightRequests}).
      */
     @Bean
-    WebServerFactoryCustomizer<TomcatServletWebServerFactory> gatewayProtocol(GatewayProperties properties) {
-        return factory -> {
-            factory.setProtocol(GatewayHttp11NioProtocol.class.getName());
-            factory.addConnectorCustomizers(connector -> {
-                if (connector.getProtocolHandler() instanceof AbstractProtocol<?> protocol) {
-                    protocol.setProcessorCache(properties.maxConcurrentRequests());
-                }
-            });
-        };
+    WebServerFactoryCustomizer<TomcatServletWebServerFactory> gatewayProtocol() {
+        return factory -> factory.setProtocol(GatewayHttp11NioProtocol.class.getName());
     }
 
     /** Even errors Tomcat answers itself use the contract's JSON error shape. */

@@ -3,7 +3,6 @@ package io.portcullis.gateway.backend;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.portcullis.gateway.GatewayProperties;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -13,8 +12,16 @@ import org.springframework.boot.context.properties.source.MapConfigurationProper
 /** How {@code gateway.backends} binds and routes: the plain models list keeps working beside aliases. */
 class BackendConfigurationTest {
 
-    private static GatewayProperties bind(Map<String, String> properties) {
-        return new Binder(new MapConfigurationPropertySource(properties)).bindOrCreate("gateway", GatewayProperties.class);
+    private static BackendsProperties bind(Map<String, String> properties) {
+        return bind(properties, BackendsProperties.PREFIX, BackendsProperties.class);
+    }
+
+    private static <T> T bind(Map<String, String> properties, String prefix, Class<T> type) {
+        return new Binder(new MapConfigurationPropertySource(properties)).bindOrCreate(prefix, type);
+    }
+
+    private static UpstreamProperties upstream(Map<String, String> properties) {
+        return bind(properties, UpstreamProperties.PREFIX, UpstreamProperties.class);
     }
 
     private static Map<String, String> twoBackends() {
@@ -78,22 +85,23 @@ class BackendConfigurationTest {
 
     @Test
     void keepsTheDefaultsOfResilienceWhenNothingIsSet() {
-        var properties = bind(twoBackends());
+        var resilience = bind(twoBackends(), ResilienceProperties.PREFIX, ResilienceProperties.class);
+        var upstream = upstream(twoBackends());
 
-        assertThat(properties.resilience().retry().maxAttempts()).isEqualTo(3);
-        assertThat(properties.resilience().circuitBreaker().failureRateThreshold()).isEqualTo(50);
-        assertThat(properties.upstream().idleTimeout()).hasSeconds(120);
-        assertThat(properties.upstream().allowedHosts()).isEmpty();
+        assertThat(resilience.retry().maxAttempts()).isEqualTo(3);
+        assertThat(resilience.circuitBreaker().failureRateThreshold()).isEqualTo(50);
+        assertThat(upstream.idleTimeout()).hasSeconds(120);
+        assertThat(upstream.allowedHosts()).isEmpty();
     }
 
     @Test
     void bindsAllowedHostsFromACommaListOrAnEmptyYamlList() {
         var p = twoBackends();
         p.put("gateway.upstream.allowed-hosts", "127.0.0.1, *.example.com");
-        assertThat(bind(p).upstream().allowedHosts()).containsExactly("127.0.0.1", "*.example.com");
+        assertThat(upstream(p).allowedHosts()).containsExactly("127.0.0.1", "*.example.com");
 
         p.put("gateway.upstream.allowed-hosts", ""); // what the chart's "allowed-hosts: []" becomes
-        assertThat(bind(p).upstream().allowedHosts()).isEmpty();
+        assertThat(upstream(p).allowedHosts()).isEmpty();
     }
 
     @Test

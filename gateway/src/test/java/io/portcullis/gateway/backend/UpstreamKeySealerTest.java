@@ -3,7 +3,6 @@ package io.portcullis.gateway.backend;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.portcullis.gateway.GatewayProperties;
 import io.portcullis.gateway.support.TestGateway;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -16,7 +15,7 @@ class UpstreamKeySealerTest {
 
     private static UpstreamKeySealer sealer(String key) {
         var properties = new Binder(new MapConfigurationPropertySource(Map.of("gateway.upstream.encryption-key", key)))
-                .bindOrCreate("gateway", GatewayProperties.class);
+                .bindOrCreate(UpstreamProperties.PREFIX, UpstreamProperties.class);
         return new UpstreamKeySealer(properties);
     }
 

@@ -2,7 +2,6 @@ package io.portcullis.gateway.backend;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.portcullis.gateway.GatewayProperties.Backend;
 import java.net.URI;
 import java.util.HashMap;
 import java.util.List;

@@ -6,9 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.search.RequiredSearch;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.portcullis.gateway.GatewayProperties;
+import io.portcullis.gateway.backend.Backend;
 import io.portcullis.gateway.backend.BackendRegistry;
 import io.portcullis.gateway.backend.BackendType;
+import io.portcullis.gateway.backend.BackendsProperties;
 import io.portcullis.gateway.usage.BilledBy;
 import java.net.URI;
 import java.util.List;
@@ -16,7 +17,6 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
-import org.springframework.util.unit.DataSize;
 
 /** How one finished request becomes meter values and tags, without a running gateway. */
 class GatewayMetricsTest {
@@ -126,11 +126,10 @@ class GatewayMetricsTest {
     }
 
     private GatewayMetrics metrics(List<UUID> teams) {
-        var backend = new GatewayProperties.Backend("b1", BackendType.OPENAI,
+        var backend = new Backend("b1", BackendType.OPENAI,
                 URI.create("http://127.0.0.1:1/v1"), null, List.of("m1"), java.util.Map.of(), 1, 0);
-        var properties = new GatewayProperties(List.of(backend), DataSize.ofMegabytes(1), 1,
-                null, null, null, null, null, null, java.util.Map.of(), null);
-        return new GatewayMetrics(registry, new BackendRegistry(properties), new MetricsProperties(teams));
+        return new GatewayMetrics(registry, new BackendRegistry(new BackendsProperties(List.of(backend))),
+                new MetricsProperties(teams));
     }
 
     /** A streamed chat answer: 600 ms in all, the first token after {@code ttftNanos}. */

@@ -2,7 +2,6 @@ package io.portcullis.gateway.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.portcullis.gateway.GatewayProperties;
 import io.portcullis.gateway.database.EmbeddedPostgresServer;
 import io.portcullis.gateway.support.GatewayClient;
 import io.portcullis.gateway.support.StandaloneGateway;
@@ -74,18 +73,18 @@ class OverloadTest {
 
     @Test
     void withoutASetLimitTheReplicaAllowsOneRequestPer256KiBOfHeapBetween64And10000() {
-        assertThat(GatewayProperties.concurrencyForHeap(768L << 20)).isEqualTo(3_072);
-        assertThat(GatewayProperties.concurrencyForHeap(1L << 30)).isEqualTo(4_096);
-        assertThat(GatewayProperties.concurrencyForHeap(8L << 20)).isEqualTo(64);
-        assertThat(GatewayProperties.concurrencyForHeap(64L << 30)).isEqualTo(10_000);
+        assertThat(ProxyProperties.concurrencyForHeap(768L << 20)).isEqualTo(3_072);
+        assertThat(ProxyProperties.concurrencyForHeap(1L << 30)).isEqualTo(4_096);
+        assertThat(ProxyProperties.concurrencyForHeap(8L << 20)).isEqualTo(64);
+        assertThat(ProxyProperties.concurrencyForHeap(64L << 30)).isEqualTo(10_000);
     }
 
     @Test
     void tomcatKeepsAsManyRequestProcessorsAsTheLimitAndRegistersNone() throws Exception {
         try (var postgres = EmbeddedPostgresServer.ephemeral();
              var gateway = StandaloneGateway.start(postgres.jdbcUrl(), Map.of())) {
-            int limit = gateway.context().getBean(GatewayProperties.class).maxConcurrentRequests();
-            assertThat(limit).isEqualTo(GatewayProperties.concurrencyForHeap(Runtime.getRuntime().maxMemory()));
+            int limit = gateway.context().getBean(ProxyProperties.class).maxConcurrentRequests();
+            assertThat(limit).isEqualTo(ProxyProperties.concurrencyForHeap(Runtime.getRuntime().maxMemory()));
             var server = (TomcatWebServer) ((WebServerApplicationContext) gateway.context()).getWebServer();
             var protocol = server.getTomcat().getConnector().getProtocolHandler();
             assertThat(protocol).isInstanceOf(GatewayHttp11NioProtocol.class);

@@ -3,7 +3,7 @@ package io.portcullis.gateway.proxy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.portcullis.gateway.GatewayProperties.Backend;
+import io.portcullis.gateway.backend.Backend;
 import io.portcullis.gateway.backend.BackendType;
 import io.portcullis.gateway.backend.anthropic.AnthropicRequests;
 import java.net.URI;

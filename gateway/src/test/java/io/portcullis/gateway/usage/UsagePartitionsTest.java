@@ -3,7 +3,6 @@ package io.portcullis.gateway.usage;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.portcullis.gateway.GatewayProperties;
 import io.portcullis.gateway.database.EmbeddedPostgresServer;
 import io.portcullis.gateway.support.StandaloneGateway;
 import java.time.Duration;
@@ -92,7 +91,7 @@ class UsagePartitionsTest {
 
     @Test
     void anHourlyRetentionShorterThanAMonthIsRefusedAtStart() {
-        assertThatThrownBy(() -> new GatewayProperties.Usage(100, 10, Duration.ofMillis(100), Duration.ofSeconds(1), 7,
+        assertThatThrownBy(() -> new UsageProperties(100, 10, Duration.ofMillis(100), Duration.ofSeconds(1), 7,
                 Duration.ZERO, Duration.ofDays(10)))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("gateway.usage.hourly-retention");

@@ -3,8 +3,9 @@ package io.portcullis.gateway.backend.gemini;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.portcullis.gateway.GatewayProperties;
+import io.portcullis.gateway.backend.Backend;
 import io.portcullis.gateway.backend.BackendType;
+import io.portcullis.gateway.backend.BackendsProperties;
 import io.portcullis.gateway.backend.BackendRegistry;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -19,13 +20,13 @@ import org.springframework.boot.context.properties.source.MapConfigurationProper
  */
 class GeminiConfigurationTest {
 
-    private static GatewayProperties bind(String upstreamModel) {
+    private static BackendsProperties bind(String upstreamModel) {
         var p = new LinkedHashMap<String, String>();
         p.put("gateway.backends[0].name", "google");
         p.put("gateway.backends[0].type", "gemini");
         p.put("gateway.backends[0].base-url", "https://generativelanguage.googleapis.com/v1beta");
         p.put("gateway.backends[0].aliases.flash", upstreamModel);
-        return new Binder(new MapConfigurationPropertySource(p)).bindOrCreate("gateway", GatewayProperties.class);
+        return new Binder(new MapConfigurationPropertySource(p)).bindOrCreate(BackendsProperties.PREFIX, BackendsProperties.class);
     }
 
     @Test
@@ -55,7 +56,7 @@ class GeminiConfigurationTest {
 
     @Test
     void leavesOtherBackendTypesNamesAlone() {
-        var backend = new GatewayProperties.Backend("local", BackendType.OLLAMA,
+        var backend = new Backend("local", BackendType.OLLAMA,
                 java.net.URI.create("http://127.0.0.1:11434/v1"), null, java.util.List.of(),
                 Map.of("gpt-4o-mini", "llama3.2:3b"), 1, 0);
 
