@@ -15,7 +15,6 @@ import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -72,7 +71,7 @@ enum GeminiDialect implements BackendDialect {
         return new StreamCodec() {
             @Override
             public List<byte[]> onEvent(byte[] event) {
-                JsonNode data = parse(SseRelay.dataOf(event));
+                JsonNode data = ProxyJson.parseOrNull(SseRelay.dataOf(event));
                 if (!(data instanceof ObjectNode)) {
                     return List.of();
                 }
@@ -105,7 +104,7 @@ enum GeminiDialect implements BackendDialect {
                 for (String payload : payloads) {
                     if (encoder != null) {
                         out.addAll(bytes(payload.equals(GeminiStreamDecoder.DONE) ? encoder.finish()
-                                : encoder.onChunk(parse(payload))));
+                                : encoder.onChunk(ProxyJson.parseOrNull(payload))));
                     } else if (wantsUsage || !payload.contains("\"choices\":[]")) {
                         out.add(("data: " + payload + "\n\n").getBytes(StandardCharsets.UTF_8));
                     }
@@ -153,16 +152,6 @@ enum GeminiDialect implements BackendDialect {
         return ProxyJson.bytes(GeminiResponses.toEmbeddings(json, request.model(), base64, estimate));
     }
 
-    private static JsonNode parse(String text) {
-        if (text == null || text.isEmpty()) {
-            return null;
-        }
-        try {
-            return ProxyJson.MAPPER.readTree(text);
-        } catch (JacksonException e) {
-            return null;
-        }
-    }
 
     private static List<byte[]> bytes(List<String> events) {
         return events.stream().map(e -> e.getBytes(StandardCharsets.UTF_8)).toList();

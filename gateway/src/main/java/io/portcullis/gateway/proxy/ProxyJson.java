@@ -42,6 +42,18 @@ final class ProxyJson {
         }
     }
 
+    /** A backend's JSON text (an event's data), or null when it is empty or not JSON: never a client error. */
+    static JsonNode parseOrNull(String text) {
+        if (text == null || text.isEmpty()) {
+            return null;
+        }
+        try {
+            return MAPPER.readTree(text);
+        } catch (JacksonException e) {
+            return null;
+        }
+    }
+
     /** A JSON value as the bytes sent on the wire. */
     static byte[] bytes(JsonNode json) {
         return MAPPER.writeValueAsBytes(json);

@@ -150,14 +150,6 @@ interface StreamCodec {
     }
 
     private static JsonNode data(byte[] event) {
-        String text = SseRelay.dataOf(event);
-        if (text == null || text.isEmpty()) {
-            return null;
-        }
-        try {
-            return ProxyJson.MAPPER.readTree(text);
-        } catch (JacksonException e) {
-            return null;
-        }
+        return ProxyJson.parseOrNull(SseRelay.dataOf(event));
     }
 }
