@@ -300,6 +300,17 @@ class ConsoleBrowserTest extends GatewayIntegrationTest {
     }
 
     @Test
+    void aViewerFollowsTheFooterLinkToTheAdminApisOpenApiDocument() {
+        signIn("viewer");
+        WebDriver web = browser.driver();
+
+        web.findElement(By.id("openapi-link")).click();
+
+        browser.await().until(ExpectedConditions.urlContains("/admin/api/openapi.json"));
+        assertThat(web.getPageSource()).contains("\"openapi\"").contains("Portcullis admin API");
+    }
+
+    @Test
     void theAuditPageVerifiesTheChain() {
         signIn("admin");
         client.createKey("{\"name\":\"audited from the browser test\"}");
