@@ -3,6 +3,7 @@ package io.portcullis.gateway.backend.demo;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.portcullis.gateway.database.EmbeddedPostgresServer;
+import io.portcullis.gateway.support.Browser;
 import io.portcullis.gateway.support.GatewayClient;
 import io.portcullis.gateway.support.GatewayIntegrationTest;
 import io.portcullis.gateway.support.StandaloneGateway;
@@ -18,6 +19,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.openqa.selenium.By;
+import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -38,6 +42,9 @@ class DemoModelTest extends GatewayIntegrationTest {
              {"role":"user","content":"Hello there gateway"}]%s}""";
     /** Words of every message: 3 + 1 + 1 + 3. */
     private static final int PROMPT_WORDS = 8;
+
+    @RegisterExtension
+    final Browser browser = new Browser();
 
     private static EmbeddedPostgresServer postgres;
     private static StandaloneGateway bare;
@@ -170,6 +177,24 @@ class DemoModelTest extends GatewayIntegrationTest {
         assertThat(backends.path("data")).hasSize(1);
         assertThat(backends.at("/data/0/source").asString()).isEqualTo("demo");
         assertThat(backends.at("/data/0/model").asString()).isEqualTo("portcullis-echo");
+    }
+
+    @Test
+    void theConsoleMarksTheDemoBackend() {
+        var created = demo().admin("POST", "/admin/api/accounts",
+                "{\"username\":\"demo-viewer\",\"password\":\"console password 123\",\"role\":\"viewer\"}");
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+        var web = browser.driver();
+        web.get(demo().base() + "/admin/");
+        browser.await().until(ExpectedConditions.urlContains("/admin/login.html"));
+        web.findElement(By.id("username")).sendKeys("demo-viewer");
+        web.findElement(By.id("password")).sendKeys("console password 123");
+        web.findElement(By.id("sign-in")).click();
+
+        By demoRow = By.cssSelector("#backends tr[data-backend='portcullis-demo']");
+        browser.await().until(ExpectedConditions.presenceOfElementLocated(demoRow));
+        assertThat(web.findElement(demoRow).getText()).contains("portcullis-echo");
+        assertThat(web.findElement(demoRow).findElement(By.cssSelector("span.tag")).getText()).isEqualTo("demo");
     }
 
     @Test
