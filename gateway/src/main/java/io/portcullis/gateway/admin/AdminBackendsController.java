@@ -47,6 +47,8 @@ class AdminBackendsController {
 
     static final String CONFIGURATION = "configuration";
     static final String ADMIN = "admin";
+    /** The built-in demo model, served while no backend is configured or managed. */
+    static final String DEMO = "demo";
 
     private final DeploymentHealth health;
     private final BackendRegistry registry;
@@ -69,7 +71,7 @@ class AdminBackendsController {
     }
 
     /**
-     * @param source      {@value #CONFIGURATION} or {@value #ADMIN}
+     * @param source      {@value #CONFIGURATION}, {@value #ADMIN}, or {@value #DEMO} for the built-in demo model
      * @param circuit     closed, half_open or open
      * @param up          whether the circuit lets calls through
      * @param failureRate percentage of failed calls in the sliding window; -1 until enough calls were seen
@@ -96,11 +98,15 @@ class AdminBackendsController {
     DeploymentList list() {
         return new DeploymentList(health.statuses().stream().map(s -> {
             var d = s.deployment();
-            return new DeploymentView(d.backend().name(), registry.isConfigured(d.backend().name()) ? CONFIGURATION : ADMIN,
+            return new DeploymentView(d.backend().name(), source(d.backend().name()),
                     d.backend().type().tag(), d.backend().baseUrl().toString(), d.model(), d.upstreamModel(),
                     d.weight(), d.priority(), d.backend().anthropicBeta(), s.circuit(), s.up(), s.failureRate(),
                     s.bufferedCalls(), s.failedCalls());
         }).toList());
+    }
+
+    private String source(String backend) {
+        return registry.isConfigured(backend) ? CONFIGURATION : registry.isDemo(backend) ? DEMO : ADMIN;
     }
 
     @PostMapping

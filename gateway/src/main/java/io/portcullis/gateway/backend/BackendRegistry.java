@@ -18,6 +18,11 @@ import org.springframework.stereotype.Component;
  *
  * <p>The routes are an immutable snapshot swapped whole when managed backends change; a request
  * keeps the route it started with.
+ *
+ * <p>While no backend is configured or managed, the routes are the demo model's
+ * ({@link #serveDemo}, {@link io.portcullis.gateway.backend.demo.DemoModel}): one deployment
+ * answered in process. The first backend, from either place, replaces it; removing the last
+ * managed backend of a gateway with none configured brings it back.
  */
 @Component
 public class BackendRegistry {
@@ -28,11 +33,17 @@ public class BackendRegistry {
     private final List<Backend> configured;
     private volatile List<Backend> managed = List.of();
     private volatile Map<String, Route> routes;
+    /** The demo model's backend and what answers it, or null when there is none. */
+    private volatile Demo demo;
     private final List<Runnable> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public BackendRegistry(BackendsProperties properties) {
         this.configured = List.copyOf(properties.backends());
         this.routes = build(configured);
+    }
+
+    /** The demo backend and its in-process answers. */
+    private record Demo(Backend backend, InProcessBackend answers) {
     }
 
     private static Map<String, Route> build(List<Backend> backends) {
@@ -56,8 +67,41 @@ public class BackendRegistry {
         List<Backend> all = new ArrayList<>(configured);
         all.addAll(kept);
         this.managed = kept;
-        this.routes = build(all);
+        this.routes = build(all.isEmpty() && demo != null ? List.of(demo.backend()) : all);
         listeners.forEach(Runnable::run);
+    }
+
+    /**
+     * Serves a backend answered in process whenever no backend is configured or managed: the
+     * demo model. Its routes replace the empty ones at once when there are no backends.
+     */
+    public synchronized void serveDemo(Backend backend, InProcessBackend answers) {
+        this.demo = new Demo(backend, answers);
+        replaceManaged(managed);
+    }
+
+    /** Whether the demo model is what the routes serve now (no backend configured or managed). */
+    public boolean servesDemo() {
+        Demo current = demo;
+        return current != null && configured.isEmpty() && managed.isEmpty();
+    }
+
+    /** Whether a backend of this name is the demo model's (and so neither configured nor managed). */
+    public boolean isDemo(String name) {
+        Demo current = demo;
+        return current != null && current.backend().name().equals(name) && !isConfigured(name) && !isManaged(name);
+    }
+
+    /**
+     * What answers this deployment in process, if it is the demo's; every other deployment is
+     * called over HTTP. By identity, not equality: a managed backend holding the same values is
+     * still a backend over HTTP. A request routed to the demo before a backend was added keeps
+     * its answers, as every request keeps the route it started with.
+     */
+    public Optional<InProcessBackend> inProcess(Deployment deployment) {
+        Demo current = demo;
+        return current != null && deployment.backend() == current.backend()
+                ? Optional.of(current.answers()) : Optional.empty();
     }
 
     /** Runs after every change of the routes (e.g. to keep one circuit breaker per deployment). */

@@ -1,11 +1,13 @@
 package io.portcullis.gateway.proxy;
 
 import io.github.resilience4j.retry.Retry;
+import io.portcullis.gateway.backend.BackendRegistry;
 import io.portcullis.gateway.backend.BackendRegistry.Route;
 import io.portcullis.gateway.backend.Deployment;
 import io.portcullis.gateway.backend.DeploymentHealth;
 import io.portcullis.gateway.backend.DeploymentHealth.AttemptResult;
 import io.portcullis.gateway.backend.DeploymentRouter;
+import io.portcullis.gateway.backend.InProcessBackend;
 import io.portcullis.gateway.backend.UpstreamClient;
 import io.portcullis.gateway.backend.UpstreamClient.UpstreamAnswer;
 import io.portcullis.gateway.backend.UpstreamProperties;
@@ -36,6 +38,10 @@ import org.springframework.stereotype.Component;
  * deployments first ({@link DeploymentRouter}); each call is reported to its deployment's circuit
  * breaker. An answer that will be retried is read (its small error body kept) and its connection
  * closed before the backoff wait, so a waiting request holds no upstream connection.
+ *
+ * <p>A deployment the registry answers in process ({@link InProcessBackend}: the demo model) is
+ * given the same call and its answer taken as an HTTP answer; everything else about the attempt
+ * (circuit, retries, what follows) is the same.
  */
 @Component
 class Failover {
@@ -45,12 +51,14 @@ class Failover {
     static final int ERROR_BODY_LIMIT = 64 * 1024;
 
     private final UpstreamClient client;
+    private final BackendRegistry registry;
     private final DeploymentRouter router;
     private final Retry retry;
     private final Duration responseTimeout;
 
-    Failover(UpstreamClient client, DeploymentRouter router, UpstreamProperties upstream) {
+    Failover(UpstreamClient client, BackendRegistry registry, DeploymentRouter router, UpstreamProperties upstream) {
         this.client = client;
+        this.registry = registry;
         this.router = router;
         this.retry = Retry.of("upstream", router.<Attempt>retryConfig(Attempt::retryable));
         this.responseTimeout = upstream.responseTimeout();
@@ -99,6 +107,11 @@ class Failover {
         } catch (UnsupportedContent e) {
             permit.release();
             throw ApiError.invalidRequest(e.getMessage(), e.param()).toException();
+        }
+        var inProcess = registry.inProcess(deployment);
+        if (inProcess.isPresent()) {
+            permit.report(AttemptResult.SUCCESS);
+            return Attempt.inProcess(permit, inProcess.get().answer(upstream.uri().getRawPath(), upstream.body()));
         }
         try {
             UpstreamAnswer answer = client.post(upstream.uri(), upstream.body(), upstream.headers());
@@ -157,6 +170,12 @@ class Failover {
         static Attempt answer(DeploymentHealth.Permit permit, UpstreamAnswer answer) {
             return new Attempt(permit, answer.status(), answer.header("content-type"), contentLength(answer),
                     answer.body(), answer, null, false);
+        }
+
+        /** An answer given in process: whole, with nothing to close. */
+        static Attempt inProcess(DeploymentHealth.Permit permit, InProcessBackend.Answer answer) {
+            return new Attempt(permit, answer.status(), answer.contentType(), answer.body().length,
+                    new ByteArrayInputStream(answer.body()), null, null, false);
         }
 
         /** Keeps the (small) error body and closes the connection at once. */

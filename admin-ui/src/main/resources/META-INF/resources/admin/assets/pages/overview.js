@@ -82,7 +82,11 @@ export async function render(root) {
       h('section', {}, h('h2', {}, 'Top keys'), topTable('top-keys', 'Key', keys.data)),
       h('section', {}, h('h2', {}, 'Top models'), topTable('top-models', 'Model', models.data))),
     h('section', {}, h('h2', {}, 'Backend health (this replica)'), table([
-      { title: 'Backend', cell: d => d.backend },
+      // the built-in demo model (no backend configured): say so, and what replaces it
+      { title: 'Backend', cell: d => d.source === 'demo'
+        ? h('span', {}, d.backend, ' ', h('span', { class: 'tag', title: 'Built-in demo model, served while no backend'
+          + ' is configured; configure gateway.backends or add one through /admin/api/backends to use real models' }, 'demo'))
+        : d.backend },
       { title: 'Model', cell: d => d.model === d.upstreamModel ? d.model : `${d.model} → ${d.upstreamModel}` },
       { title: 'Priority / weight', cell: d => `${d.priority} / ${d.weight}` },
       { title: 'Circuit', cell: d => h('span', { class: d.up ? 'ok' : 'bad' }, d.circuit.replace('_', ' ')) },
