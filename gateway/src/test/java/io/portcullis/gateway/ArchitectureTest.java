@@ -57,7 +57,7 @@ class ArchitectureTest {
             "housekeeping", List.of(),
             "audit", List.of("housekeeping"),
             "usage", List.of("housekeeping"),
-            "responses", List.of(),
+            "responses", List.of("housekeeping"),
             "access", List.of("web"),
             "backend", List.of("database"),
             "auth", List.of("access", "database", "web"),

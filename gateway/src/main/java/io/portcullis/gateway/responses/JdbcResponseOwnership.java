@@ -1,13 +1,24 @@
 package io.portcullis.gateway.responses;
 
+import io.portcullis.gateway.housekeeping.HousekeepingTask;
+import io.portcullis.gateway.housekeeping.PeriodicWork;
+import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Repository;
 
-/** Response ownership in PostgreSQL ({@code stored_response}, migration V48). */
+/**
+ * Response ownership in PostgreSQL ({@code stored_response}, migration V48). Rows older than
+ * {@link #RETENTION} are deleted hourly, a batch at a time: OpenAI keeps a stored response 30
+ * days, so its owner can no longer read it upstream after that either.
+ */
 @Repository
-class JdbcResponseOwnership implements ResponseOwnership {
+class JdbcResponseOwnership implements ResponseOwnership, PeriodicWork {
+
+    static final Duration RETENTION = Duration.ofDays(30);
+    private static final int PRUNE_BATCH = 10_000;
 
     private final JdbcTemplate jdbc;
 
@@ -40,5 +51,24 @@ class JdbcResponseOwnership implements ResponseOwnership {
     @Override
     public void forget(String responseId) {
         jdbc.update("delete from stored_response where response_id = ?", responseId);
+    }
+
+    @Override
+    public List<HousekeepingTask> housekeepingTasks() {
+        return List.of(new HousekeepingTask("responses.prune", Duration.ofHours(1), Duration.ofMinutes(1),
+                this::prune));
+    }
+
+    /** Deletes ownership rows past the retention, {@value #PRUNE_BATCH} per statement. */
+    int prune() {
+        int total = 0;
+        int deleted;
+        do {
+            deleted = jdbc.update("delete from stored_response where response_id in (select response_id"
+                    + " from stored_response where created_at < now() - make_interval(days => ?) limit ?)",
+                    (int) RETENTION.toDays(), PRUNE_BATCH);
+            total += deleted;
+        } while (deleted == PRUNE_BATCH);
+        return total;
     }
 }

@@ -18,7 +18,7 @@ class HousekeepingInGatewayTest extends GatewayIntegrationTest {
 
     /** Every periodic task of a gateway without listed teams (gateway.metrics.teams adds quota.budget-gauges). */
     private static final Set<String> TASKS = Set.of("quota.idle-leases", "quota.slot-heartbeat", "quota.purge",
-            "usage.partitions", "usage.prune-hourly-rollups", "usage.prune-batch-ids", "audit.head");
+            "usage.partitions", "usage.prune-hourly-rollups", "usage.prune-batch-ids", "audit.head", "responses.prune");
     private static final Pattern TASK_SERIES = Pattern.compile(
             "portcullis_housekeeping_task_seconds_count\\{[^}]*task=\"([^\"]+)\"");
 
