@@ -174,6 +174,11 @@ public class DeploymentHealth {
             return deployment;
         }
 
+        /** The circuit's state when the call was let through ({@code closed}, {@code half_open}...), for traces. */
+        public String circuit() {
+            return breaker.getState().name().toLowerCase(java.util.Locale.ROOT);
+        }
+
         /** Gives the permission back without recording anything: the call was never made. */
         public void release() {
             if (!reported) {

@@ -66,6 +66,10 @@ final class Exchange {
     java.util.function.Consumer<String> onResponseCreated;
     /** The id of the response the answer created, once seen (Responses API). */
     String responseId;
+    /** The request's spans ({@link RequestTracing}); {@code OFF} until started, and when not traced. */
+    RequestTracing.Trace trace = RequestTracing.Trace.OFF;
+    /** The {@code traceparent} of the upstream attempt under way, sent with it; null when not traced. */
+    String upstreamTraceparent;
     /** What the request is billed, set when it is settled. */
     Usage billed = Usage.ZERO;
     long costMicros;

@@ -76,7 +76,7 @@ class Failover {
     Attempt firstAnswer(Exchange exchange, Route route, Function<Deployment, UpstreamCall> calls) {
         Retry.Context<Attempt> attempts = retry.context();
         Set<Deployment> tried = new HashSet<>();
-        while (true) {
+        for (int retry = 0; ; retry++) {
             var permit = router.pick(route, tried);
             if (permit.isEmpty()) {
                 throw ApiError.upstreamUnavailable("Every deployment of model '" + route.model()
@@ -85,7 +85,7 @@ class Failover {
             Deployment deployment = permit.get().deployment();
             tried.add(deployment);
             exchange.deployment = deployment;
-            Attempt attempt = attempt(exchange, permit.get(), calls);
+            Attempt attempt = traced(exchange, permit.get(), retry, calls);
             if (attempt.retryable() && attempts.onResult(attempt)) {
                 continue; // onResult has waited the backoff; the answer was closed before it
             }
@@ -93,6 +93,24 @@ class Failover {
                 throw attempt.failure().toException();
             }
             return attempt;
+        }
+    }
+
+    /** One attempt as one span, whose {@code traceparent} goes upstream with the call. */
+    private Attempt traced(Exchange exchange, DeploymentHealth.Permit permit, int retry,
+                           Function<Deployment, UpstreamCall> calls) {
+        try (var span = exchange.trace.attempt(permit.deployment(), retry, permit.circuit())) {
+            exchange.upstreamTraceparent = span.traceparent();
+            Attempt attempt = attempt(exchange, permit, calls);
+            ApiError failure = attempt.failure();
+            if (failure != null) {
+                span.result(0, failure.code() != null ? failure.code() : failure.type());
+            } else {
+                span.result(attempt.status(), attempt.status() >= 400 ? Integer.toString(attempt.status()) : null);
+            }
+            return attempt;
+        } finally {
+            exchange.upstreamTraceparent = null;
         }
     }
 

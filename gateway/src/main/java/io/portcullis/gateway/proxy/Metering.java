@@ -8,11 +8,22 @@ import io.portcullis.gateway.web.RequestIdFilter;
 import io.portcullis.gateway.usage.UsageRecord;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
-/** Last step of the request path: one ledger record and the meters, whatever the outcome. */
+/**
+ * Last step of the request path: one ledger record, the meters, the access log line and the end of
+ * the request's trace span, whatever the outcome.
+ */
 @Component
 class Metering {
+
+    /**
+     * One INFO line per client-API request, under its own logger name so it can be turned off or
+     * routed alone: the request id and the trace id side by side join logs to traces.
+     */
+    private static final Logger access = LoggerFactory.getLogger("io.portcullis.gateway.access");
 
     private final UsageLedger ledger;
     private final GatewayMetrics metrics;
@@ -23,6 +34,21 @@ class Metering {
     }
 
     void complete(Exchange exchange) {
+        try {
+            meter(exchange);
+        } finally {
+            exchange.trace.end(exchange);
+            if (access.isInfoEnabled()) {
+                // only values the gateway chose or checked: ids, its endpoint tag, a served model, numbers
+                access.info("request_id={} trace_id={} endpoint={} model={} backend={} status={} outcome={} duration_ms={}",
+                        exchange.requestId, exchange.trace.traceId(), exchange.endpoint.tag(),
+                        exchange.modelServed ? exchange.model : null, exchange.backendName(), exchange.status,
+                        exchange.outcome(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - exchange.startNanos));
+            }
+        }
+    }
+
+    private void meter(Exchange exchange) {
         long now = System.nanoTime();
         long durationNanos = now - exchange.startNanos;
         String outcome = exchange.outcome();
@@ -42,6 +68,15 @@ class Metering {
         String clientRequestId = id == null ? exchange.requestId : null;
         // Only configured model names reach the ledger's dictionary; anything else is "(unknown)".
         String model = exchange.modelServed ? exchange.model : UsageNames.UNKNOWN_MODEL;
+        try (var span = exchange.trace.step("ledger")) {
+            record(exchange, id, clientRequestId, model, outcome, usage, durationNanos, ttftMs);
+            span.result(0, null);
+        }
+    }
+
+    /** Queues the request's ledger record; the batch write to the database is asynchronous. */
+    private void record(Exchange exchange, UUID id, String clientRequestId, String model, String outcome, Usage usage,
+                        long durationNanos, Integer ttftMs) {
         ledger.record(new UsageRecord(id != null ? id : UUID.randomUUID(), clientRequestId, exchange.caller.keyId(),
                 exchange.caller.teamId(), model, exchange.backendName(), exchange.endpoint.tag(),
                 exchange.status, outcome, exchange.streamed, tokens(usage.promptTokens()), tokens(usage.completionTokens()),

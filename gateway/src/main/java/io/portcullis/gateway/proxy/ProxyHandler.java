@@ -43,6 +43,8 @@ import org.springframework.stereotype.Component;
  *   <li>settle the reservation to the real usage, and meter: ledger and metrics
  *       ({@link Metering}), whatever happened above.</li>
  * </ol>
+ * Each request is one trace span, with the decision, attempts and ledger write below it
+ * ({@link RequestTracing}).
  */
 @Component
 class ProxyHandler {
@@ -63,6 +65,7 @@ class ProxyHandler {
     private final BodyReader bodies;
     private final BodyBudget bodyBudget;
     private final ResponsesAccess responses;
+    private final RequestTracing tracing;
     private final GatewayMetrics metrics;
     private final InstantSource clock;
     private final long defaultMaxTokens;
@@ -72,7 +75,7 @@ class ProxyHandler {
                  UpstreamForwarder forwarder,
                  Metering metering, InFlightRequests inFlight, BodyReader bodies, BodyBudget bodyBudget,
                  GatewayMetrics metrics, InstantSource clock, QuotaProperties quota,
-                 ResponsesAccess responses) {
+                 ResponsesAccess responses, RequestTracing tracing) {
         this.authenticator = authenticator;
         this.teams = teams;
         this.backends = backends;
@@ -87,6 +90,7 @@ class ProxyHandler {
         this.bodies = bodies;
         this.bodyBudget = bodyBudget;
         this.responses = responses;
+        this.tracing = tracing;
         this.metrics = metrics;
         this.clock = clock;
         this.defaultMaxTokens = quota.defaultMaxTokens();
@@ -94,6 +98,7 @@ class ProxyHandler {
 
     void handle(Endpoint endpoint, HttpServletRequest request, HttpServletResponse response) throws IOException {
         var exchange = new Exchange(endpoint, RequestIdFilter.of(request), System.nanoTime(), clock.instant());
+        exchange.trace = tracing.start(endpoint, exchange.requestId, request);
         if (!inFlight.tryEnter()) {
             // before reading anything: shedding must cost far less than serving
             var overloaded = new GatewayException(ApiError.overloaded(), Duration.ofSeconds(1));
@@ -128,7 +133,15 @@ class ProxyHandler {
             if (body.responses() != null) {
                 route = responses.admit(exchange, caller, body.responses(), route);
             }
-            decide(exchange, caller, team, body, request.getRemoteAddr());
+            try (var decision = exchange.trace.step("decision")) {
+                try {
+                    decide(exchange, caller, team, body, request.getRemoteAddr());
+                    decision.result(0, null);
+                } catch (GatewayException refused) {
+                    decision.result(refused.error().status(), refused.error().code());
+                    throw refused;
+                }
+            }
             rateLimitHeaders.write(response, caller, team);
             exchange.route = route;
             if (body.stream()) {

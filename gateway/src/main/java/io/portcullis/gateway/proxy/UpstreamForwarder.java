@@ -95,7 +95,7 @@ class UpstreamForwarder {
                                                HttpServletRequest servletRequest) {
         var backend = deployment.backend();
         var upstream = BackendDialect.of(backend.type()).request(exchange, request, deployment, defaultMaxTokens);
-        String[] headers = UpstreamHeaders.forCall(backend, exchange.requestId,
+        String[] headers = UpstreamHeaders.forCall(backend, exchange.requestId, exchange.upstreamTraceparent,
                 name -> Collections.list(servletRequest.getHeaders(name)));
         return new Failover.UpstreamCall(deployment.url(upstream.path(), upstream.query()), upstream.body(), headers);
     }

@@ -22,8 +22,9 @@ import org.slf4j.LoggerFactory;
  * upstream key differently: {@code OpenAI-Organization} and {@code OpenAI-Project} choose whom
  * that key bills, {@code anthropic-beta} turns on priced features the gateway does not meter.
  *
- * <p>The gateway always sends its own {@code x-request-id} and the backend's credential; it never
- * sends the client's. {@code content-type: application/json} is set by {@code UpstreamClient.post}
+ * <p>The gateway always sends its own {@code x-request-id} and the backend's credential, and when it
+ * traces, its own {@code traceparent} (the attempt's span, {@link RequestTracing}); it never sends
+ * the client's. {@code content-type: application/json} is set by {@code UpstreamClient.post}
  * from the body, and host, length and connection headers by the HTTP client, so none of them is
  * here.
  *
@@ -124,10 +125,24 @@ final class UpstreamHeaders {
      * @return name, value, name, value... as {@code UpstreamClient.post} takes them
      */
     static String[] forCall(Backend backend, String requestId, ClientHeaders client) {
+        return forCall(backend, requestId, null, client);
+    }
+
+    /**
+     * As {@link #forCall(Backend, String, ClientHeaders)}, with the gateway's own trace context.
+     *
+     * @param traceparent the W3C {@code traceparent} of the gateway's span for this call, or null
+     *                    when not traced; whatever the client sent under that name is never sent
+     */
+    static String[] forCall(Backend backend, String requestId, String traceparent, ClientHeaders client) {
         Protocol protocol = PROTOCOLS.get(backend.type());
-        List<String> headers = new ArrayList<>(10);
+        List<String> headers = new ArrayList<>(12);
         headers.add("x-request-id");
         headers.add(requestId);
+        if (traceparent != null) {
+            headers.add("traceparent");
+            headers.add(traceparent);
+        }
         for (Allowed allowed : protocol.fromClient()) {
             allowed.rule().value(client.values(allowed.name()), backend).ifPresent(value -> {
                 headers.add(allowed.name());
