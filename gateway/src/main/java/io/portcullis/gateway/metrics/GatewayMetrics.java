@@ -222,7 +222,7 @@ public class GatewayMetrics {
     /** The OpenTelemetry operation name for an endpoint tag. */
     static String operationName(String endpoint) {
         return switch (endpoint) {
-            case "chat", "messages" -> "chat";
+            case "chat", "messages", "responses" -> "chat";
             case "completions" -> "text_completion";
             case "embeddings" -> "embeddings";
             default -> OTHER;
