@@ -63,10 +63,10 @@ class ArchitectureTest {
             "auth", List.of("access", "database", "web"),
             "team", List.of("access", "database", "web"),
             "metrics", List.of("backend", "usage"),
-            "quota", List.of("housekeeping", "metrics", "team", "usage"),
+            "quota", List.of("backend", "housekeeping", "metrics", "team", "usage"),
             "proxy", List.of("auth", "backend", "metrics", "quota", "responses", "team", "usage", "web"),
             "me", List.of("access", "auth", "backend", "proxy", "team", "usage", "web"),
-            "admin", List.of("access", "audit", "auth", "backend", "team", "usage", "web"));
+            "admin", List.of("access", "audit", "auth", "backend", "quota", "team", "usage", "web"));
 
     // ---- what the rules talk about ----------------------------------------------------------
 

@@ -311,6 +311,24 @@ class ConsoleBrowserTest extends GatewayIntegrationTest {
     }
 
     @Test
+    void thePricingPageShowsCatalogAndConfiguredPricesAndNamesUnpricedModelsInWords() {
+        signIn("viewer");
+        WebDriver web = browser.driver();
+        open("pricing");
+
+        String claude = web.findElement(By.cssSelector("#pricing-table tr[data-model='claude']")).getText();
+        assertThat(claude).contains("priced as claude-haiku-4-5").contains("$1.00").contains("$5.00")
+                .contains("catalog, read").contains("docs.anthropic.com");
+        assertThat(web.findElement(By.cssSelector("#pricing-table tr[data-model='fake-chat']")).getText())
+                .contains("$2.50").contains("$10.00").contains("configuration");
+        var unpriced = web.findElement(By.cssSelector("#pricing-table tr[data-model='fake-embed']"));
+        assertThat(unpriced.getDomAttribute("class")).contains("unpriced");
+        assertThat(unpriced.getText()).contains("Unpriced").contains("Billed $0");
+        assertThat(web.findElement(By.id("unpriced-summary")).getText()).contains("no price").contains("fake-embed")
+                .doesNotContain("fake-chat,");
+    }
+
+    @Test
     void theAuditPageVerifiesTheChain() {
         signIn("admin");
         client.createKey("{\"name\":\"audited from the browser test\"}");
