@@ -6,11 +6,12 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
 /**
- * {@code gateway.pricing.<model>.*}: the price of each public model name ({@link Pricing}). The map
+ * {@code gateway.pricing.<model>.*}: prices that replace the shipped catalog's ({@link Pricing}). The map
  * sits directly under {@code gateway}, so this record binds at {@value #PREFIX} and reads only
  * {@code pricing}.
  *
- * @param pricing price per model name, in US dollars per million tokens; models not listed are free
+ * @param pricing price per model name (public or upstream), in US dollars per million tokens; a row replaces
+ *                the catalog's row for that name as a whole
  */
 @ConfigurationProperties(PricingProperties.PREFIX)
 record PricingProperties(@DefaultValue Map<String, Price> pricing) {
