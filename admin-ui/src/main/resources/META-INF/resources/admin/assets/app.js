@@ -7,6 +7,7 @@ const pages = {
   keys: () => import('./pages/keys.js'),
   teams: () => import('./pages/teams.js'),
   usage: () => import('./pages/usage.js'),
+  requests: () => import('./pages/requests.js'),
   audit: () => import('./pages/audit.js'),
   accounts: () => import('./pages/accounts.js'),
 };
