@@ -1,7 +1,7 @@
 package io.portcullis.gateway.admin;
 
 import io.portcullis.gateway.access.PolicyJson;
-import io.portcullis.gateway.usage.RecentRequests;
+import io.portcullis.gateway.usage.RecentRequestQueries;
 import io.portcullis.gateway.usage.RequestCursor;
 import io.portcullis.gateway.web.ApiError;
 import java.time.Duration;
@@ -26,15 +26,15 @@ class AdminRequestsController {
     static final Duration DEFAULT_WINDOW = Duration.ofHours(24);
     static final Duration MAX_WINDOW = Duration.ofDays(31);
 
-    private final RecentRequests requests;
+    private final RecentRequestQueries requests;
     private final InstantSource clock;
 
-    AdminRequestsController(RecentRequests requests, InstantSource clock) {
+    AdminRequestsController(RecentRequestQueries requests, InstantSource clock) {
         this.requests = requests;
         this.clock = clock;
     }
 
-    record RequestPage(Instant from, Instant to, List<RecentRequests.Request> data, String nextCursor) {
+    record RequestPage(Instant from, Instant to, List<RecentRequestQueries.Request> data, String nextCursor) {
     }
 
     @GetMapping("/admin/api/requests")
@@ -53,7 +53,7 @@ class AdminRequestsController {
             throw ApiError.invalidRequest("'from' and 'to' may be at most 31 days apart", "from").toException();
         }
         String outcomeName = AdminJson.textParam(outcome, "outcome", 64);
-        if (outcomeName != null && !RecentRequests.OUTCOMES.contains(outcomeName)) {
+        if (outcomeName != null && !RecentRequestQueries.OUTCOMES.contains(outcomeName)) {
             throw ApiError.invalidRequest("'outcome' must be an outcome the ledger records (success, backend_error,"
                     + " client_closed, upstream_broken, upstream_timeout, or a contract error code)", "outcome")
                     .toException();
@@ -61,7 +61,7 @@ class AdminRequestsController {
         RequestCursor before = blank(cursor) ? null : RequestCursor.parse(cursor).orElseThrow(() ->
                 ApiError.invalidRequest("Malformed cursor: pass the 'nextCursor' of the previous page", "cursor")
                         .toException());
-        var page = requests.page(new RecentRequests.Query(start, end, uuid(keyId, "keyId"), uuid(teamId, "teamId"),
+        var page = requests.page(new RecentRequestQueries.Query(start, end, uuid(keyId, "keyId"), uuid(teamId, "teamId"),
                 AdminJson.textParam(model, "model", PolicyJson.MAX_ITEM), outcomeName, before, size));
         return new RequestPage(start, end, page.data(), page.next() == null ? null : page.next().token());
     }

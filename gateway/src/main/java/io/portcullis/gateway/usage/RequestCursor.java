@@ -9,7 +9,7 @@ import java.util.UUID;
 import java.util.regex.Pattern;
 
 /**
- * Where a page of {@link RecentRequests} ended: the last row's {@code (created_at, id)}, the
+ * Where a page of {@link RecentRequestQueries} ended: the last row's {@code (created_at, id)}, the
  * ledger's keyset. Sent to clients as an opaque base64url token; {@link #parse} accepts only what
  * {@link #token} produces (a version tag, microseconds since the epoch within the years the admin
  * API accepts, a UUID), so a hand-edited cursor is refused rather than run. A cursor cannot widen

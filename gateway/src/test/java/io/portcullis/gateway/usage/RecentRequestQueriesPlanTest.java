@@ -21,7 +21,7 @@ import org.springframework.beans.factory.annotation.Autowired;
  * page, instead of reading and sorting the window. Rows are written and analysed in a transaction
  * that is rolled back, so no other test sees them.
  */
-class RecentRequestsPlanTest extends GatewayIntegrationTest {
+class RecentRequestQueriesPlanTest extends GatewayIntegrationTest {
 
     private static final int ROWS = 300_000;
     private static final DateTimeFormatter DAY = DateTimeFormatter.ofPattern("yyyyMMdd");
@@ -44,7 +44,7 @@ class RecentRequestsPlanTest extends GatewayIntegrationTest {
                 String where = "e.created_at >= now() - interval '24 hours' and e.created_at < now()"
                         + " and e.created_at <= now() - interval '1 hour'"
                         + " and (e.created_at, e.id) < (now() - interval '1 hour', '" + UUID.randomUUID() + "')";
-                String sql = RecentRequests.sql(where).replace("limit ?", "limit 51");
+                String sql = RecentRequestQueries.sql(where).replace("limit ?", "limit 51");
                 List<String> plan = new ArrayList<>();
                 try (var rs = st.executeQuery("explain (analyze, buffers, costs off, timing off) " + sql)) {
                     while (rs.next()) {

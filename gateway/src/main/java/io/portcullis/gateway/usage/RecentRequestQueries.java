@@ -20,7 +20,7 @@ import org.springframework.stereotype.Component;
  * {@code usage_event_recent_idx} backwards from its end (V49, docs/usage.md#recent-requests).
  */
 @Component
-public class RecentRequests {
+public class RecentRequestQueries {
 
     /**
      * The outcomes a ledger row can carry: the proxy's own ({@code Outcome}) and the contract's
@@ -70,7 +70,7 @@ public class RecentRequests {
     private final JdbcTemplate jdbc;
     private final UsageNames names;
 
-    RecentRequests(JdbcTemplate jdbc, UsageNames names) {
+    RecentRequestQueries(JdbcTemplate jdbc, UsageNames names) {
         this.jdbc = jdbc;
         this.names = names;
     }
@@ -102,7 +102,7 @@ public class RecentRequests {
             }
         }
         args.add(q.limit() + 1);
-        List<Keyed> rows = jdbc.query(SELECT.formatted(where), RecentRequests::keyed, args.toArray());
+        List<Keyed> rows = jdbc.query(SELECT.formatted(where), RecentRequestQueries::keyed, args.toArray());
         List<Request> page = rows.stream().limit(q.limit()).map(Keyed::request).toList();
         if (rows.size() <= q.limit()) {
             return new Page(page, null);
