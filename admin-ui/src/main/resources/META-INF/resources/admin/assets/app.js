@@ -8,6 +8,7 @@ const pages = {
   teams: () => import('./pages/teams.js'),
   usage: () => import('./pages/usage.js'),
   pricing: () => import('./pages/pricing.js'),
+  requests: () => import('./pages/requests.js'),
   audit: () => import('./pages/audit.js'),
   accounts: () => import('./pages/accounts.js'),
 };

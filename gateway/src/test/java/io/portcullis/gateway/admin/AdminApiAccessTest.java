@@ -77,7 +77,8 @@ class AdminApiAccessTest extends GatewayIntegrationTest {
                 new Endpoint("GET", "/admin/api/audit/verify"), new Endpoint("POST", "/admin/api/tokens"),
                 new Endpoint("GET", "/admin/api/backends"), new Endpoint("POST", "/admin/api/backends"),
                 new Endpoint("PUT", "/admin/api/backends/{name}"), new Endpoint("DELETE", "/admin/api/backends/{name}"),
-                new Endpoint("GET", "/admin/api/openapi.json"), new Endpoint("GET", "/admin/api/pricing"));
+                new Endpoint("GET", "/admin/api/openapi.json"), new Endpoint("GET", "/admin/api/pricing"),
+                new Endpoint("GET", "/admin/api/requests"));
     }
 
     @Test

@@ -167,6 +167,39 @@ class ConsoleBrowserTest extends GatewayIntegrationTest {
     }
 
     @Test
+    void listsAKeysRequestsNewestFirstAndFiltersThemByOutcome() {
+        String name = "requests page " + System.nanoTime();
+        var key = client.createKey("{\"name\":\"" + name + "\",\"models\":[\"fake-chat\"]}");
+        var served = client.post("/v1/chat/completions", key.secret(), GatewayClient.chat("fake-chat"));
+        assertThat(served.statusCode()).isEqualTo(200);
+        var refused = client.post("/v1/chat/completions", key.secret(), GatewayClient.chat("fake-embed"));
+        assertThat(refused.statusCode()).isEqualTo(403);
+        String first = served.headers().firstValue("x-request-id").orElseThrow();
+        String second = refused.headers().firstValue("x-request-id").orElseThrow();
+        awaitUsageRows(key.id(), 2);
+
+        signIn("viewer");
+        WebDriver web = browser.driver();
+        open("requests");
+        web.findElement(By.id("requests-key")).sendKeys(key.id());
+        web.findElement(By.id("requests-run")).click();
+        By rows = By.cssSelector("#requests-table[data-filters*='keyId=" + key.id() + "'] tbody tr[data-request-id]");
+        browser.await().until(ExpectedConditions.numberOfElementsToBe(rows, 2));
+        assertThat(web.findElements(rows)).extracting(r -> r.getDomAttribute("data-request-id"))
+                .as("newest first").containsExactly(second, first);
+        assertThat(web.findElement(rows).getText()).contains(name).contains("model_not_allowed");
+        assertThat(web.findElement(By.id("requests-older")).isEnabled()).isFalse();
+
+        new org.openqa.selenium.support.ui.Select(web.findElement(By.id("requests-outcome"))).selectByValue("success");
+        web.findElement(By.id("requests-model")).sendKeys("fake-chat", org.openqa.selenium.Keys.ENTER);
+        By filtered = By.cssSelector("#requests-table[data-filters*='outcome=success'] tbody tr[data-request-id]");
+        browser.await().until(ExpectedConditions.numberOfElementsToBe(filtered, 1));
+        rows = filtered;
+        assertThat(web.findElement(rows).getDomAttribute("data-request-id")).isEqualTo(first);
+        assertThat(web.findElement(rows).getText()).contains("success").contains("200");
+    }
+
+    @Test
     void createsATeamWhoseEditedLimitIsSavedAndEnforcedAndItsRejectionsShowOnTheOverview() {
         signIn("operator");
         WebDriver web = browser.driver();
