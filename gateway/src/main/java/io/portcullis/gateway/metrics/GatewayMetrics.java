@@ -219,8 +219,11 @@ public class GatewayMetrics {
         return team != null && taggedTeams.contains(team) ? team.toString() : OTHER;
     }
 
-    /** The OpenTelemetry operation name for an endpoint tag. */
-    static String operationName(String endpoint) {
+    /**
+     * The OpenTelemetry GenAI operation name for an endpoint tag (the Messages and Responses APIs
+     * are chats); metrics and traces both use it.
+     */
+    public static String operationName(String endpoint) {
         return switch (endpoint) {
             case "chat", "messages", "responses" -> "chat";
             case "completions" -> "text_completion";

@@ -5,6 +5,7 @@ import io.portcullis.gateway.backend.BackendRegistry.Route;
 import io.portcullis.gateway.backend.Deployment;
 import io.portcullis.gateway.usage.BilledBy;
 import io.portcullis.gateway.web.ApiError;
+import io.portcullis.policy.quota.ModelPrice;
 import io.portcullis.policy.quota.Reservation;
 import java.time.Instant;
 
@@ -57,6 +58,8 @@ final class Exchange {
     /** Quota held by the request until it is settled; null when it never got that far. */
     Reservation reservation;
     RequestInspector.Inspection inspection;
+    /** The model's price, looked up once when the request is decided; null before. */
+    ModelPrice price;
     /** The smaller of the key's and the team's {@code maxTokensPerRequest}, or -1 when neither has one. */
     long outputCap = -1;
     /**

@@ -208,7 +208,8 @@ class ProxyHandler {
             quotas.settle(counted.reservation(), 0, 0, clock.instant());
             throw refuse(denied);
         }
-        long cost = pricing.of(body.model()).costMicros(inspection.promptTokens(), 0, inspection.completionReserve());
+        exchange.price = pricing.of(body.model());
+        long cost = exchange.price.costMicros(inspection.promptTokens(), 0, inspection.completionReserve());
         var admission = quotas.admit(new QuotaRequest(caller.scope(), caller.limits(), teamScope,
                 teamLimits, inspection.reservedTokens(), cost), exchange.startedAt);
         if (admission.decision() instanceof Decision.Denied denied) {
@@ -244,7 +245,9 @@ class ProxyHandler {
         exchange.billedBy = bill.billedBy();
         try {
             if (exchange.model != null && bill.billedBy() != BilledBy.NONE) {
-                exchange.costMicros = pricing.of(exchange.model).costMicros(bill.usage().promptTokens(),
+                // the price looked up when the request was decided; a request billed without one never got there
+                var price = exchange.price != null ? exchange.price : pricing.of(exchange.model);
+                exchange.costMicros = price.costMicros(bill.usage().promptTokens(),
                         bill.usage().cachedTokens(), bill.usage().completionTokens());
             }
         } finally {

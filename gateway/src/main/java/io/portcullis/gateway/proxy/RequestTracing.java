@@ -12,6 +12,7 @@ import io.opentelemetry.context.Context;
 import io.opentelemetry.context.propagation.TextMapGetter;
 import io.portcullis.gateway.backend.BackendType;
 import io.portcullis.gateway.backend.Deployment;
+import io.portcullis.gateway.metrics.GatewayMetrics;
 import io.portcullis.gateway.usage.BilledBy;
 import jakarta.servlet.http.HttpServletRequest;
 import java.util.Collections;
@@ -94,13 +95,9 @@ class RequestTracing {
         return new Trace(tracer, span);
     }
 
-    /** The GenAI operation of an endpoint; the Messages and Responses APIs are chats. */
+    /** The GenAI operation of an endpoint, named as the metrics name it. */
     static String operationName(Endpoint endpoint) {
-        return switch (endpoint) {
-            case CHAT_COMPLETIONS, MESSAGES, RESPONSES -> "chat";
-            case COMPLETIONS -> "text_completion";
-            case EMBEDDINGS -> "embeddings";
-        };
+        return GatewayMetrics.operationName(endpoint.tag());
     }
 
     /** {@code gen_ai.provider.name} of a backend type (the semantic conventions' names where they have one). */
