@@ -209,7 +209,8 @@ class ProxyHandler {
             throw refuse(denied);
         }
         exchange.price = pricing.of(body.model());
-        long cost = exchange.price.costMicros(inspection.promptTokens(), 0, inspection.completionReserve());
+        long cost = exchange.price.costMicros(inspection.promptTokens(), 0, inspection.completionReserve(),
+                inspection.unitsEstimate());
         var admission = quotas.admit(new QuotaRequest(caller.scope(), caller.limits(), teamScope,
                 teamLimits, inspection.reservedTokens(), cost), exchange.startedAt);
         if (admission.decision() instanceof Decision.Denied denied) {
@@ -239,8 +240,9 @@ class ProxyHandler {
      */
     private void settle(Exchange exchange) {
         var inspection = exchange.inspection;
-        var bill = Settlement.bill(exchange.ending, inspection == null ? 0 : inspection.promptTokens(),
-                inspection == null ? 0 : inspection.completionReserve());
+        var bill = inspection == null ? Settlement.bill(exchange.ending, 0, 0)
+                : Settlement.bill(exchange.ending, inspection.promptTokens(), inspection.completionReserve(),
+                        inspection.unitsEstimate());
         exchange.billed = bill.usage();
         exchange.billedBy = bill.billedBy();
         try {
@@ -248,7 +250,7 @@ class ProxyHandler {
                 // the price looked up when the request was decided; a request billed without one never got there
                 var price = exchange.price != null ? exchange.price : pricing.of(exchange.model);
                 exchange.costMicros = price.costMicros(bill.usage().promptTokens(),
-                        bill.usage().cachedTokens(), bill.usage().completionTokens());
+                        bill.usage().cachedTokens(), bill.usage().completionTokens(), bill.usage().units());
             }
         } finally {
             // whatever pricing did, the reservation (and its concurrency slot) is settled

@@ -3,6 +3,7 @@ package io.portcullis.gateway.proxy;
 import io.portcullis.policy.IpAddresses;
 import io.portcullis.policy.Modality;
 import io.portcullis.policy.RequestFacts;
+import io.portcullis.policy.quota.Units;
 import java.util.Set;
 import tools.jackson.databind.JsonNode;
 
@@ -46,8 +47,15 @@ final class RequestInspector {
 
     /**
      * @param completionReserve output tokens to reserve: {@code max_tokens} (times {@code n}) or the default
+     * @param unitsEstimate     other units to reserve (characters to speak, images to make, seconds
+     *                          of audio to hear), billed in place of a report
      */
-    record Inspection(RequestFacts facts, long promptTokens, long completionReserve) {
+    record Inspection(RequestFacts facts, long promptTokens, long completionReserve, Units unitsEstimate) {
+
+        Inspection(RequestFacts facts, long promptTokens, long completionReserve) {
+            this(facts, promptTokens, completionReserve, Units.NONE);
+        }
+
         long reservedTokens() {
             return promptTokens + completionReserve;
         }

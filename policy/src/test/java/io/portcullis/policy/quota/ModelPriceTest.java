@@ -39,4 +39,27 @@ class ModelPriceTest {
         assertThat(ModelPrice.dollars(12_345_678)).isEqualByComparingTo("12.345678");
         assertThatThrownBy(() -> ModelPrice.micros(new BigDecimal("0.0000001"))).isInstanceOf(ArithmeticException.class);
     }
+
+    @Test
+    void pricesImagesSecondsCharactersAndTheRequestTogetherRoundingOnce() {
+        // $0.04 an image, $0.0001 a second, $15 per million characters, $0.000_000_5 a request
+        var price = new ModelPrice(BigDecimal.ZERO, BigDecimal.ZERO, null, new BigDecimal("0.04"),
+                new BigDecimal("0.0001"), new BigDecimal("15"), new BigDecimal("0.0000005"));
+        // 2 images 80,000 + 61 s 6,100 + 1,001 chars 15,015 + request 0.5 = 101,115.5 -> 101,116
+        assertThat(price.costMicros(0, 0, 0, new Units(61, 1_001, 2))).isEqualTo(101_116);
+        assertThat(price.costMicros(0, 0, 0)).isEqualTo(1); // the request alone, rounded up
+    }
+
+    @Test
+    void saturatesOnAnAbsurdUnitCount() {
+        var price = new ModelPrice(BigDecimal.ONE, BigDecimal.ONE, null, BigDecimal.TEN, null, null, null);
+        assertThat(price.costMicros(0, 0, 0, new Units(0, 0, Long.MAX_VALUE))).isEqualTo(Long.MAX_VALUE);
+    }
+
+    @Test
+    void refusesNegativeUnitPricesAndCounts() {
+        assertThatThrownBy(() -> new ModelPrice(BigDecimal.ONE, BigDecimal.ONE, null, new BigDecimal("-0.01"), null,
+                null, null)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new Units(-1, 0, 0)).isInstanceOf(IllegalArgumentException.class);
+    }
 }
