@@ -51,8 +51,7 @@ public class Pricing {
     private final BackendRegistry registry;
 
     Pricing(PricingProperties properties, BackendRegistry registry) {
-        properties.pricing().forEach((model, p) ->
-                configured.put(model, new ModelPrice(p.inputPerMillion(), p.outputPerMillion(), p.cachedInputPerMillion())));
+        properties.pricing().forEach((model, p) -> configured.put(model, p.toModelPrice()));
         this.catalog = PriceCatalog.shipped();
         this.registry = registry;
     }

@@ -1,5 +1,6 @@
 package io.portcullis.gateway.quota;
 
+import io.portcullis.policy.quota.ModelPrice;
 import java.math.BigDecimal;
 import java.util.Map;
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -10,8 +11,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * sits directly under {@code gateway}, so this record binds at {@value #PREFIX} and reads only
  * {@code pricing}.
  *
- * @param pricing price per model name (public or upstream), in US dollars per million tokens; a row replaces
- *                the catalog's row for that name as a whole
+ * @param pricing price per model name (public or upstream), in US dollars per million tokens and per unit; a
+ *                row replaces the catalog's row for that name as a whole
  */
 @ConfigurationProperties(PricingProperties.PREFIX)
 record PricingProperties(@DefaultValue Map<String, Price> pricing) {
@@ -23,15 +24,29 @@ record PricingProperties(@DefaultValue Map<String, Price> pricing) {
     }
 
     /**
-     * A model's price (exact decimals, US dollars per million tokens).
+     * A model's price (exact decimals, US dollars). Every part is optional and defaults to zero,
+     * but a row must name at least one: an empty row would silently make a model free.
      *
      * @param cachedInputPerMillion price of cached prompt tokens; defaults to the input price
      */
-    record Price(BigDecimal inputPerMillion, BigDecimal outputPerMillion, BigDecimal cachedInputPerMillion) {
+    record Price(BigDecimal inputPerMillion, BigDecimal outputPerMillion, BigDecimal cachedInputPerMillion,
+                 BigDecimal perImage, BigDecimal perAudioSecond, BigDecimal perMillionCharacters, BigDecimal perRequest) {
         Price {
-            if (inputPerMillion == null || outputPerMillion == null) {
-                throw new IllegalArgumentException("gateway.pricing.<model> needs input-per-million and output-per-million");
+            if (inputPerMillion == null && outputPerMillion == null && cachedInputPerMillion == null && perImage == null
+                    && perAudioSecond == null && perMillionCharacters == null && perRequest == null) {
+                throw new IllegalArgumentException("gateway.pricing.<model> needs at least one price (input-per-million,"
+                        + " output-per-million, cached-input-per-million, per-image, per-audio-second,"
+                        + " per-million-characters or per-request)");
             }
+        }
+
+        ModelPrice toModelPrice() {
+            return new ModelPrice(orZero(inputPerMillion), orZero(outputPerMillion), cachedInputPerMillion, perImage,
+                    perAudioSecond, perMillionCharacters, perRequest);
+        }
+
+        private static BigDecimal orZero(BigDecimal value) {
+            return value == null ? BigDecimal.ZERO : value;
         }
     }
 }
