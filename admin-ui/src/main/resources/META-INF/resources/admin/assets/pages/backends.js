@@ -132,6 +132,7 @@ export async function render(root, { me }) {
 
   function showForm(b) {
     const editing = b !== null;
+    say(null);
     const fields = {
       name: field('name', 'Name', h('input', { required: true, maxlength: '64', value: b?.name, readonly: editing })),
       type: field('type', 'Type', h('select', {}, TYPES.map(t => h('option', { value: t, selected: b?.type === t }, t)))),
