@@ -70,8 +70,7 @@ class AdminBackendHealthTest extends GatewayIntegrationTest {
         assertThat(recent.get("failures").longValue()).isZero();
         assertThat(recent.get("errorRate").doubleValue()).isEqualTo(0.0);
         assertThat(recent.get("latencyP50Ms").longValue()).isGreaterThanOrEqualTo(150);
-        assertThat(recent.get("latencyP99Ms").longValue()).isGreaterThanOrEqualTo(recent.get("latencyP50Ms").longValue())
-                .isLessThan(1000);
+        assertThat(recent.get("latencyP99Ms").longValue()).isGreaterThanOrEqualTo(recent.get("latencyP50Ms").longValue());
         assertThat(recent.get("latencyMeanMs").longValue()).isGreaterThanOrEqualTo(150);
 
         scripted.script(name, ScriptedBackend.status(500));
