@@ -9,6 +9,7 @@ const pages = {
   usage: () => import('./pages/usage.js'),
   pricing: () => import('./pages/pricing.js'),
   requests: () => import('./pages/requests.js'),
+  backends: () => import('./pages/backends.js'),
   audit: () => import('./pages/audit.js'),
   accounts: () => import('./pages/accounts.js'),
 };

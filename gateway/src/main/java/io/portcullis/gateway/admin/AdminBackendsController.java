@@ -6,6 +6,7 @@ import io.portcullis.gateway.backend.BackendType;
 import io.portcullis.gateway.backend.BackendRegistry;
 import io.portcullis.gateway.backend.DeploymentHealth;
 import io.portcullis.gateway.backend.JdbcBackendStore;
+import io.portcullis.gateway.backend.RecentCalls;
 import io.portcullis.gateway.backend.UpstreamDestinations;
 import io.portcullis.gateway.backend.UpstreamKeySealer;
 import io.portcullis.gateway.audit.AuditLog;
@@ -72,13 +73,35 @@ class AdminBackendsController {
 
     /**
      * @param source      {@value #CONFIGURATION}, {@value #ADMIN}, or {@value #DEMO} for the built-in demo model
+     * @param hasApiKey   whether an upstream key is set (the key itself is never shown)
      * @param circuit     closed, half_open or open
      * @param up          whether the circuit lets calls through
      * @param failureRate percentage of failed calls in the sliding window; -1 until enough calls were seen
+     * @param recent      this replica's calls to the deployment over the last minutes
      */
     record DeploymentView(String backend, String source, String type, String baseUrl, String model,
-                          String upstreamModel, int weight, int priority, List<String> anthropicBeta, String circuit,
-                          boolean up, float failureRate, int bufferedCalls, int failedCalls) {
+                          String upstreamModel, int weight, int priority, List<String> anthropicBeta,
+                          boolean hasApiKey, String circuit, boolean up, float failureRate, int bufferedCalls,
+                          int failedCalls, RecentView recent) {
+    }
+
+    /**
+     * A deployment's calls over the last {@code windowSeconds} on this replica
+     * ({@link io.portcullis.gateway.backend.RecentCalls}); rates and latencies are null without calls.
+     *
+     * @param errorRate     failed calls (5xx, unreachable, timed out, broken) as a percentage of all calls
+     * @param latencyP50Ms  median milliseconds to the answer's head (a stream's first byte)
+     */
+    record RecentView(long windowSeconds, long calls, long failures, long rateLimited, Double errorRate,
+                      Long latencyP50Ms, Long latencyP99Ms, Long latencyMeanMs) {
+        static RecentView of(RecentCalls.Summary s) {
+            return new RecentView(s.window().toSeconds(), s.calls(), s.failures(), s.rateLimited(), s.errorRate(),
+                    millis(s.p50()), millis(s.p99()), millis(s.mean()));
+        }
+
+        private static Long millis(java.time.Duration d) {
+            return d == null ? null : d.toMillis();
+        }
     }
 
     record DeploymentList(List<DeploymentView> data) {
@@ -100,8 +123,8 @@ class AdminBackendsController {
             var d = s.deployment();
             return new DeploymentView(d.backend().name(), source(d.backend().name()),
                     d.backend().type().tag(), d.backend().baseUrl().toString(), d.model(), d.upstreamModel(),
-                    d.weight(), d.priority(), d.backend().anthropicBeta(), s.circuit(), s.up(), s.failureRate(),
-                    s.bufferedCalls(), s.failedCalls());
+                    d.weight(), d.priority(), d.backend().anthropicBeta(), d.backend().apiKey() != null, s.circuit(),
+                    s.up(), s.failureRate(), s.bufferedCalls(), s.failedCalls(), RecentView.of(s.recent()));
         }).toList());
     }
 
@@ -241,7 +264,13 @@ class AdminBackendsController {
             }
         }
         int weight = integer(body, "weight", 1);
+        if (weight < 1 || weight > 1000) {
+            throw ApiError.invalidRequest("'weight' must be between 1 and 1000", "weight").toException();
+        }
         int priority = integer(body, "priority", 0);
+        if (priority < 0) {
+            throw ApiError.invalidRequest("'priority' must be 0 or more", "priority").toException();
+        }
         try {
             return new Backend(name, backendType, baseUrl, apiKey, AdminJson.stringList(body, "models"),
                     aliases, weight, priority, AdminJson.stringList(body, "anthropicBeta"));

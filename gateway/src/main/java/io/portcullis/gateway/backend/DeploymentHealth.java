@@ -5,6 +5,7 @@ import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.time.InstantSource;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -12,7 +13,8 @@ import org.springframework.stereotype.Component;
 
 /**
  * One resilience4j circuit breaker per deployment, and what they say about each deployment's
- * health, in metrics and for {@code GET /admin/api/backends}.
+ * health, in metrics and for {@code GET /admin/api/backends}; beside it, each deployment's
+ * {@link RecentCalls} (calls, failures and latency of the last minutes), for the console.
  *
  * <p>Failures are 5xx answers, connection errors and timeouts. A 429 is neither a success nor a
  * failure (the deployment is alive, only busy); every other answer, 4xx included, is a success:
@@ -55,12 +57,17 @@ public class DeploymentHealth {
     private final Map<String, CircuitBreaker> breakers = new java.util.concurrent.ConcurrentHashMap<>();
     private final Map<String, List<io.micrometer.core.instrument.Meter>> gauges =
             new java.util.concurrent.ConcurrentHashMap<>();
+    /** Kept and dropped with the breakers: one per current deployment, so memory is bounded by configuration. */
+    private final Map<String, RecentCalls> recent = new java.util.concurrent.ConcurrentHashMap<>();
+    private final InstantSource clock;
     private final MeterRegistry registry;
     private final BackendRegistry backends;
     private final CircuitBreakerConfig config;
 
-    public DeploymentHealth(BackendRegistry backends, ResilienceProperties properties, MeterRegistry registry) {
+    public DeploymentHealth(BackendRegistry backends, ResilienceProperties properties, MeterRegistry registry,
+                            InstantSource clock) {
         this.registry = registry;
+        this.clock = clock;
         this.backends = backends;
         var cb = properties.circuitBreaker();
         this.config = CircuitBreakerConfig.custom()
@@ -93,6 +100,7 @@ public class DeploymentHealth {
         for (String id : List.copyOf(breakers.keySet())) {
             if (!ids.contains(id)) {
                 breakers.remove(id);
+                recent.remove(id);
                 gauges.getOrDefault(id, List.of()).forEach(registry::remove);
                 gauges.remove(id);
             }
@@ -101,6 +109,7 @@ public class DeploymentHealth {
 
     private CircuitBreaker register(Deployment d) {
         CircuitBreaker breaker = CircuitBreaker.of(d.id(), config);
+        recent.put(d.id(), new RecentCalls(clock));
         var state = Gauge.builder(CIRCUIT_STATE, breaker, b -> stateValue(b.getState()))
                 .description("Circuit breaker state per deployment: 0 closed, 1 half-open, 2 open, 3 other")
                 .tags("backend", d.backend().name(), "model", d.model())
@@ -135,8 +144,14 @@ public class DeploymentHealth {
             var state = breaker.getState();
             return new Status(d, state.name().toLowerCase(java.util.Locale.ROOT),
                     state != CircuitBreaker.State.OPEN && state != CircuitBreaker.State.FORCED_OPEN,
-                    metrics.getFailureRate(), metrics.getNumberOfBufferedCalls(), metrics.getNumberOfFailedCalls());
+                    metrics.getFailureRate(), metrics.getNumberOfBufferedCalls(), metrics.getNumberOfFailedCalls(),
+                    recentOf(d));
         }).toList();
+    }
+
+    private RecentCalls.Summary recentOf(Deployment d) {
+        RecentCalls calls = recent.get(d.id());
+        return calls == null ? RecentCalls.Summary.NONE : calls.summary();
     }
 
     private static double stateValue(CircuitBreaker.State state) {
@@ -152,9 +167,10 @@ public class DeploymentHealth {
      * @param circuit     closed, half_open, open...
      * @param up          whether the circuit lets calls through
      * @param failureRate percentage over the sliding window; -1 until minimum-calls calls were seen
+     * @param recent      the calls of the last minutes on this replica, with their latency
      */
     public record Status(Deployment deployment, String circuit, boolean up, float failureRate, int bufferedCalls,
-                         int failedCalls) {
+                         int failedCalls, RecentCalls.Summary recent) {
     }
 
     /** Permission to make one call; report its result once. */
@@ -198,6 +214,11 @@ public class DeploymentHealth {
                 case SUCCESS -> breaker.onSuccess(elapsed, TimeUnit.NANOSECONDS);
                 case RATE_LIMITED -> breaker.releasePermission();
                 default -> breaker.onError(elapsed, TimeUnit.NANOSECONDS, new DeploymentFailed(deployment, result));
+            }
+            // absent only when the deployment was removed while this call was under way
+            RecentCalls calls = recent.get(deployment.id());
+            if (calls != null) {
+                calls.record(result, elapsed);
             }
             Counter.builder(ATTEMPTS)
                     .description("Calls to backends, by result; more than requests when retries happen")
