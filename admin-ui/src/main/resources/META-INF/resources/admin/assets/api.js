@@ -19,6 +19,10 @@ export class ApiProblem extends Error {
   }
 }
 
+// Set once the user signs out: requests still in flight then get 401s that must not send the
+// browser to the plain login page ahead of the "signed out" one.
+let signingOut = false;
+
 export async function api(method, path, body) {
   const headers = { Accept: 'application/json' };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
@@ -28,7 +32,7 @@ export async function api(method, path, body) {
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   if (response.status === 401) {
-    location.assign('/admin/login.html');
+    if (!signingOut) location.assign('/admin/login.html');
     throw new ApiProblem(401, { message: 'Your session has ended; sign in again.' });
   }
   const text = await response.text();
@@ -38,6 +42,7 @@ export async function api(method, path, body) {
 }
 
 export async function signOut() {
+  signingOut = true;
   await fetch('/admin/logout', {
     method: 'POST', credentials: 'same-origin', headers: { 'X-XSRF-TOKEN': cookie('XSRF-TOKEN') ?? '' },
   });
