@@ -151,6 +151,30 @@ class UnitsLedgerTest extends GatewayIntegrationTest {
     }
 
     @Test
+    void aTokenOnlyRowIsNoWiderThanItWasBeforeTheUnitColumns() {
+        var key = client.createKey();
+        assertThat(client.post("/v1/chat/completions", key.secret(), GatewayClient.chat("fake-chat")).statusCode())
+                .isEqualTo(200);
+        awaitUsageRows(key.id(), 1);
+
+        // the whole tuple (header, null bitmap, data) as stored now, and as the 18 columns before V50 make it
+        int now = jdbc.queryForObject("select pg_column_size(e.*) from usage_event e where key_id = ?::uuid",
+                Integer.class, key.id());
+        int before = jdbc.queryForObject("select pg_column_size(t.*) from (select created_at, cost_micros, id, key_id,"
+                + " team_id, prompt_tokens, completion_tokens, cached_tokens, latency_ms, ttft_ms, model_id, backend_id,"
+                + " endpoint_id, status, outcome_id, streamed, client_request_id, billed_by from usage_event"
+                + " where key_id = ?::uuid) t", Integer.class, key.id());
+        int withUnits = jdbc.queryForObject("select pg_column_size(t.*) from (select created_at, cost_micros, id,"
+                + " key_id, team_id, prompt_tokens, completion_tokens, cached_tokens, latency_ms, ttft_ms, model_id,"
+                + " backend_id, endpoint_id, status, outcome_id, streamed, client_request_id, billed_by, 1 as a, 1 as c,"
+                + " 1 as i from usage_event where key_id = ?::uuid) t", Integer.class, key.id());
+
+        assertThat(now).isEqualTo(before);
+        assertThat(withUnits).as("the measure can tell: three integers add 12 bytes and padding")
+                .isGreaterThanOrEqualTo(before + 12);
+    }
+
+    @Test
     void theExportCarriesUnitsInRawAndRollupRows() throws Exception {
         var key = keyWithUnits();
         Instant now = Instant.now();
