@@ -115,6 +115,9 @@ class MeController {
         map.put("promptTokens", row.promptTokens());
         map.put("completionTokens", row.completionTokens());
         map.put("cachedTokens", row.cachedTokens());
+        map.put("audioSeconds", row.audioSeconds());
+        map.put("characters", row.characters());
+        map.put("images", row.images());
         map.put("costUsd", row.costUsd().toPlainString());
         return map;
     }

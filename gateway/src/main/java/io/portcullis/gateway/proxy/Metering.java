@@ -81,7 +81,7 @@ class Metering {
                 exchange.caller.teamId(), model, exchange.backendName(), exchange.endpoint.tag(),
                 exchange.status, outcome, exchange.streamed, tokens(usage.promptTokens()), tokens(usage.completionTokens()),
                 tokens(usage.cachedTokens()), exchange.costMicros, (int) Math.min(Integer.MAX_VALUE, TimeUnit.NANOSECONDS.toMillis(durationNanos)),
-                ttftMs, exchange.startedAt, exchange.billedBy));
+                ttftMs, exchange.startedAt, exchange.billedBy, usage.units()));
     }
 
     private static int tokens(long count) {

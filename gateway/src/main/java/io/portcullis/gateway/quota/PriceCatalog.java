@@ -9,16 +9,19 @@ import java.net.URI;
 import java.time.YearMonth;
 import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * The token prices shipped with the gateway ({@value #RESOURCE}): per model the provider's
- * published price, where it was read and in which month. Read once at start; a malformed row
+ * The prices shipped with the gateway ({@value #RESOURCE}): per model the provider's published
+ * price (per million tokens, and per image, second of audio, million characters or request for the
+ * endpoints priced so), where it was read and in which month. Read once at start; a malformed row
  * stops the gateway rather than billing a guess. Prices are decimal strings, never JSON numbers,
- * so that no price passes through a {@code double}.
+ * so that no price passes through a {@code double}. A row names at least one price; the parts it
+ * leaves out are zero, so a free model (moderation) is a row of explicit zeros, never a missing row.
  *
  * @param date   the month of the catalog's newest row
  * @param models rows by model name, in file order
@@ -28,10 +31,16 @@ public record PriceCatalog(YearMonth date, Map<String, Row> models) {
     /** Where the catalog is on the class path. */
     public static final String RESOURCE = "pricing/catalog.json";
 
+    private static final List<String> PER_MILLION = List.of("inputPerMillion", "cachedInputPerMillion",
+            "outputPerMillion", "perMillionCharacters");
+    private static final List<String> PER_UNIT = List.of("perImage", "perAudioSecond", "perRequest");
     private static final Set<String> ROW_FIELDS = Set.of("model", "inputPerMillion", "cachedInputPerMillion",
-            "outputPerMillion", "source", "date", "note");
+            "outputPerMillion", "perImage", "perAudioSecond", "perMillionCharacters", "perRequest", "source", "date",
+            "note");
     /** micro-dollars per token: finer than a millionth of a micro-dollar is precision no provider publishes */
     private static final int MAX_SCALE = 6;
+    /** dollars per unit: a millionth of a micro-dollar, as for a price per million */
+    private static final int MAX_UNIT_SCALE = 12;
 
     public PriceCatalog {
         models = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(models));
@@ -75,9 +84,18 @@ public record PriceCatalog(YearMonth date, Map<String, Row> models) {
                     throw new IllegalStateException(RESOURCE + ": " + where + " has an unknown field '" + field + "'");
                 }
             }
-            BigDecimal cached = node.has("cachedInputPerMillion") ? price(node, "cachedInputPerMillion", where) : null;
-            ModelPrice price = new ModelPrice(price(node, "inputPerMillion", where),
-                    price(node, "outputPerMillion", where), cached);
+            if (PER_MILLION.stream().noneMatch(node::has) && PER_UNIT.stream().noneMatch(node::has)) {
+                throw new IllegalStateException(RESOURCE + ": " + where + " names no price (a free model is priced at"
+                        + " \"0\" explicitly)");
+            }
+            BigDecimal input = optional(node, "inputPerMillion", where, MAX_SCALE);
+            ModelPrice price = new ModelPrice(input == null ? BigDecimal.ZERO : input,
+                    orZero(optional(node, "outputPerMillion", where, MAX_SCALE)),
+                    optional(node, "cachedInputPerMillion", where, MAX_SCALE),
+                    optional(node, "perImage", where, MAX_UNIT_SCALE),
+                    optional(node, "perAudioSecond", where, MAX_UNIT_SCALE),
+                    optional(node, "perMillionCharacters", where, MAX_SCALE),
+                    optional(node, "perRequest", where, MAX_UNIT_SCALE));
             URI source = URI.create(text(node, "source", where));
             if (!"https".equals(source.getScheme()) || source.getHost() == null) {
                 throw new IllegalStateException(RESOURCE + ": " + where + " needs an https 'source'");
@@ -94,18 +112,26 @@ public record PriceCatalog(YearMonth date, Map<String, Row> models) {
         return new PriceCatalog(date, models);
     }
 
-    private static BigDecimal price(JsonNode row, String field, String where) {
+    /** The price in {@code field}, or null when the row leaves it out. */
+    private static BigDecimal optional(JsonNode row, String field, String where, int maxScale) {
+        if (!row.has(field)) {
+            return null;
+        }
         String text = text(row, field, where);
         try {
             BigDecimal price = new BigDecimal(text);
-            if (price.signum() < 0 || price.scale() > MAX_SCALE) {
+            if (price.signum() < 0 || price.scale() > maxScale || !text.matches("[0-9]+(\\.[0-9]+)?")) {
                 throw new NumberFormatException();
             }
             return price;
         } catch (NumberFormatException e) {
             throw new IllegalStateException(RESOURCE + ": " + where + "'s '" + field
-                    + "' must be a decimal string of at most " + MAX_SCALE + " decimals, not negative: " + text);
+                    + "' must be a decimal string of at most " + maxScale + " decimals, not negative: " + text);
         }
+    }
+
+    private static BigDecimal orZero(BigDecimal value) {
+        return value == null ? BigDecimal.ZERO : value;
     }
 
     private static String text(JsonNode node, String field, String where) {

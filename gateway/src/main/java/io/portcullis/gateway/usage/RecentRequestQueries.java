@@ -42,10 +42,14 @@ public class RecentRequestQueries {
      *
      * @param costUsd exact cost in US dollars, six decimals, as text so no client rounds it
      * @param billedBy how tokens and cost were arrived at ({@link BilledBy}); null for rows before V43
+     * @param audioSeconds seconds of audio heard; zero for token-only requests (and rows before V50)
+     * @param characters characters turned into speech
+     * @param images     images made
      */
     public record Request(Instant at, String requestId, UUID keyId, String keyName, UUID teamId, String model,
                           String backend, String endpoint, int status, String outcome, String billedBy,
-                          int promptTokens, int completionTokens, String costUsd, int latencyMs, Integer ttftMs) {
+                          int promptTokens, int completionTokens, String costUsd, int latencyMs, Integer ttftMs,
+                          int audioSeconds, int characters, int images) {
     }
 
     /** A page of requests and the cursor of the next (older) one, null on the last. */
@@ -58,7 +62,7 @@ public class RecentRequestQueries {
             select e.created_at, e.id, coalesce(e.client_request_id, 'req_' || replace(e.id::text, '-', '')) as request_id,
                    e.key_id, k.name as key_name, e.team_id, m.name as model, b.name as backend, p.name as endpoint,
                    e.status, o.name as outcome, e.billed_by, e.prompt_tokens, e.completion_tokens, e.cost_micros,
-                   e.latency_ms, e.ttft_ms
+                   e.latency_ms, e.ttft_ms, e.audio_seconds, e.characters, e.images
             from (select * from usage_event e where %s order by e.created_at desc, e.id desc limit ?) e
             join usage_name m on m.id = e.model_id
             left join usage_name b on b.id = e.backend_id
@@ -132,6 +136,7 @@ public class RecentRequestQueries {
                 rs.getString("model"), rs.getString("backend"), rs.getString("endpoint"), rs.getInt("status"),
                 rs.getString("outcome"), billedBy, rs.getInt("prompt_tokens"), rs.getInt("completion_tokens"),
                 BigDecimal.valueOf(rs.getLong("cost_micros"), 6).toPlainString(), rs.getInt("latency_ms"),
-                rs.getObject("ttft_ms", Integer.class)));
+                rs.getObject("ttft_ms", Integer.class), rs.getInt("audio_seconds"), rs.getInt("characters"),
+                rs.getInt("images"))); // NULL reads as 0
     }
 }

@@ -27,13 +27,16 @@ public class RollupMaintenance {
             select count(*) as requests, coalesce(sum(prompt_tokens), 0) as prompt, coalesce(sum(completion_tokens), 0) as completion,
                    coalesce(sum(cached_tokens), 0) as cached, coalesce(sum(cost_micros), 0) as cost,
                    count(*) filter (where status >= 400) as errors, coalesce(sum(latency_ms), 0) as latency,
-                   count(*) filter (where %s) as unmetered
+                   count(*) filter (where %s) as unmetered, coalesce(sum(audio_seconds), 0) as audio_seconds,
+                   coalesce(sum(characters), 0) as characters, coalesce(sum(images), 0) as images
             from usage_event where created_at >= ? and created_at < ?""".formatted(UNMETERED);
     private static final String ROLLUP_TOTALS = """
             select coalesce(sum(requests), 0) as requests, coalesce(sum(prompt_tokens), 0) as prompt,
                    coalesce(sum(completion_tokens), 0) as completion, coalesce(sum(cached_tokens), 0) as cached,
                    coalesce(sum(cost_micros), 0) as cost, coalesce(sum(errors), 0) as errors,
-                   coalesce(sum(latency_ms_sum), 0) as latency, coalesce(sum(unmetered), 0) as unmetered
+                   coalesce(sum(latency_ms_sum), 0) as latency, coalesce(sum(unmetered), 0) as unmetered,
+                   coalesce(sum(audio_seconds), 0) as audio_seconds, coalesce(sum(characters), 0) as characters,
+                   coalesce(sum(images), 0) as images
             from %s where bucket >= ? and bucket < ?""";
 
     private final JdbcTemplate jdbc;
@@ -93,6 +96,8 @@ public class RollupMaintenance {
                         + " sum(prompt_tokens), sum(completion_tokens), sum(cached_tokens), sum(cost_micros),"
                         + " count(*) filter (where status >= 400), sum(latency_ms), count(*) filter (where "
                         + UNMETERED + ")"
+                        // NULL when the group has no units, as the writer leaves it (sum of NULLs is NULL)
+                        + ", nullif(sum(audio_seconds), 0), nullif(sum(characters), 0), nullif(sum(images), 0)"
                         + " from usage_event where created_at >= ? and created_at < ? group by 1, 2, 3, 4, 5", a, b);
             }
         });

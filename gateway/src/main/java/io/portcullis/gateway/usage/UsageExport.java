@@ -29,18 +29,23 @@ public class UsageExport {
     public enum Rows {
         RAW("""
                 select created_at, request_id, key_id, team_id, model, backend, endpoint, status, outcome, streamed,
-                       prompt_tokens, completion_tokens, cached_tokens, cost_micros, latency_ms, ttft_ms, billed_by
+                       prompt_tokens, completion_tokens, cached_tokens, cost_micros, latency_ms, ttft_ms, billed_by,
+                       audio_seconds, characters, images
                 from usage_event_named where created_at >= ? and created_at < ?""", null),
         HOURLY("""
                 select r.bucket, r.key_id, nullif(r.team_id, '00000000-0000-0000-0000-000000000000') as team_id,
                        m.name as model, o.name as outcome, r.requests, r.prompt_tokens, r.completion_tokens,
-                       r.cached_tokens, r.cost_micros, r.errors, r.latency_ms_sum, r.unmetered
+                       r.cached_tokens, r.cost_micros, r.errors, r.latency_ms_sum, r.unmetered,
+                       coalesce(r.audio_seconds, 0) as audio_seconds, coalesce(r.characters, 0) as characters,
+                       coalesce(r.images, 0) as images
                 from usage_hourly r join usage_name m on m.id = r.model_id join usage_name o on o.id = r.outcome_id
                 where r.bucket >= ? and r.bucket < ?""", "r.bucket"),
         DAILY("""
                 select r.bucket, r.key_id, nullif(r.team_id, '00000000-0000-0000-0000-000000000000') as team_id,
                        m.name as model, o.name as outcome, r.requests, r.prompt_tokens, r.completion_tokens,
-                       r.cached_tokens, r.cost_micros, r.errors, r.latency_ms_sum, r.unmetered
+                       r.cached_tokens, r.cost_micros, r.errors, r.latency_ms_sum, r.unmetered,
+                       coalesce(r.audio_seconds, 0) as audio_seconds, coalesce(r.characters, 0) as characters,
+                       coalesce(r.images, 0) as images
                 from usage_daily r join usage_name m on m.id = r.model_id join usage_name o on o.id = r.outcome_id
                 where r.bucket >= (?::timestamptz at time zone 'UTC')::date
                   and r.bucket < ((?::timestamptz - interval '1 microsecond') at time zone 'UTC')::date + 1""",

@@ -69,11 +69,18 @@ public class UsageQueries {
      * @param costUsd exact cost in US dollars (six decimals), from the configured prices
      * @param unmetered requests a backend answered without usage figures (billed from the reservation
      *                  or the streamed text, {@link BilledBy}): how far the totals rest on estimates
+     * @param audioSeconds seconds of audio heard (transcription, translation), zero for token-only usage
+     * @param characters characters turned into speech
+     * @param images     images made
      */
     public record Row(String group, String label, String period, long requests, long promptTokens,
                       long completionTokens, long cachedTokens, BigDecimal costUsd, long errors, long avgLatencyMs,
-                      long unmetered) {
+                      long unmetered, long audioSeconds, long characters, long images) {
     }
+
+    /** The units' totals; NULL (a rollup row without units) reads as zero. */
+    private static final String UNIT_SUMS = "coalesce(sum(r.audio_seconds), 0) as audio_seconds,"
+            + " coalesce(sum(r.characters), 0) as characters, coalesce(sum(r.images), 0) as images";
 
     private final JdbcTemplate jdbc;
     private final UsageNames names;
@@ -98,7 +105,7 @@ public class UsageQueries {
                 + (groupBy.isPeriod() ? "null" : periodExpr) + " as period,"
                 + " sum(r.requests) as requests, sum(r.prompt_tokens) as prompt, sum(r.completion_tokens) as completion,"
                 + " sum(r.cached_tokens) as cached, sum(r.cost_micros) as cost, sum(r.errors) as errors,"
-                + " sum(r.latency_ms_sum) as latency, sum(r.unmetered) as unmetered"
+                + " sum(r.latency_ms_sum) as latency, sum(r.unmetered) as unmetered, " + UNIT_SUMS
                 + " from " + table + " r join usage_name m on m.id = r.model_id join usage_name o on o.id = r.outcome_id"
                 + " left join api_key k on k.id = r.key_id left join team t on t.id = r.team_id where true");
         if (filter.from() != null) {
@@ -133,7 +140,8 @@ public class UsageQueries {
             return new Row(rs.getString("grp"), rs.getString("label"), rs.getString("period"), requests,
                     rs.getLong("prompt"), rs.getLong("completion"), rs.getLong("cached"),
                     BigDecimal.valueOf(rs.getLong("cost"), 6), rs.getLong("errors"),
-                    requests == 0 ? 0 : rs.getLong("latency") / requests, rs.getLong("unmetered"));
+                    requests == 0 ? 0 : rs.getLong("latency") / requests, rs.getLong("unmetered"),
+                    rs.getLong("audio_seconds"), rs.getLong("characters"), rs.getLong("images"));
         }, args.toArray());
     }
 
@@ -151,15 +159,16 @@ public class UsageQueries {
         var row = jdbc.queryForMap("select coalesce(sum(requests), 0) as requests, coalesce(sum(prompt_tokens), 0) as prompt,"
                 + " coalesce(sum(completion_tokens), 0) as completion, coalesce(sum(cached_tokens), 0) as cached,"
                 + " coalesce(sum(cost_micros), 0) as cost, coalesce(sum(errors), 0) as errors,"
-                + " coalesce(sum(latency_ms_sum), 0) as latency, coalesce(sum(unmetered), 0) as unmetered"
-                + " from usage_hourly where " + column + " = ? and bucket >= ?", id,
+                + " coalesce(sum(latency_ms_sum), 0) as latency, coalesce(sum(unmetered), 0) as unmetered, "
+                + UNIT_SUMS + " from usage_hourly r where " + column + " = ? and bucket >= ?", id,
                 Timestamp.from(from.truncatedTo(ChronoUnit.HOURS)));
         long requests = ((Number) row.get("requests")).longValue();
         return new Row(id.toString(), null, null, requests, ((Number) row.get("prompt")).longValue(),
                 ((Number) row.get("completion")).longValue(), ((Number) row.get("cached")).longValue(),
                 BigDecimal.valueOf(((Number) row.get("cost")).longValue(), 6), ((Number) row.get("errors")).longValue(),
                 requests == 0 ? 0 : ((Number) row.get("latency")).longValue() / requests,
-                ((Number) row.get("unmetered")).longValue());
+                ((Number) row.get("unmetered")).longValue(), ((Number) row.get("audio_seconds")).longValue(),
+                ((Number) row.get("characters")).longValue(), ((Number) row.get("images")).longValue());
     }
 
     /** The UTC day after the one holding the last instant before {@code to} (exclusive bound). */

@@ -28,22 +28,28 @@ import org.springframework.stereotype.Component;
 class UsageWriter {
 
     static final UUID NO_TEAM = new UUID(0, 0);
-    /** Rollup totals: requests, prompt, completion, cached tokens, cost, errors, latency sum, unmetered. */
-    private static final int TOTALS = 8;
+    /**
+     * Rollup totals: requests, prompt, completion, cached tokens, cost, errors, latency sum, unmetered,
+     * then the units (audio seconds, characters, images), written NULL when zero.
+     */
+    private static final int TOTALS = 11;
+    private static final int FIRST_UNIT = 8;
 
     private static final String INSERT_RAW = """
             insert into usage_event (created_at, cost_micros, id, key_id, team_id, prompt_tokens, completion_tokens,
                 cached_tokens, latency_ms, ttft_ms, model_id, backend_id, endpoint_id, status, outcome_id, streamed,
-                client_request_id, billed_by)
+                client_request_id, billed_by, audio_seconds, characters, images)
             select * from unnest(?::timestamptz[], ?::bigint[], ?::uuid[], ?::uuid[], ?::uuid[], ?::integer[],
                 ?::integer[], ?::integer[], ?::integer[], ?::integer[], ?::smallint[], ?::smallint[], ?::smallint[],
-                ?::smallint[], ?::smallint[], ?::boolean[], ?::text[], ?::smallint[])
+                ?::smallint[], ?::smallint[], ?::boolean[], ?::text[], ?::smallint[], ?::integer[], ?::integer[],
+                ?::integer[])
             """;
     private static final String UPSERT_ROLLUP = """
             insert into %s (bucket, key_id, team_id, model_id, outcome_id, requests, prompt_tokens, completion_tokens,
-                cached_tokens, cost_micros, errors, latency_ms_sum, unmetered)
+                cached_tokens, cost_micros, errors, latency_ms_sum, unmetered, audio_seconds, characters, images)
             select * from unnest(?::%s[], ?::uuid[], ?::uuid[], ?::smallint[], ?::smallint[], ?::bigint[], ?::bigint[],
-                ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[])
+                ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[],
+                ?::bigint[])
             on conflict (bucket, key_id, team_id, model_id, outcome_id) do update set
                 requests = %1$s.requests + excluded.requests,
                 prompt_tokens = %1$s.prompt_tokens + excluded.prompt_tokens,
@@ -52,7 +58,10 @@ class UsageWriter {
                 cost_micros = %1$s.cost_micros + excluded.cost_micros,
                 errors = %1$s.errors + excluded.errors,
                 latency_ms_sum = %1$s.latency_ms_sum + excluded.latency_ms_sum,
-                unmetered = %1$s.unmetered + excluded.unmetered
+                unmetered = %1$s.unmetered + excluded.unmetered,
+                audio_seconds = nullif(coalesce(%1$s.audio_seconds, 0) + coalesce(excluded.audio_seconds, 0), 0),
+                characters = nullif(coalesce(%1$s.characters, 0) + coalesce(excluded.characters, 0), 0),
+                images = nullif(coalesce(%1$s.images, 0) + coalesce(excluded.images, 0), 0)
             """;
 
     private final DataSource dataSource;
@@ -70,7 +79,8 @@ class UsageWriter {
                 team = new Object[n], prompt = new Object[n], completion = new Object[n], cached = new Object[n],
                 latency = new Object[n], ttft = new Object[n], model = new Object[n], backend = new Object[n],
                 endpoint = new Object[n], status = new Object[n], outcome = new Object[n], streamed = new Object[n],
-                clientRequestId = new Object[n], billedBy = new Object[n];
+                clientRequestId = new Object[n], billedBy = new Object[n], audioSeconds = new Object[n],
+                characters = new Object[n], images = new Object[n];
         Map<RollupKey, long[]> hourly = new TreeMap<>(RollupKey.ORDER);
         Map<RollupKey, long[]> daily = new TreeMap<>(RollupKey.ORDER);
         for (int i = 0; i < n; i++) {
@@ -95,6 +105,9 @@ class UsageWriter {
             streamed[i] = r.streamed();
             clientRequestId[i] = r.clientRequestId();
             billedBy[i] = r.billedBy() == null ? null : r.billedBy().code();
+            audioSeconds[i] = unit(r.units().audioSeconds());
+            characters[i] = unit(r.units().characters());
+            images[i] = unit(r.units().images());
             UUID teamKey = r.teamId() == null ? NO_TEAM : r.teamId();
             Instant hour = r.createdAt().truncatedTo(ChronoUnit.HOURS);
             Instant day = r.createdAt().truncatedTo(ChronoUnit.DAYS);
@@ -114,9 +127,11 @@ class UsageWriter {
                 }
                 try (PreparedStatement ps = c.prepareStatement(INSERT_RAW)) {
                     Object[][] columns = {created, cost, id, key, team, prompt, completion, cached, latency, ttft, model,
-                            backend, endpoint, status, outcome, streamed, clientRequestId, billedBy};
+                            backend, endpoint, status, outcome, streamed, clientRequestId, billedBy, audioSeconds,
+                            characters, images};
                     String[] types = {"timestamptz", "int8", "uuid", "uuid", "uuid", "int4", "int4", "int4", "int4",
-                            "int4", "int2", "int2", "int2", "int2", "int2", "bool", "text", "int2"};
+                            "int4", "int2", "int2", "int2", "int2", "int2", "bool", "text", "int2", "int4", "int4",
+                            "int4"};
                     for (int i = 0; i < columns.length; i++) {
                         ps.setArray(i + 1, c.createArrayOf(types[i], columns[i]));
                     }
@@ -144,6 +159,18 @@ class UsageWriter {
         totals[5] += r.status() >= 400 ? 1 : 0;
         totals[6] += r.latencyMs();
         totals[7] += isUnmetered(r.billedBy()) ? 1 : 0;
+        // the rollups add what the raw row holds, so a rebuild from raw rows gives the same totals
+        totals[8] += Math.min(Integer.MAX_VALUE, r.units().audioSeconds());
+        totals[9] += Math.min(Integer.MAX_VALUE, r.units().characters());
+        totals[10] += Math.min(Integer.MAX_VALUE, r.units().images());
+    }
+
+    /**
+     * A unit count as stored: NULL for zero, so a token-only row spends no bytes on it (V50), and
+     * at most an integer's range, as tokens are.
+     */
+    private static Integer unit(long count) {
+        return count == 0 ? null : (int) Math.min(Integer.MAX_VALUE, count);
     }
 
     /** An answer the backend gave without usage figures: billed from the reservation or the streamed text. */
@@ -167,7 +194,8 @@ class UsageWriter {
             model[i] = k.modelId();
             outcome[i] = k.outcomeId();
             for (int t = 0; t < TOTALS; t++) {
-                totals[t][i] = e.getValue()[t];
+                long total = e.getValue()[t];
+                totals[t][i] = t >= FIRST_UNIT && total == 0 ? null : total;
             }
             i++;
         }

@@ -3,6 +3,7 @@ package io.portcullis.gateway.quota;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.portcullis.policy.quota.Units;
 import java.io.InputStream;
 import java.math.BigDecimal;
 import java.time.YearMonth;
@@ -38,8 +39,12 @@ class PriceCatalogTest {
         for (JsonNode node : rows) {
             var row = catalog.models().get(node.get("model").stringValue());
             // equals, not compareTo: "2.50" stays 2.50, scale and all, with no trip through a double
-            assertThat(row.price().inputPerMillion()).isEqualTo(new BigDecimal(node.get("inputPerMillion").stringValue()));
-            assertThat(row.price().outputPerMillion()).isEqualTo(new BigDecimal(node.get("outputPerMillion").stringValue()));
+            assertThat(row.price().inputPerMillion()).isEqualTo(written(node, "inputPerMillion"));
+            assertThat(row.price().outputPerMillion()).isEqualTo(written(node, "outputPerMillion"));
+            assertThat(row.price().perImage()).isEqualTo(written(node, "perImage"));
+            assertThat(row.price().perAudioSecond()).isEqualTo(written(node, "perAudioSecond"));
+            assertThat(row.price().perMillionCharacters()).isEqualTo(written(node, "perMillionCharacters"));
+            assertThat(row.price().perRequest()).isEqualTo(written(node, "perRequest"));
             BigDecimal cached = node.has("cachedInputPerMillion")
                     ? new BigDecimal(node.get("cachedInputPerMillion").stringValue()) : row.price().inputPerMillion();
             assertThat(row.price().cachedInputPerMillion()).isEqualTo(cached);
@@ -50,6 +55,47 @@ class PriceCatalogTest {
         }
         assertThat(catalog.date()).isEqualTo(catalog.models().values().stream().map(PriceCatalog.Row::date)
                 .max(YearMonth::compareTo).orElseThrow());
+    }
+
+    /** The price as the file writes it; zero when the row leaves it out. */
+    private static BigDecimal written(JsonNode row, String field) {
+        return row.has(field) ? new BigDecimal(row.get(field).stringValue()) : BigDecimal.ZERO;
+    }
+
+    @Test
+    void shipsUnitPricesForSpeechTranscriptionImagesAndFreeModeration() {
+        var models = PriceCatalog.shipped().models();
+
+        assertThat(models.get("whisper-1").price().perAudioSecond()).isEqualTo(new BigDecimal("0.0001"));
+        assertThat(models.get("tts-1").price().perMillionCharacters()).isEqualTo(new BigDecimal("15.00"));
+        assertThat(models.get("tts-1-hd").price().perMillionCharacters()).isEqualTo(new BigDecimal("30.00"));
+        assertThat(models.get("dall-e-3").price().perImage()).isEqualTo(new BigDecimal("0.04"));
+        assertThat(models.get("dall-e-2").price().perImage()).isEqualTo(new BigDecimal("0.02"));
+        assertThat(models.get("dall-e-3").note()).contains("not distinguished");
+        assertThat(models.get("gpt-image-1").price().outputPerMillion()).isEqualTo(new BigDecimal("40.00"));
+        assertThat(models).containsKeys("gpt-4o-transcribe", "gpt-4o-mini-transcribe", "gpt-4o-mini-tts");
+        for (String free : new String[] {"omni-moderation-latest", "text-moderation-latest"}) {
+            var price = models.get(free).price();
+            assertThat(price.costMicros(1_000_000, 0, 1_000_000, new Units(60, 1_000, 3))).as(free).isZero();
+        }
+        // a minute of audio: 60 x $0.0001 = $0.006; 1,001 characters at $15 per million = 15,015 micro-dollars
+        assertThat(models.get("whisper-1").price().costMicros(0, 0, 0, new Units(60, 0, 0))).isEqualTo(6_000);
+        assertThat(models.get("tts-1").price().costMicros(0, 0, 0, new Units(0, 1_001, 0))).isEqualTo(15_015);
+    }
+
+    @Test
+    void refusesARowThatNamesNoPriceAtAll() {
+        assertThatThrownBy(() -> PriceCatalog.parse(doc("""
+                {"model":"m","source":"https://example.com/p","date":"2025-08"}""")))
+                .hasMessageContaining("row 'm'").hasMessageContaining("names no price");
+    }
+
+    @Test
+    void refusesAUnitPriceInExponentNotationOrFinerThanAMillionthOfAMicroDollar() {
+        assertThatThrownBy(() -> PriceCatalog.parse(doc(ROW.formatted("1").replace("}", ",\"perImage\":\"4E-2\"}"))))
+                .hasMessageContaining("perImage");
+        assertThatThrownBy(() -> PriceCatalog.parse(doc(ROW.formatted("1")
+                .replace("}", ",\"perAudioSecond\":\"0.0000000000001\"}")))).hasMessageContaining("at most 12 decimals");
     }
 
     @Test
@@ -83,8 +129,8 @@ class PriceCatalogTest {
 
     @Test
     void refusesAnUnknownFieldAndADuplicateModel() {
-        assertThatThrownBy(() -> PriceCatalog.parse(doc(ROW.formatted("1").replace("}", ",\"perImage\":\"1\"}"))))
-                .hasMessageContaining("unknown field 'perImage'");
+        assertThatThrownBy(() -> PriceCatalog.parse(doc(ROW.formatted("1").replace("}", ",\"perToken\":\"1\"}"))))
+                .hasMessageContaining("unknown field 'perToken'");
         assertThatThrownBy(() -> PriceCatalog.parse(doc(ROW.formatted("1") + "," + ROW.formatted("2"))))
                 .hasMessageContaining("appears twice");
     }

@@ -106,6 +106,14 @@ public final class TestGateway {
         p.put("gateway.pricing.fake-chat.input-per-million", "2.50");
         p.put("gateway.pricing.fake-chat.output-per-million", "10.00");
         p.put("gateway.pricing.fake-chat.cached-input-per-million", "1.25");
+        // Units (quota/UnitPricingTest): catalog unit rows reached through aliases, a unit price configured over
+        // the catalog's (by the upstream name), and a chat model priced per request.
+        p.put("gateway.backends[0].aliases.units-whisper", "whisper-1");
+        p.put("gateway.backends[0].aliases.units-tts", "tts-1");
+        p.put("gateway.backends[0].aliases.units-moderation", "omni-moderation-latest");
+        p.put("gateway.backends[0].aliases.units-per-request", "fake-metered");
+        p.put("gateway.pricing.tts-1.per-million-characters", "16.00");
+        p.put("gateway.pricing.units-per-request.per-request", "0.25");
         p.put("gateway.backends[1].name", "garbage");
         p.put("gateway.backends[1].base-url", BACKEND.garbageBaseUrl());
         p.put("gateway.backends[1].models[0]", "garbage-model");

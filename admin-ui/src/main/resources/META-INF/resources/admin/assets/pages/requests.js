@@ -3,6 +3,7 @@
 // requests arriving meanwhile neither shift nor repeat rows.
 import { api } from '../api.js';
 import { h, table, fmt, problem } from '../dom.js';
+import { withUnits } from '../units.js';
 
 const OUTCOMES = ['success', 'backend_error', 'client_closed', 'upstream_broken', 'upstream_timeout',
   'invalid_request_error', 'invalid_api_key', 'model_not_allowed', 'policy_violation', 'model_not_found',
@@ -49,7 +50,7 @@ export async function render(root) {
     if (index === 0) { filters.set('from', page.from); filters.set('to', page.to); }
     cursors[index + 1] = page.nextCursor;
     body.replaceChildren(
-      table(COLUMNS, page.data.map(r => ({ value: r, attrs: { 'data-request-id': r.requestId } })),
+      table(withUnits(COLUMNS, page.data, 'Cost (USD)'), page.data.map(r => ({ value: r, attrs: { 'data-request-id': r.requestId } })),
         // The filters the rows answer, so a test (or a user's bug report) can tell which query is shown.
         { id: 'requests-table', 'data-filters': params.toString() }),
       h('div', { class: 'row pager' },

@@ -1,8 +1,10 @@
 // Usage explorer: totals grouped by day, key, team, model or outcome over a date range; chart, table, CSV.
+// Audio seconds, characters and images get a column when the rows shown have some.
 import { api } from '../api.js';
 import { barChart } from '../chart.js';
 import { h, table, fmt, problem } from '../dom.js';
 import { fillDays } from './overview.js';
+import { withUnits } from '../units.js';
 
 const COLUMNS = [
   { title: 'Group', cell: r => r.group },
@@ -21,8 +23,8 @@ export function toCsv(rows) {
     const s = v === null || v === undefined ? '' : String(v);
     return /[",\n\r]/.test(s) || /^[=+\-@]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s;
   };
-  const header = ['group', 'label', 'requests', 'promptTokens', 'completionTokens', 'cachedTokens', 'costUsd', 'errors',
-    'avgLatencyMs'];
+  const header = ['group', 'label', 'requests', 'promptTokens', 'completionTokens', 'cachedTokens', 'audioSeconds',
+    'characters', 'images', 'costUsd', 'errors', 'avgLatencyMs'];
   return [header.join(','), ...rows.map(r => header.map(k => quote(r[k])).join(','))].join('\r\n') + '\r\n';
 }
 
@@ -55,7 +57,7 @@ export async function render(root) {
     out.replaceChildren(
       barChart(rows.map(r => ({ label: group.value === 'day' ? r.group.slice(5) : (r.label ?? r.group).slice(0, 14), value: r.requests })),
         { id: 'usage-chart', title: 'Requests' }),
-      table(COLUMNS, answer.data, { id: 'usage-table' }));
+      table(withUnits(COLUMNS, answer.data, 'Cost (USD)'), answer.data, { id: 'usage-table' }));
   }
 
   root.append(h('h1', {}, 'Usage'),
