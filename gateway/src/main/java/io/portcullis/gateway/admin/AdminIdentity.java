@@ -33,7 +33,14 @@ record AdminIdentity(String name, AdminRole role, UUID accountId, UUID tokenId, 
      * in), or the single sign-on name, which carries the registration ({@code alice (sso company)}).
      */
     String owner() {
-        return accountId != null ? "account:" + accountId : "sso:" + name;
+        if (accountId != null) {
+            return "account:" + accountId;
+        }
+        if (kind == Kind.SSO) {
+            return "sso:" + name;
+        }
+        // the bootstrap token: an admin, never routed to self-service; refuse rather than share an owner
+        throw new IllegalStateException("The bootstrap token owns no developer keys");
     }
 
     static final String BOOTSTRAP = "bootstrap-token";

@@ -290,6 +290,36 @@ class DeveloperSelfServiceTest extends GatewayIntegrationTest {
     }
 
     @Test
+    void refusesAMalformedDeveloperBoundOnATeamNamingTheField() {
+        String name = "bad bound " + System.nanoTime();
+        String start = "{\"name\":\"" + name + "\",\"developerKeyLimits\":";
+        refused(client.admin("POST", "/admin/api/teams", start + "[]}"), 400, "invalid_request_error",
+                "developerKeyLimits");
+        refused(client.admin("POST", "/admin/api/teams", start + "{\"owner\":1}}"), 400, "invalid_request_error",
+                "developerKeyLimits.owner");
+        refused(client.admin("POST", "/admin/api/teams", start + "{\"maxKeysPerDeveloper\":0}}"), 400,
+                "invalid_request_error", "developerKeyLimits.maxKeysPerDeveloper");
+        refused(client.admin("POST", "/admin/api/teams", start + "{\"limits\":{\"tokensPerDay\":1e30}}}"), 400,
+                "invalid_request_error", "developerKeyLimits.limits.tokensPerDay");
+        refused(client.admin("POST", "/admin/api/teams", start + "{\"policy\":{\"allowedCidrs\":[\"10.0.0.0/33\"]}}}"),
+                400, "invalid_request_error", "developerKeyLimits.policy.allowedCidrs");
+        assertThat(jdbc.queryForObject("select count(*) from team where name = ?", Integer.class, name)).isZero();
+    }
+
+    @Test
+    void aStoredBoundThatNoLongerReadsLetsNoDeveloperCreateKeys() {
+        String team = team(BOUND);
+        var dev = developer(team);
+        jdbc.update("update team_developer_key_limits set bounds = '{\"limits\":{\"tokensPerDay\":-5}}'"
+                + " where team_id = ?::uuid", team);
+
+        refused(dev.call(client, "POST", "/admin/api/me/keys", "{\"name\":\"on a broken bound\",\"teamId\":\"" + team
+                + "\"}"), 403, "no_developer_key_limits", "teamId");
+        assertThat(GatewayClient.json(client.admin("GET", "/admin/api/teams/" + team, null)).get("developerKeyLimits")
+                .isNull()).isTrue();
+    }
+
+    @Test
     void teamIdsAreOnlyForDevelopersAndOnlyExistingTeams() {
         String team = team(BOUND);
         String base = "{\"username\":\"dev-" + Long.toString(System.nanoTime(), 36) + "\",\"password\":\""
