@@ -88,6 +88,41 @@ class DeveloperConsoleBrowserTest extends GatewayIntegrationTest {
     }
 
     @Test
+    void anOperatorOpensATeamToDevelopersFromTheTeamsPage() {
+        String teamName = "opened by browser " + System.nanoTime();
+        String teamId = GatewayClient.json(client.admin("POST", "/admin/api/teams", "{\"name\":\"" + teamName
+                + "\"}")).get("id").stringValue();
+        String username = "browser-op-" + Long.toString(System.nanoTime(), 36);
+        assertThat(client.admin("POST", "/admin/api/accounts", "{\"username\":\"" + username + "\",\"password\":\""
+                + PASSWORD + "\",\"role\":\"operator\"}").statusCode()).isEqualTo(201);
+        WebDriver web = browser.driver();
+        web.get(client.base() + "/admin/");
+        browser.await().until(ExpectedConditions.urlContains("/admin/login.html"));
+        web.findElement(By.id("username")).sendKeys(username);
+        web.findElement(By.id("password")).sendKeys(PASSWORD);
+        web.findElement(By.id("sign-in")).click();
+        browser.await().until(ExpectedConditions.textToBePresentInElementLocated(By.id("who"), username));
+        web.findElement(By.cssSelector("nav a[href='#/teams']")).click();
+        awaitPage("teams");
+
+        By row = By.xpath("//table[@id='teams-table']//tr[td/button[text()='" + teamName + "']]");
+        browser.await().until(ExpectedConditions.presenceOfElementLocated(row)).findElement(By.cssSelector("button.edit"))
+                .click();
+        browser.await().until(ExpectedConditions.presenceOfElementLocated(By.id("edit-team-dev-enabled")));
+        web.findElement(By.cssSelector("#edit-team-form details:last-of-type summary")).click();
+        web.findElement(By.id("edit-team-dev-enabled")).click();
+        web.findElement(By.id("edit-team-dev-limit-tokensPerDay")).sendKeys("1234");
+        web.findElement(By.id("edit-team-dev-policy-models")).sendKeys("fake-chat");
+        web.findElement(By.id("save-team")).click();
+        browser.await().until(ExpectedConditions.textToBePresentInElementLocated(By.id("team-notices"), "saved"));
+
+        var bound = GatewayClient.json(client.admin("GET", "/admin/api/teams/" + teamId, null)).get("developerKeyLimits");
+        assertThat(bound.at("/limits/tokensPerDay").longValue()).isEqualTo(1234);
+        assertThat(bound.get("models").toString()).isEqualTo("[\"fake-chat\"]");
+        assertThat(bound.get("maxKeysPerDeveloper").intValue()).isEqualTo(10);
+    }
+
+    @Test
     void aDeveloperSeesNoStaffPageNotEvenByTypingItsAddress() {
         signInAsDeveloper(team());
         WebDriver web = browser.driver();
