@@ -139,6 +139,12 @@ class DeveloperSelfServiceTest extends GatewayIntegrationTest {
                 {"model":"fake-chat","messages":[{"role":"user","content":[{"type":"image_url",
                  "image_url":{"url":"data:image/png;base64,iVBORw0KGgo="}}]}]}""";
         assertThat(client.post("/v1/chat/completions", key.get("key").stringValue(), image).statusCode()).isEqualTo(403);
+
+        var nulls = createKey(dev, "{\"name\":\"all null\",\"teamId\":\"" + team
+                + "\",\"limits\":null,\"policy\":null,\"models\":null}");
+        assertThat(nulls.at("/limits/tokensPerDay").longValue()).isEqualTo(50000);
+        assertThat(nulls.at("/policy/modalities").toString()).isEqualTo("[\"text\"]");
+        assertThat(nulls.get("models").toString()).isEqualTo("[\"fake-chat\",\"fake-embed\"]");
     }
 
     @Test
