@@ -22,7 +22,9 @@ import org.springframework.security.provisioning.InMemoryUserDetailsManager;
  * never scans it): Spring Authorization Server, configured by Spring
  * Boot, on {@code http://localhost:<port>} (another host than the gateway's 127.0.0.1, so the
  * browser keeps their cookies apart). Users put their groups in the ID token's {@code groups}
- * claim: {@code alice} is in {@code portcullis-operators}, {@code mallory} in no console group.
+ * claim: {@code alice} is in {@code portcullis-operators}, {@code mallory} in no console group,
+ * {@code dave} in {@code portcullis-developers} with the teams {@code sso-devs} and
+ * {@code no-such-team} in the {@code portcullis_teams} claim.
  */
 @SpringBootConfiguration
 @EnableAutoConfiguration(excludeName = {
@@ -42,7 +44,9 @@ public class TestIdentityProvider {
         return new InMemoryUserDetailsManager(
                 User.withUsername("alice").password("{noop}" + PASSWORD).authorities("GROUP_portcullis-operators")
                         .build(),
-                User.withUsername("mallory").password("{noop}" + PASSWORD).authorities("GROUP_interns").build());
+                User.withUsername("mallory").password("{noop}" + PASSWORD).authorities("GROUP_interns").build(),
+                User.withUsername("dave").password("{noop}" + PASSWORD).authorities("GROUP_portcullis-developers",
+                        "TEAM_sso-devs", "TEAM_no-such-team").build());
     }
 
     @Bean
@@ -53,6 +57,12 @@ public class TestIdentityProvider {
                         .map(GrantedAuthority::getAuthority).filter(a -> a.startsWith("GROUP_"))
                         .map(a -> a.substring("GROUP_".length())).toList();
                 context.getClaims().claim("groups", groups);
+                List<String> teams = context.getPrincipal().getAuthorities().stream()
+                        .map(GrantedAuthority::getAuthority).filter(a -> a.startsWith("TEAM_"))
+                        .map(a -> a.substring("TEAM_".length())).toList();
+                if (!teams.isEmpty()) {
+                    context.getClaims().claim("portcullis_teams", teams);
+                }
             }
         };
     }

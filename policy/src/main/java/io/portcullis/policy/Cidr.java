@@ -67,6 +67,14 @@ public final class Cidr {
         return true;
     }
 
+    /**
+     * @return whether every address of this network is inside {@code outer} (same address family,
+     *         a prefix at least as long, and this network's start inside it)
+     */
+    public boolean within(Cidr outer) {
+        return outer.network.length == network.length && outer.prefix <= prefix && outer.contains(network);
+    }
+
     private static byte[] mask(byte[] address, int prefix) {
         byte[] out = address.clone();
         for (int i = 0; i < out.length; i++) {

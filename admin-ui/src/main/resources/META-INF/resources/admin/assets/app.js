@@ -12,7 +12,12 @@ const pages = {
   backends: () => import('./pages/backends.js'),
   audit: () => import('./pages/audit.js'),
   accounts: () => import('./pages/accounts.js'),
+  mykeys: () => import('./pages/mykeys.js'),
+  myusage: () => import('./pages/myusage.js'),
 };
+// A developer sees only their self-service pages (the staff API refuses them anyway); staff never see those.
+const DEVELOPER_PAGES = ['mykeys', 'myusage'];
+const developer = () => me?.role === 'developer';
 
 const main = document.getElementById('main');
 const banner = document.getElementById('banner');
@@ -25,8 +30,9 @@ function showBanner(message) {
 }
 
 async function route() {
-  const name = (location.hash.match(/^#\/(\w+)/) ?? [])[1] ?? 'overview';
-  const load = pages[name] ?? pages.overview;
+  let name = (location.hash.match(/^#\/(\w+)/) ?? [])[1] ?? (developer() ? 'mykeys' : 'overview');
+  if (!pages[name] || DEVELOPER_PAGES.includes(name) !== developer()) name = developer() ? 'mykeys' : 'overview';
+  const load = pages[name];
   for (const a of document.querySelectorAll('nav a')) {
     if (a.getAttribute('href') === `#/${name}`) a.setAttribute('aria-current', 'page');
     else a.removeAttribute('aria-current');
@@ -57,6 +63,8 @@ async function start() {
   }
   document.getElementById('who').textContent = `${me.name} · ${me.role}`;
   for (const el of document.querySelectorAll('[data-role="admin"]')) el.hidden = me.role !== 'admin';
+  for (const el of document.querySelectorAll('nav a:not([data-role]), #openapi-link')) el.hidden = developer();
+  for (const el of document.querySelectorAll('[data-role="developer"]')) el.hidden = !developer();
   document.getElementById('sign-out').addEventListener('click', signOut);
   window.addEventListener('hashchange', route);
   await route();

@@ -24,7 +24,9 @@ import tools.jackson.databind.JsonNode;
 
 /**
  * {@code /admin/api/accounts} (admin role only) and {@code /admin/api/me}. The first account is
- * created with the bootstrap token; after that, admins create the others from the console.
+ * created with the bootstrap token; after that, admins create the others from the console. A
+ * developer account carries {@code teamIds}, the teams it creates keys in; a team deleted later
+ * simply drops out of them.
  */
 @RestController
 class AdminAccountsController {
@@ -41,21 +43,29 @@ class AdminAccountsController {
     private final AdminTokens tokens;
     private final AuditLog audit;
     private final InstantSource clock;
+    private final DeveloperStore developers;
 
-    AdminAccountsController(AdminAccounts accounts, AdminTokens tokens, AuditLog audit, InstantSource clock) {
+    AdminAccountsController(AdminAccounts accounts, AdminTokens tokens, AuditLog audit, InstantSource clock,
+                            DeveloperStore developers) {
         this.accounts = accounts;
         this.tokens = tokens;
         this.audit = audit;
         this.clock = clock;
+        this.developers = developers;
     }
 
-    /** An account as admins see it: never the password hash. */
+    /** An account as admins see it: never the password hash. {@code teamIds}: a developer's teams, else empty. */
     record AccountView(UUID id, String username, String role, boolean disabled, boolean locked, Instant createdAt,
-                       Instant updatedAt) {
-        static AccountView of(AdminAccounts.Account a, Instant now) {
+                       Instant updatedAt, List<UUID> teamIds) {
+        static AccountView of(AdminAccounts.Account a, Instant now, List<UUID> teamIds) {
             return new AccountView(a.id(), a.username(), a.role().value(), a.disabledAt() != null,
-                    a.lockedUntil() != null && now.isBefore(a.lockedUntil()), a.createdAt(), a.updatedAt());
+                    a.lockedUntil() != null && now.isBefore(a.lockedUntil()), a.createdAt(), a.updatedAt(),
+                    teamIds == null ? List.of() : teamIds);
         }
+    }
+
+    private AccountView view(AdminAccounts.Account a, Instant now) {
+        return AccountView.of(a, now, developers.teamsOf(a.id()));
     }
 
     record Me(String name, String role, String kind, UUID accountId) {
@@ -72,7 +82,8 @@ class AdminAccountsController {
     @GetMapping("/admin/api/accounts")
     Accounts list() {
         Instant now = clock.instant();
-        return new Accounts(accounts.list().stream().map(a -> AccountView.of(a, now)).toList());
+        var teams = developers.allMemberships();
+        return new Accounts(accounts.list().stream().map(a -> AccountView.of(a, now, teams.get(a.id()))).toList());
     }
 
     @PostMapping("/admin/api/accounts")
@@ -90,11 +101,14 @@ class AdminAccountsController {
             throw ApiError.invalidRequest("'password' is required", "password").toException();
         }
         AdminRole role = AdminRole.parse(AdminJson.requiredString(body, "role", 20), "role");
+        List<UUID> teamIds = teamIds(body, role);
         if (accounts.usernameTaken(username)) {
             throw new ApiError(409, "An account named '" + username + "' already exists", "invalid_request_error",
                     "username", "already_exists").toException();
         }
-        var view = AccountView.of(accounts.create(username, password, role), clock.instant());
+        var created = accounts.create(username, password, role);
+        developers.setTeams(created.id(), teamIds == null ? List.of() : teamIds);
+        var view = view(created, clock.instant());
         audit.record("account.create", "account", view.id().toString(), null, view);
         return view;
     }
@@ -121,13 +135,20 @@ class AdminAccountsController {
             throw new ApiError(409, "You cannot disable or demote your own account", "invalid_request_error",
                     null, "self_change").toException();
         }
+        List<UUID> teamIds = teamIds(body, role != null ? role : before.role());
         Instant now = clock.instant();
+        var beforeView = view(before, now);
         var after = accounts.update(accountId, role, password, disabled).orElseThrow(() -> notFound(id));
+        if (teamIds != null) {
+            developers.setTeams(accountId, teamIds);
+        } else if (after.role() != AdminRole.DEVELOPER) {
+            developers.setTeams(accountId, List.of()); // a former developer keeps no team
+        }
         tokens.forgetCached();
-        var afterView = AccountView.of(after, now);
+        var afterView = view(after, now);
         // The audit says that the password changed, never what it is.
         audit.record(password == null ? "account.update" : "account.update-password", "account", id,
-                AccountView.of(before, now), afterView);
+                beforeView, afterView);
         return afterView;
     }
 
@@ -141,9 +162,38 @@ class AdminAccountsController {
                     "self_change").toException();
         }
         var before = accounts.find(accountId).orElseThrow(() -> notFound(id));
+        var beforeView = view(before, clock.instant());
         accounts.delete(accountId);
         tokens.forgetCached();
-        audit.record("account.delete", "account", id, AccountView.of(before, clock.instant()), null);
+        audit.record("account.delete", "account", id, beforeView, null);
+    }
+
+    /**
+     * {@code teamIds}: only for developers, every id an existing team. Null when absent (on create:
+     * none; on update: unchanged).
+     */
+    private List<UUID> teamIds(JsonNode body, AdminRole role) {
+        if (!AdminJson.present(body, "teamIds") || body.get("teamIds").isNull()) {
+            return null;
+        }
+        var ids = new java.util.LinkedHashSet<UUID>();
+        for (String text : AdminJson.stringList(body, "teamIds", AdminJson.LIST_MAX)) {
+            try {
+                ids.add(UUID.fromString(text));
+            } catch (IllegalArgumentException e) {
+                throw ApiError.invalidRequest("'teamIds' must hold team ids (UUIDs)", "teamIds").toException();
+            }
+        }
+        if (role != AdminRole.DEVELOPER && !ids.isEmpty()) {
+            throw ApiError.invalidRequest("'teamIds' is only for the developer role", "teamIds").toException();
+        }
+        var existing = developers.existingTeams(ids);
+        for (UUID team : ids) {
+            if (!existing.contains(team)) {
+                throw ApiError.invalidRequest("No such team: " + team, "teamIds").toException();
+            }
+        }
+        return List.copyOf(ids);
     }
 
     private static String password(JsonNode body) {

@@ -14,9 +14,34 @@ import org.springframework.security.core.authority.SimpleGrantedAuthority;
  * @param name      actor as shown in the audit log, e.g. {@code alice} or {@code alice (token ci)}
  * @param accountId the account, null for the bootstrap token and single sign-on
  * @param tokenId   the admin token used, null for a console session
+ * @param ssoTeams  for a developer signed in by single sign-on: the teams their claim named, read at
+ *                  sign-in (accounts' teams are read from the database on every request instead)
  */
-record AdminIdentity(String name, AdminRole role, UUID accountId, UUID tokenId, Kind kind)
+record AdminIdentity(String name, AdminRole role, UUID accountId, UUID tokenId, Kind kind, List<UUID> ssoTeams)
         implements Principal, Serializable {
+
+    AdminIdentity {
+        ssoTeams = List.copyOf(ssoTeams);
+    }
+
+    AdminIdentity(String name, AdminRole role, UUID accountId, UUID tokenId, Kind kind) {
+        this(name, role, accountId, tokenId, kind, List.of());
+    }
+
+    /**
+     * Who owns the keys this identity creates as a developer: the account (whichever way it signed
+     * in), or the single sign-on name, which carries the registration ({@code alice (sso company)}).
+     */
+    String owner() {
+        if (accountId != null) {
+            return "account:" + accountId;
+        }
+        if (kind == Kind.SSO) {
+            return "sso:" + name;
+        }
+        // the bootstrap token: an admin, never routed to self-service; refuse rather than share an owner
+        throw new IllegalStateException("The bootstrap token owns no developer keys");
+    }
 
     static final String BOOTSTRAP = "bootstrap-token";
 

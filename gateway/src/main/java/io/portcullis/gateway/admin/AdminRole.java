@@ -4,8 +4,8 @@ import io.portcullis.gateway.web.ApiError;
 import java.util.Locale;
 
 /**
- * What an admin identity may do. Each role includes the ones below it (see the role hierarchy in
- * {@link SecurityConfiguration}). The lower-case names are stored in {@code admin_account.role}
+ * What an admin identity may do. Admin, operator and viewer each include the ones below them (see
+ * the role hierarchy in {@link SecurityConfiguration}); developer stands apart and includes none. The lower-case names are stored in {@code admin_account.role}
  * and appear in the admin API: never rename one.
  */
 enum AdminRole {
@@ -14,7 +14,12 @@ enum AdminRole {
     /** Keys and teams; no account management. */
     OPERATOR,
     /** Read only. */
-    VIEWER;
+    VIEWER,
+    /**
+     * Their own keys in the teams they belong to, within each team's developer key limits, and
+     * their own usage ({@code /admin/api/me/**}); nothing else, not even reading.
+     */
+    DEVELOPER;
 
     String value() {
         return name().toLowerCase(Locale.ROOT);
@@ -32,6 +37,6 @@ enum AdminRole {
                 }
             }
         }
-        throw ApiError.invalidRequest("'" + param + "' must be one of admin, operator, viewer", param).toException();
+        throw ApiError.invalidRequest("'" + param + "' must be one of admin, operator, viewer, developer", param).toException();
     }
 }

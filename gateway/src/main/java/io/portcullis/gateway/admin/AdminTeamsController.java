@@ -5,6 +5,7 @@ import io.portcullis.gateway.audit.AuditLog;
 import io.portcullis.gateway.team.Team;
 import io.portcullis.gateway.team.TeamStore;
 import io.portcullis.gateway.web.ApiError;
+import io.portcullis.policy.DeveloperKeyBounds;
 import io.portcullis.policy.Limits;
 import io.portcullis.policy.UsagePolicy;
 import java.time.Instant;
@@ -36,21 +37,31 @@ class AdminTeamsController {
     private final TeamStore teams;
     private final InstantSource clock;
     private final AuditLog audit;
+    private final DeveloperStore developers;
 
-    AdminTeamsController(TeamStore teams, InstantSource clock, AuditLog audit) {
+    AdminTeamsController(TeamStore teams, InstantSource clock, AuditLog audit, DeveloperStore developers) {
         this.teams = teams;
         this.clock = clock;
         this.audit = audit;
+        this.developers = developers;
     }
 
-    /** A team; one whose stored limits or policy cannot be used shows them as null and why in {@code policyError}. */
+    /**
+     * A team; one whose stored limits or policy cannot be used shows them as null and why in
+     * {@code policyError}. {@code developerKeyLimits} null: developers may not create keys in it.
+     */
     record TeamView(UUID id, String name, Map<String, Object> limits, Map<String, Object> policy, Instant createdAt,
-                    Instant updatedAt, String policyError) {
-        static TeamView of(Team t) {
+                    Instant updatedAt, String policyError, Map<String, Object> developerKeyLimits) {
+        static TeamView of(Team t, DeveloperKeyBounds bounds) {
             boolean usable = t.policyError() == null;
             return new TeamView(t.id(), t.name(), usable ? PolicyJson.toMap(t.limits()) : null,
-                    usable ? PolicyJson.toMap(t.policy(), true) : null, t.createdAt(), t.updatedAt(), t.policyError());
+                    usable ? PolicyJson.toMap(t.policy(), true) : null, t.createdAt(), t.updatedAt(), t.policyError(),
+                    DeveloperKeyLimitsJson.toMap(bounds));
         }
+    }
+
+    private TeamView view(Team t) {
+        return TeamView.of(t, developers.bounds(t.id()).orElse(null));
     }
 
     record TeamList(List<TeamView> data) {
@@ -64,19 +75,23 @@ class AdminTeamsController {
         String name = AdminJson.requiredString(body, "name", AdminKeysController.NAME_MAX);
         Limits limits = PolicyJson.limits(body.get("limits"), "limits");
         UsagePolicy policy = PolicyJson.policy(body.get("policy"), "policy", true);
-        TeamView created = TeamView.of(teams.create(name, limits, policy, clock.instant()));
+        DeveloperKeyBounds bounds = DeveloperKeyLimitsJson.parse(body.get(DeveloperKeyLimitsJson.FIELD));
+        Team team = teams.create(name, limits, policy, clock.instant());
+        developers.setBounds(team.id(), bounds, clock.instant());
+        TeamView created = TeamView.of(team, bounds);
         audit.record("team.create", "team", created.id().toString(), null, created);
         return created;
     }
 
     @GetMapping
     TeamList list() {
-        return new TeamList(teams.list().stream().map(TeamView::of).toList());
+        var bounds = developers.allBounds();
+        return new TeamList(teams.list().stream().map(t -> TeamView.of(t, bounds.get(t.id()))).toList());
     }
 
     @GetMapping("/{id}")
     TeamView get(@PathVariable String id) {
-        return TeamView.of(find(id));
+        return view(find(id));
     }
 
     @PatchMapping("/{id}")
@@ -91,9 +106,17 @@ class AdminTeamsController {
                 : current.limits();
         UsagePolicy policy = AdminJson.present(body, "policy") ? PolicyJson.policy(body.get("policy"), "policy", true)
                 : current.policy();
-        TeamView after = teams.update(current.id(), name, limits, policy, clock.instant()).map(TeamView::of)
+        boolean newBounds = AdminJson.present(body, DeveloperKeyLimitsJson.FIELD);
+        DeveloperKeyBounds bounds = newBounds ? DeveloperKeyLimitsJson.parse(body.get(DeveloperKeyLimitsJson.FIELD))
+                : null;
+        TeamView before = view(current);
+        var updated = teams.update(current.id(), name, limits, policy, clock.instant())
                 .orElseThrow(() -> notFound(id));
-        audit.record("team.update", "team", after.id().toString(), TeamView.of(current), after);
+        if (newBounds) {
+            developers.setBounds(current.id(), bounds, clock.instant());
+        }
+        TeamView after = view(updated);
+        audit.record("team.update", "team", after.id().toString(), before, after);
         return after;
     }
 
@@ -102,10 +125,11 @@ class AdminTeamsController {
     @Transactional
     void delete(@PathVariable String id) {
         Team current = find(id);
+        TeamView before = view(current);
         if (!teams.delete(current.id())) {
             throw notFound(id);
         }
-        audit.record("team.delete", "team", current.id().toString(), TeamView.of(current), null);
+        audit.record("team.delete", "team", current.id().toString(), before, null);
     }
 
     private Team find(String id) {

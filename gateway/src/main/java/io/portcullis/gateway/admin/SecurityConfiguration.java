@@ -45,7 +45,8 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * session from form login (CSRF token required on every change, sent back by the console from
  * the {@code XSRF-TOKEN} cookie). Roles: {@code viewer} may read ({@code GET}), {@code operator}
  * may also change keys and teams, {@code admin} may also change backends and manage accounts
- * and admin tokens (SECURITY.md, "Roles"). The
+ * and admin tokens; {@code developer} is outside that ladder and may use only {@code /admin/api/me}
+ * and {@code /admin/api/me/**} (SECURITY.md, "Roles"). The
  * rules are here, in one place, and {@code AdminApiAccessTest} checks every mapped endpoint
  * against them.
  *
@@ -94,7 +95,7 @@ class SecurityConfiguration {
     SecurityFilterChain console(HttpSecurity http, AdminTokens tokens, AdminAccounts accounts,
                                 ConsoleSignIn signIn, AuditLog audit,
                                 ObjectProvider<ClientRegistrationRepository> ssoProviders,
-                                ConsoleSsoProperties sso,
+                                ConsoleSsoProperties sso, DeveloperStore developers,
                                 @Value("${server.servlet.session.cookie.secure:true}") boolean secureCookies)
             throws Exception {
         var api = PathPatternRequestMatcher.withDefaults().matcher("/admin/api/**");
@@ -118,6 +119,10 @@ class SecurityConfiguration {
                 .authorizeHttpRequests(auth -> auth
                         .requestMatchers("/admin/login.html", "/admin/login", "/admin/login/options",
                                 "/admin/assets/**", SSO_AUTHORIZATION + "/*", SSO_CALLBACK).permitAll()
+                        // Who am I: every identity. The rest of /me is developer self-service, and
+                        // developers stand outside the hierarchy: nothing else below admits them.
+                        .requestMatchers(HttpMethod.GET, "/admin/api/me").authenticated()
+                        .requestMatchers("/admin/api/me/**").hasRole("DEVELOPER")
                         .requestMatchers("/admin/api/accounts", "/admin/api/accounts/**", "/admin/api/tokens",
                                 "/admin/api/tokens/**").hasRole("ADMIN")
                         // Backends decide where every team's prompts (and the upstream keys) go:
@@ -146,7 +151,7 @@ class SecurityConfiguration {
             http.oauth2Login(o -> o.loginPage("/admin/login.html")
                     .authorizationEndpoint(a -> a.baseUri(SSO_AUTHORIZATION))
                     .redirectionEndpoint(r -> r.baseUri(SSO_CALLBACK))
-                    .successHandler(new SsoLogin(sso, audit))
+                    .successHandler(new SsoLogin(sso, audit, developers))
                     .failureUrl("/admin/login.html?error=sso"));
         }
         return http.build();

@@ -19,7 +19,8 @@ import org.springframework.security.web.context.HttpSessionSecurityContextReposi
  * the OAuth2 authentication with an {@link AdminIdentity}, so the rest of the console (roles,
  * audit actor, {@code /admin/api/me}) treats SSO users like any other. Users whose claim maps to
  * no role are sent back to the login page. The role is fixed for the session; it is read again at
- * the next sign-in. Both outcomes are audited with the client address ({@code sign-in},
+ * the next sign-in, as are a developer's teams (named by {@link ConsoleSsoProperties#teamsClaim()}).
+ * Both outcomes are audited with the client address ({@code sign-in},
  * {@code sign-in.failed} with reason {@code no-role}).
  */
 class SsoLogin implements AuthenticationSuccessHandler {
@@ -28,11 +29,13 @@ class SsoLogin implements AuthenticationSuccessHandler {
 
     private final ConsoleSsoProperties properties;
     private final AuditLog audit;
+    private final DeveloperStore developers;
     private final HttpSessionSecurityContextRepository sessions = new HttpSessionSecurityContextRepository();
 
-    SsoLogin(ConsoleSsoProperties properties, AuditLog audit) {
+    SsoLogin(ConsoleSsoProperties properties, AuditLog audit, DeveloperStore developers) {
         this.properties = properties;
         this.audit = audit;
+        this.developers = developers;
     }
 
     @Override
@@ -56,15 +59,19 @@ class SsoLogin implements AuthenticationSuccessHandler {
             response.sendRedirect(request.getContextPath() + "/admin/login.html?error=sso-role");
             return;
         }
+        // A developer's teams come from a second claim, by name; names of no team are ignored.
+        var teams = role.get() == AdminRole.DEVELOPER
+                ? developers.teamsNamed(ConsoleSsoProperties.values(user.getAttributes().get(properties.teamsClaim())))
+                : java.util.List.<java.util.UUID>of();
         var identity = new AdminIdentity(user.getName() + " (sso " + token.getAuthorizedClientRegistrationId() + ")",
-                role.get(), null, null, AdminIdentity.Kind.SSO);
+                role.get(), null, null, AdminIdentity.Kind.SSO, teams);
         context.setAuthentication(UsernamePasswordAuthenticationToken.authenticated(identity, null,
                 identity.authorities()));
         SecurityContextHolder.setContext(context);
         sessions.saveContext(context, request, response);
         audit.recordAs(identity.name(), "sign-in", "sso", token.getAuthorizedClientRegistrationId(), null,
                 Map.of("address", request.getRemoteAddr(), "username", user.getName(), "method", "sso",
-                        "role", role.get().value()));
+                        "role", role.get().value(), "teams", teams.stream().map(Object::toString).toList()));
         response.sendRedirect(request.getContextPath() + "/admin/");
     }
 }

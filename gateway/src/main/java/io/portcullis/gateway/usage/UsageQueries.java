@@ -171,6 +171,30 @@ public class UsageQueries {
                 ((Number) row.get("characters")).longValue(), ((Number) row.get("images")).longValue());
     }
 
+    /** One key's totals for one model. */
+    public record KeyModelRow(UUID keyId, String model, long requests, long promptTokens, long completionTokens,
+                              BigDecimal costUsd) {
+    }
+
+    /**
+     * Totals per key and model of the given keys over {@code [from, to)} (hourly rollups, so any
+     * whole-hour time zone is exact), for a developer's own view of their keys.
+     */
+    public List<KeyModelRow> keysByModel(java.util.Collection<UUID> keyIds, Instant from, Instant to) {
+        if (keyIds.isEmpty()) {
+            return List.of();
+        }
+        return jdbc.query("""
+                select r.key_id, m.name as model, sum(r.requests) as requests, sum(r.prompt_tokens) as prompt,
+                       sum(r.completion_tokens) as completion, sum(r.cost_micros) as cost
+                from usage_hourly r join usage_name m on m.id = r.model_id
+                where r.key_id = any(?) and r.bucket >= ? and r.bucket < ?
+                group by 1, 2 order by 1, 2""", (rs, i) -> new KeyModelRow(rs.getObject("key_id", UUID.class),
+                rs.getString("model"), rs.getLong("requests"), rs.getLong("prompt"), rs.getLong("completion"),
+                BigDecimal.valueOf(rs.getLong("cost"), 6)), keyIds.toArray(UUID[]::new),
+                Timestamp.from(from.truncatedTo(ChronoUnit.HOURS)), Timestamp.from(to));
+    }
+
     /** The UTC day after the one holding the last instant before {@code to} (exclusive bound). */
     private static LocalDate dayAfterLastInstant(Instant to) {
         return LocalDate.ofInstant(to.minusNanos(1), ZoneOffset.UTC).plusDays(1);

@@ -2,6 +2,7 @@ package io.portcullis.gateway.admin;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.portcullis.gateway.support.GatewayClient;
 import io.portcullis.gateway.support.GatewayIntegrationTest;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,7 +17,9 @@ import org.springframework.web.servlet.mvc.method.annotation.RequestMappingHandl
 /**
  * Every endpoint mapped under {@code /admin/api}, found from Spring MVC's own mappings (so a new
  * endpoint is checked the day it is added), refuses callers without credentials and callers
- * whose role is too small, and lets the right role through.
+ * whose role is too small, and lets the right role through. A developer is refused (403) everywhere
+ * but {@code GET /admin/api/me} and their self-service under {@code /admin/api/me/}, where every
+ * staff role is refused in turn.
  */
 class AdminApiAccessTest extends GatewayIntegrationTest {
 
@@ -28,6 +31,9 @@ class AdminApiAccessTest extends GatewayIntegrationTest {
     record Endpoint(String method, String path) implements Comparable<Endpoint> {
         /** The role this endpoint needs, by the rule the console documents. */
         AdminRole needs() {
+            if (path.startsWith("/admin/api/me/")) {
+                return AdminRole.DEVELOPER; // self-service: staff roles do not include it
+            }
             if (path.startsWith("/admin/api/accounts") || path.startsWith("/admin/api/tokens")) {
                 return AdminRole.ADMIN;
             }
@@ -35,6 +41,11 @@ class AdminApiAccessTest extends GatewayIntegrationTest {
                 return AdminRole.ADMIN; // where every team's prompts go: not an operator's call
             }
             return method.equals("GET") ? AdminRole.VIEWER : AdminRole.OPERATOR;
+        }
+
+        /** Whether a developer may call it: their own self-service, and who-am-I. Nothing else. */
+        boolean admitsDeveloper() {
+            return needs() == AdminRole.DEVELOPER || path.equals("/admin/api/me") && method.equals("GET");
         }
 
         /** The path with every template variable filled with an id that exists nowhere. */
@@ -78,7 +89,18 @@ class AdminApiAccessTest extends GatewayIntegrationTest {
                 new Endpoint("GET", "/admin/api/backends"), new Endpoint("POST", "/admin/api/backends"),
                 new Endpoint("PUT", "/admin/api/backends/{name}"), new Endpoint("DELETE", "/admin/api/backends/{name}"),
                 new Endpoint("GET", "/admin/api/openapi.json"), new Endpoint("GET", "/admin/api/pricing"),
-                new Endpoint("GET", "/admin/api/requests"));
+                new Endpoint("GET", "/admin/api/requests"), new Endpoint("POST", "/admin/api/me/keys"),
+                new Endpoint("DELETE", "/admin/api/me/keys/{id}"), new Endpoint("GET", "/admin/api/me/usage"));
+    }
+
+    @Test
+    void aDeveloperIsAdmittedOnlyToWhoAmIAndSelfService() {
+        var admitted = adminEndpoints().stream().filter(Endpoint::admitsDeveloper).map(Endpoint::toString).toList();
+        assertThat(admitted).allMatch(e -> e.contains("/admin/api/me")).hasSizeGreaterThan(4);
+        String developer = AdminIdentities.token(client, "developer");
+        var me = AdminIdentities.call(client, "GET", "/admin/api/me", developer, null);
+        assertThat(me.statusCode()).isEqualTo(200);
+        assertThat(GatewayClient.json(me).get("role").stringValue()).isEqualTo("developer");
     }
 
     @Test
@@ -97,13 +119,18 @@ class AdminApiAccessTest extends GatewayIntegrationTest {
         String viewer = AdminIdentities.token(client, "viewer");
         String operator = AdminIdentities.token(client, "operator");
         String admin = AdminIdentities.token(client, "admin");
+        String developer = AdminIdentities.token(client, "developer");
         for (Endpoint e : adminEndpoints()) {
             AdminRole needs = e.needs();
-            List<String> tooSmall = switch (needs) {
+            List<String> tooSmall = new ArrayList<>(switch (needs) {
                 case ADMIN -> List.of(viewer, operator);
                 case OPERATOR -> List.of(viewer);
                 case VIEWER -> List.of();
-            };
+                case DEVELOPER -> List.of(viewer, operator, admin); // staff hold no developer's keys
+            });
+            if (!e.admitsDeveloper()) {
+                tooSmall.add(developer);
+            }
             for (String token : tooSmall) {
                 var refused = AdminIdentities.call(client, e.method(), e.concrete(), token, "{}");
                 assertThat(refused.statusCode()).as("%s with a role below %s", e, needs).isEqualTo(403);
@@ -113,6 +140,7 @@ class AdminApiAccessTest extends GatewayIntegrationTest {
                 case ADMIN -> admin;
                 case OPERATOR -> operator;
                 case VIEWER -> viewer;
+                case DEVELOPER -> developer;
             };
             var admitted = AdminIdentities.call(client, e.method(), e.concrete(), enough, "{}");
             assertThat(admitted.statusCode()).as("%s with role %s", e, needs).isNotIn(401, 403)

@@ -74,6 +74,40 @@ class AdminOpenApiTest extends GatewayIntegrationTest {
     }
 
     @Test
+    void developerAnswersMatchTheirSchemas() {
+        String team = sent("TeamCreate", """
+                {"name":"openapi dev team %s","limits":{"tokensPerMonth":100000},
+                 "developerKeyLimits":{"limits":{"tokensPerDay":90000,"spendPerMonthUsd":"2.5"},"models":["fake-chat"],
+                                       "policy":{"modalities":["text"],"hostedTools":["web_search"]},
+                                       "maxKeysPerDeveloper":5}}""".formatted(System.nanoTime()));
+        String teamId = conforms("Team", expect(201, client.admin("POST", "/admin/api/teams", team))).get("id").stringValue();
+        String account = sent("AccountCreate", """
+                {"username":"openapi-dev-%s","password":"%s","role":"developer","teamIds":["%s"]}"""
+                .formatted(Long.toString(System.nanoTime(), 36), AdminIdentities.PASSWORD, teamId));
+        String accountId = conforms("Account", expect(201, client.admin("POST", "/admin/api/accounts", account)))
+                .get("id").stringValue();
+        conforms("Account", expect(200, client.admin("PATCH", "/admin/api/accounts/" + accountId,
+                sent("AccountPatch", "{\"teamIds\":[\"" + teamId + "\"]}"))));
+        String token = GatewayClient.json(expect(201, client.admin("POST", "/admin/api/tokens",
+                "{\"name\":\"dev\",\"accountId\":\"" + accountId + "\"}"))).get("token").stringValue();
+
+        conforms("MyTeams", expect(200, AdminIdentities.call(client, "GET", "/admin/api/me/teams", token, null)));
+        JsonNode created = conforms("CreatedKey", expect(201, AdminIdentities.call(client, "POST", "/admin/api/me/keys",
+                token, sent("DeveloperKeyCreate", "{\"name\":\"openapi dev key\",\"teamId\":\"" + teamId + "\"}"))));
+        String id = created.get("id").stringValue();
+        expect(200, client.post("/v1/chat/completions", created.get("key").stringValue(), GatewayClient.chat("fake-chat")));
+        awaitUsageRows(id, 1);
+        conforms("MyKeys", expect(200, AdminIdentities.call(client, "GET", "/admin/api/me/keys", token, null)));
+        JsonNode usage = conforms("MyUsage", expect(200, AdminIdentities.call(client, "GET", "/admin/api/me/usage",
+                token, null)));
+        assertThat(usage.at("/keys/0/models/0/model").stringValue()).as("a model row to check").isEqualTo("fake-chat");
+        conforms("RotatedKey", expect(200, AdminIdentities.call(client, "POST", "/admin/api/me/keys/" + id + "/rotate",
+                token, null)));
+        conforms("Key", expect(200, AdminIdentities.call(client, "DELETE", "/admin/api/me/keys/" + id, token, null)));
+        conforms("Me", expect(200, AdminIdentities.call(client, "GET", "/admin/api/me", token, null)));
+    }
+
+    @Test
     void usageAndAuditAnswersMatchTheirSchemas() {
         var key = client.createKey();
         expect(200, client.post("/v1/chat/completions", key.secret(), GatewayClient.chat("fake-chat")));

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.portcullis.gateway.database.EmbeddedPostgresServer;
 import io.portcullis.gateway.support.Browser;
+import io.portcullis.gateway.support.GatewayClient;
 import io.portcullis.gateway.support.StandaloneGateway;
 import io.portcullis.testidp.TestIdentityProvider;
 import java.util.Map;
@@ -26,6 +27,7 @@ class ConsoleSsoTest {
     static ConfigurableApplicationContext idp;
     static StandaloneGateway gateway;
     static String base;
+    static String ssoTeam;
 
     @RegisterExtension
     final Browser browser = new Browser();
@@ -38,7 +40,7 @@ class ConsoleSsoTest {
         idp = TestIdentityProvider.start(idpPort, base + "/admin/login/oauth2/code/company");
         postgres = EmbeddedPostgresServer.ephemeral();
         String registration = "spring.security.oauth2.client.registration.company.";
-        gateway = StandaloneGateway.start(postgres.jdbcUrl(), Map.of(
+        var properties = new java.util.HashMap<>(Map.of(
                 "server.port", String.valueOf(gatewayPort),
                 "server.address", "127.0.0.1",
                 registration + "client-id", TestIdentityProvider.CLIENT_ID,
@@ -49,6 +51,10 @@ class ConsoleSsoTest {
                 "spring.security.oauth2.client.provider.company.issuer-uri", TestIdentityProvider.issuer(idpPort),
                 "gateway.admin.sso.role-claim", "groups",
                 "gateway.admin.sso.operator-values", "portcullis-operators"));
+        properties.put("gateway.admin.sso.developer-values", "portcullis-developers");
+        gateway = StandaloneGateway.start(postgres.jdbcUrl(), properties);
+        ssoTeam = GatewayClient.json(gateway.client().admin("POST", "/admin/api/teams",
+                "{\"name\":\"sso-devs\",\"developerKeyLimits\":{\"models\":[\"fake-chat\"]}}")).get("id").stringValue();
     }
 
     @AfterAll
@@ -75,6 +81,26 @@ class ConsoleSsoTest {
         browser.await().until(ExpectedConditions.textToBePresentInElementLocated(By.id("who"), "alice"));
         assertThat(browser.driver().findElement(By.id("who")).getText()).isEqualTo("alice (sso company) · operator");
         assertThat(browser.driver().findElement(By.cssSelector("nav a[href='#/accounts']")).isDisplayed()).isFalse();
+    }
+
+    @Test
+    void aDeveloperByGroupGetsTheTeamsTheirClaimNamesAndCreatesAKeyOwnedByTheirSsoName() {
+        signInAtTheProvider("dave");
+
+        WebDriver web = browser.driver();
+        browser.await().until(ExpectedConditions.textToBePresentInElementLocated(By.id("who"), "dave"));
+        assertThat(web.findElement(By.id("who")).getText()).isEqualTo("dave (sso company) · developer");
+        browser.await().until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("main[data-page='mykeys']")));
+        assertThat(new org.openqa.selenium.support.ui.Select(web.findElement(By.id("new-key-team"))).getOptions())
+                .extracting(org.openqa.selenium.WebElement::getText).containsExactly("sso-devs");
+        web.findElement(By.id("new-key-name")).sendKeys("dave's sso key");
+        web.findElement(By.id("create-key")).click();
+        assertThat(browser.await().until(ExpectedConditions.visibilityOfElementLocated(By.id("secret-value")))
+                .getDomProperty("value")).startsWith("gw-");
+        var owner = gateway.context().getBean(org.springframework.jdbc.core.JdbcTemplate.class).queryForObject(
+                "select d.owner from developer_key d join api_key k on k.id = d.key_id where k.name = ?", String.class,
+                "dave's sso key");
+        assertThat(owner).isEqualTo("sso:dave (sso company)");
     }
 
     @Test

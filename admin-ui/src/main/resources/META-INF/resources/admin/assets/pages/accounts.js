@@ -2,7 +2,7 @@
 import { api } from '../api.js';
 import { h, fmt, problem } from '../dom.js';
 
-const ROLES = ['admin', 'operator', 'viewer'];
+const ROLES = ['admin', 'operator', 'viewer', 'developer'];
 
 export async function render(root, { me }) {
   if (me.role !== 'admin') {
@@ -13,6 +13,10 @@ export async function render(root, { me }) {
   const accounts = h('div', {});
   const tokens = h('div', {});
   const say = node => notices.replaceChildren(node);
+  // A developer's teams: chosen when the account is created (PATCH teamIds changes them later).
+  let teams = [];
+  try { teams = (await api('GET', '/teams')).data; } catch (err) { say(problem(err)); }
+  const teamName = id => teams.find(t => t.id === id)?.name ?? id;
 
   async function load() {
     let a, t;
@@ -23,7 +27,8 @@ export async function render(root, { me }) {
         const role = h('select', { 'aria-label': `Role of ${acc.username}`, onchange: () => change(acc, { role: role.value }) },
           ROLES.map(r => h('option', { value: r, selected: r === acc.role }, r)));
         return h('tr', { 'data-account': acc.username },
-          h('td', {}, acc.username), h('td', {}, role),
+          h('td', {}, acc.username), h('td', {}, role,
+            acc.role === 'developer' ? h('span', { class: 'hint' }, ' teams: ' + (acc.teamIds.map(teamName).join(', ') || 'none')) : null),
           h('td', {}, acc.disabled ? 'disabled' : acc.locked ? 'locked' : 'active'), h('td', {}, fmt.when(acc.createdAt)),
           h('td', { class: 'actions' },
             h('button', { type: 'button', onclick: () => change(acc, { disabled: !acc.disabled }) }, acc.disabled ? 'Enable' : 'Disable'),
@@ -76,18 +81,24 @@ export async function render(root, { me }) {
   const username = h('input', { id: 'new-account-username', required: true, autocomplete: 'off' });
   const password = h('input', { id: 'new-account-password', type: 'password', required: true, minlength: '12', autocomplete: 'new-password' });
   const role = h('select', { id: 'new-account-role' }, ROLES.map(r => h('option', { value: r, selected: r === 'viewer' }, r)));
+  const memberOf = h('select', { id: 'new-account-teams', multiple: true, disabled: true, size: '3' },
+    teams.map(t => h('option', { value: t.id }, t.name)));
+  role.addEventListener('change', () => { memberOf.disabled = role.value !== 'developer'; });
   root.append(h('h1', {}, 'Accounts & tokens'), notices,
     h('form', { class: 'card', onsubmit: async e => {
       e.preventDefault();
       try {
-        await api('POST', '/accounts', { username: username.value, password: password.value, role: role.value });
+        const body = { username: username.value, password: password.value, role: role.value };
+        if (role.value === 'developer') body.teamIds = [...memberOf.selectedOptions].map(o => o.value);
+        await api('POST', '/accounts', body);
         username.value = ''; password.value = '';
         say(h('p', { class: 'notice', role: 'status' }, 'Account created.'));
         await load();
       } catch (err) { say(problem(err)); }
     } }, h('h2', {}, 'New account'),
     h('div', { class: 'row' }, h('label', {}, 'Username ', username), h('label', {}, 'Password ', password),
-      h('label', {}, 'Role ', role), h('button', { type: 'submit' }, 'Create account'))),
+      h('label', {}, 'Role ', role), h('label', {}, 'Teams (developers) ', memberOf),
+      h('button', { type: 'submit' }, 'Create account'))),
     h('h2', {}, 'Accounts'), accounts, h('h2', {}, 'Admin API tokens'), tokens);
   await load();
 }

@@ -4,6 +4,7 @@
 import { api } from '../api.js';
 import { h, fmt, problem } from '../dom.js';
 import { limitsEditor, describeLimits } from '../limits.js';
+import { developerLimitsEditor } from '../developerLimits.js';
 
 const KEYS_PAGE = 25;
 
@@ -104,19 +105,20 @@ export async function render(root, { me }) {
   function edit(t) {
     const name = h('input', { id: 'edit-team-name', required: true, maxlength: '200', value: t.name });
     const editor = limitsEditor({ prefix: 'edit-team', limits: t.limits, policy: t.policy, withModels: true });
+    const developers = developerLimitsEditor(t.developerKeyLimits);
     const errors = h('div', {});
     say(h('form', { class: 'card', id: 'edit-team-form', onsubmit: async e => {
       e.preventDefault();
       errors.replaceChildren();
       try {
-        const saved = await api('PATCH', `/teams/${t.id}`, { name: name.value, ...editor.value() });
+        const saved = await api('PATCH', `/teams/${t.id}`, { name: name.value, ...editor.value(), developerKeyLimits: developers.value() });
         say(done(`Team "${saved.name}" saved.`));
         await load();
       } catch (err) { report(err, editor, errors); }
     } },
     h('h2', {}, `Edit team "${t.name}"`), errors,
     h('div', { class: 'row' }, h('label', {}, 'Name ', name)),
-    editor.node,
+    editor.node, developers.node,
     h('div', { class: 'row' }, h('button', { type: 'submit', id: 'save-team' }, 'Save'),
       h('button', { type: 'button', onclick: () => notices.replaceChildren() }, 'Cancel'))));
     name.focus();
