@@ -256,6 +256,7 @@ final class Lease {
         if (extra > 0) {
             try {
                 store.charge(key, extra, now);
+                seen(-extra);
             } catch (RuntimeException e) {
                 // The usage is in the ledger either way; the shared counter under-counts by
                 // 'extra' until the window ends. Documented in docs/quotas.md.
@@ -333,9 +334,27 @@ final class Lease {
         }
         try {
             store.release(key, amount, limit, now);
+            seen(amount);
         } catch (RuntimeException e) {
             keep(amount);
         }
+    }
+
+    /**
+     * Moves the store's last answer by what this replica just gave back ({@code +}) or charged
+     * ({@code -}), so {@link #remaining} (and the engine's view of what is used, for alerts) does
+     * not count units given back as spent. A hint only: while a refill is at the store its answer
+     * will replace the figure anyway, so it is left alone then.
+     */
+    private void seen(long delta) {
+        Protocol p;
+        do {
+            p = protocol.get();
+            if (p.refill() != null || p.storeRemaining() >= Protocol.NEW.storeRemaining()) {
+                return; // a store call is in flight, or the store has not answered yet
+            }
+        } while (!protocol.compareAndSet(p, new Protocol(null, Math.max(0, p.storeRemaining() + delta),
+                p.noTopUpBefore())));
     }
 
     /** Keeps units the store would not take back; a retired lease cannot (nobody reads it), so they are dropped. */
