@@ -1,6 +1,7 @@
 package io.portcullis.gateway.admin;
 
 import io.portcullis.gateway.access.PolicyJson;
+import io.portcullis.gateway.alert.AlertThresholdStore;
 import io.portcullis.gateway.audit.AuditLog;
 import io.portcullis.gateway.team.Team;
 import io.portcullis.gateway.team.TeamStore;
@@ -36,20 +37,23 @@ class AdminTeamsController {
     private final TeamStore teams;
     private final InstantSource clock;
     private final AuditLog audit;
+    private final AlertThresholdStore alertAt;
 
-    AdminTeamsController(TeamStore teams, InstantSource clock, AuditLog audit) {
+    AdminTeamsController(TeamStore teams, InstantSource clock, AuditLog audit, AlertThresholdStore alertAt) {
         this.teams = teams;
         this.clock = clock;
         this.audit = audit;
+        this.alertAt = alertAt;
     }
 
     /** A team; one whose stored limits or policy cannot be used shows them as null and why in {@code policyError}. */
     record TeamView(UUID id, String name, Map<String, Object> limits, Map<String, Object> policy, Instant createdAt,
-                    Instant updatedAt, String policyError) {
-        static TeamView of(Team t) {
+                    Instant updatedAt, String policyError, List<Integer> alertAt) {
+        static TeamView of(Team t, List<Integer> alertAt) {
             boolean usable = t.policyError() == null;
             return new TeamView(t.id(), t.name(), usable ? PolicyJson.toMap(t.limits()) : null,
-                    usable ? PolicyJson.toMap(t.policy(), true) : null, t.createdAt(), t.updatedAt(), t.policyError());
+                    usable ? PolicyJson.toMap(t.policy(), true) : null, t.createdAt(), t.updatedAt(), t.policyError(),
+                    alertAt);
         }
     }
 
@@ -64,19 +68,22 @@ class AdminTeamsController {
         String name = AdminJson.requiredString(body, "name", AdminKeysController.NAME_MAX);
         Limits limits = PolicyJson.limits(body.get("limits"), "limits");
         UsagePolicy policy = PolicyJson.policy(body.get("policy"), "policy", true);
-        TeamView created = TeamView.of(teams.create(name, limits, policy, clock.instant()));
+        List<Integer> percents = AdminAlertsController.alertAt(body);
+        Team team = teams.create(name, limits, policy, clock.instant());
+        alertAt.set(team.scope(), percents);
+        TeamView created = TeamView.of(team, percents);
         audit.record("team.create", "team", created.id().toString(), null, created);
         return created;
     }
 
     @GetMapping
     TeamList list() {
-        return new TeamList(teams.list().stream().map(TeamView::of).toList());
+        return new TeamList(teams.list().stream().map(this::view).toList());
     }
 
     @GetMapping("/{id}")
     TeamView get(@PathVariable String id) {
-        return TeamView.of(find(id));
+        return view(find(id));
     }
 
     @PatchMapping("/{id}")
@@ -91,9 +98,13 @@ class AdminTeamsController {
                 : current.limits();
         UsagePolicy policy = AdminJson.present(body, "policy") ? PolicyJson.policy(body.get("policy"), "policy", true)
                 : current.policy();
-        TeamView after = teams.update(current.id(), name, limits, policy, clock.instant()).map(TeamView::of)
-                .orElseThrow(() -> notFound(id));
-        audit.record("team.update", "team", after.id().toString(), TeamView.of(current), after);
+        List<Integer> percents = AdminJson.present(body, "alertAt") ? AdminAlertsController.alertAt(body)
+                : alertAt.list(current.scope());
+        TeamView before = view(current);
+        Team updated = teams.update(current.id(), name, limits, policy, clock.instant()).orElseThrow(() -> notFound(id));
+        alertAt.set(updated.scope(), percents);
+        TeamView after = TeamView.of(updated, percents);
+        audit.record("team.update", "team", after.id().toString(), before, after);
         return after;
     }
 
@@ -102,10 +113,16 @@ class AdminTeamsController {
     @Transactional
     void delete(@PathVariable String id) {
         Team current = find(id);
+        TeamView before = view(current);
         if (!teams.delete(current.id())) {
             throw notFound(id);
         }
-        audit.record("team.delete", "team", current.id().toString(), TeamView.of(current), null);
+        alertAt.set(current.scope(), List.of());
+        audit.record("team.delete", "team", current.id().toString(), before, null);
+    }
+
+    private TeamView view(Team t) {
+        return TeamView.of(t, alertAt.list(t.scope()));
     }
 
     private Team find(String id) {
