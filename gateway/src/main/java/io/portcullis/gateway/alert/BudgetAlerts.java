@@ -82,6 +82,9 @@ public class BudgetAlerts {
         if (exhausted.putIfAbsent(refusedBy, Boolean.TRUE) == null && !decide(occurrence, now)) {
             exhausted.remove(refusedBy); // the database did not answer: the next refusal tries again
         }
+        // What is left cannot serve a request, though a few units may be: every threshold, 100% too, is crossed.
+        crossed(isTeam ? "team" : "key", isTeam ? team.id() : caller.keyId(), isTeam ? team.name() : caller.keyName(),
+                refusedBy.metric(), limit, limit, now);
     }
 
     private void check(String kind, UUID id, String name, Limits limits, Instant now) {
@@ -95,27 +98,36 @@ public class BudgetAlerts {
             if (limit == null || limit <= 0) {
                 continue;
             }
-            long used = engine.used(scope, metric, limit, now);
-            // used <= twice the largest limit (10^15), so used * 100 stays far inside a long
-            long percentUsed = used * 100 / limit;
-            if (percentUsed < percents[0]) {
+            crossed(kind, id, name, metric, engine.used(scope, metric, limit, now), limit, now);
+        }
+    }
+
+    /** Decides every threshold of the scope that {@code used} of {@code limit} reaches and this replica has not yet. */
+    private void crossed(String kind, UUID id, String name, Metric metric, long used, long limit, Instant now) {
+        String scope = kind + ":" + id;
+        int[] percents = thresholds.of(scope);
+        if (percents.length == 0 || limit <= 0) {
+            return; // a spend limit of 0 refuses everything: it has no percentages to cross
+        }
+        // used <= twice the largest limit (10^15), so used * 100 stays far inside a long
+        long percentUsed = used * 100 / limit;
+        if (percentUsed < percents[0]) {
+            return;
+        }
+        var counter = new LeaseKey(scope, metric, windows.windowStart(metric, now));
+        int already = noticed.getOrDefault(counter, 0);
+        for (int p : percents) {
+            if (p <= already || p > percentUsed) {
                 continue;
             }
-            var counter = new LeaseKey(scope, metric, windows.windowStart(metric, now));
-            int already = noticed.getOrDefault(counter, 0);
-            for (int p : percents) {
-                if (p <= already || p > percentUsed) {
-                    continue;
-                }
-                // claim locally first, so concurrent settlements on this replica ask the database once
-                if (noticed.merge(counter, p, Math::max) != p) {
-                    continue;
-                }
-                if (!decide(occurrence(AlertEvent.BUDGET_THRESHOLD, kind, id, name, metric, counter.windowStart(), p,
-                        Math.min(used, limit), limit), now)) {
-                    noticed.put(counter, already); // retried at the next settlement
-                    return;
-                }
+            // claim locally first, so concurrent settlements on this replica ask the database once
+            if (noticed.merge(counter, p, Math::max) != p) {
+                continue;
+            }
+            if (!decide(occurrence(AlertEvent.BUDGET_THRESHOLD, kind, id, name, metric, counter.windowStart(), p,
+                    Math.min(used, limit), limit), now)) {
+                noticed.put(counter, already); // retried at the next settlement
+                return;
             }
         }
     }

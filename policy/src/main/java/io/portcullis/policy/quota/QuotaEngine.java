@@ -56,8 +56,9 @@ public final class QuotaEngine {
     /**
      * The outcome of {@link #admit}: a decision, and when allowed the reservation to settle.
      *
-     * @param refusedBy when a limit refused the request, the counter that did (its scope, metric
-     *                  and window), so that the first refusal of a window can be reported; else null
+     * @param refusedBy when a limit that ran out refused the request, the counter that did (its
+     *                  scope, metric and window), so that the first refusal of a window can be
+     *                  reported; else null
      */
     public record Admission(Decision decision, Reservation reservation, LeaseKey refusedBy) {
         public Admission(Decision decision, Reservation reservation) {
@@ -194,8 +195,15 @@ public final class QuotaEngine {
         };
     }
 
-    /** The counter behind a quota refusal; null when the store was unreachable (no limit refused). */
+    /**
+     * The counter behind a quota refusal. Null when no limit ran out: the store was unreachable, or
+     * the request alone was larger than the limit (both denials say waiting will not help, which a
+     * limit that ran out never says: it names when its window or bucket has room again).
+     */
     private LeaseKey refusedBy(String scope, Decision.Denied denied, Instant now) {
+        if (denied.retryAfter().isZero()) {
+            return null;
+        }
         for (Metric metric : Metric.values()) {
             if (metric.reason() == denied.reason()) {
                 return new LeaseKey(scope, metric, windows.windowStart(metric, now));

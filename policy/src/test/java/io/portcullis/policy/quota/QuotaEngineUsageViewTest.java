@@ -79,6 +79,13 @@ class QuotaEngineUsageViewTest {
     }
 
     @Test
+    void aRequestLargerThanTheWholeLimitNamesNoCounterForNothingRanOut() {
+        var refused = spend(null, 5000, 0);
+        assertThat(refused.allowed()).isFalse();
+        assertThat(refused.refusedBy()).isNull();
+    }
+
+    @Test
     void anAllowedRequestNamesNoRefusingCounter() {
         assertThat(spend(null, 1, 1).refusedBy()).isNull();
     }
