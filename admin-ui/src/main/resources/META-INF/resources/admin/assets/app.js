@@ -10,6 +10,7 @@ const pages = {
   pricing: () => import('./pages/pricing.js'),
   requests: () => import('./pages/requests.js'),
   audit: () => import('./pages/audit.js'),
+  alerts: () => import('./pages/alerts.js'),
   accounts: () => import('./pages/accounts.js'),
 };
 

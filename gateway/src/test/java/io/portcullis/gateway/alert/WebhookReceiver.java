@@ -20,16 +20,16 @@ import tools.jackson.databind.JsonNode;
  * A webhook receiver on 127.0.0.1, as an operator's would be: records every call's exact body
  * bytes and headers, and answers 500 to the first {@code failures} calls (then 204).
  */
-final class WebhookReceiver implements AutoCloseable {
+public final class WebhookReceiver implements AutoCloseable {
 
     /** One call as received. */
-    record Call(byte[] body, String signature, String eventId, String event) {
-        JsonNode json() {
+    public record Call(byte[] body, String signature, String eventId, String event) {
+        public JsonNode json() {
             return GatewayClient.JSON.readTree(new String(body, StandardCharsets.UTF_8));
         }
 
         /** Verifies the signature as docs/alerts.md tells receivers to: HMAC-SHA256 of the raw body. */
-        boolean signedWith(String secret) {
+        public boolean signedWith(String secret) {
             try {
                 Mac mac = Mac.getInstance("HmacSHA256");
                 mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
@@ -44,7 +44,7 @@ final class WebhookReceiver implements AutoCloseable {
     private final List<Call> calls = new CopyOnWriteArrayList<>();
     private final AtomicInteger failuresLeft;
 
-    WebhookReceiver(int failures) throws IOException {
+    public WebhookReceiver(int failures) throws IOException {
         failuresLeft = new AtomicInteger(failures);
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
@@ -60,25 +60,25 @@ final class WebhookReceiver implements AutoCloseable {
         server.start();
     }
 
-    WebhookReceiver() throws IOException {
+    public WebhookReceiver() throws IOException {
         this(0);
     }
 
-    String url() {
+    public String url() {
         return "http://127.0.0.1:" + server.getAddress().getPort() + "/hooks/portcullis";
     }
 
-    List<Call> calls() {
+    public List<Call> calls() {
         return List.copyOf(calls);
     }
 
     /** Calls for one event name. */
-    List<Call> calls(String event) {
+    public List<Call> calls(String event) {
         return calls.stream().filter(c -> event.equals(c.event())).toList();
     }
 
     /** Makes the next {@code n} calls fail. */
-    void failNext(int n) {
+    public void failNext(int n) {
         failuresLeft.set(n);
     }
 
