@@ -9,6 +9,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Repository;
+import org.springframework.transaction.support.TransactionSynchronization;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 /**
  * The {@code alertAt} percentages of teams and keys, in PostgreSQL and, on every replica, all of
@@ -60,7 +62,18 @@ public class AlertThresholdStore implements ChangeSubscriber, SmartInitializingS
             });
         }
         jdbc.query("select pg_notify(?, ?)", rs -> null, CHANNEL, scope);
-        changed(scope); // this replica need not wait for its own notification
+        // This replica need not wait for its own notification; inside a transaction it reloads once
+        // the outcome is known, so a change that is rolled back is not kept in memory.
+        if (TransactionSynchronizationManager.isSynchronizationActive()) {
+            TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+                @Override
+                public void afterCompletion(int status) {
+                    changed(scope);
+                }
+            });
+        } else {
+            changed(scope);
+        }
     }
 
     @Override

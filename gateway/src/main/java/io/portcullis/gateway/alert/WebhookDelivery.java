@@ -13,8 +13,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.DisposableBean;
 import org.springframework.stereotype.Component;
 
 /**
@@ -26,7 +28,7 @@ import org.springframework.stereotype.Component;
  * {@code gateway.upstream.allowed-hosts} forbids is not called.
  */
 @Component
-class WebhookDelivery implements PeriodicWork {
+class WebhookDelivery implements PeriodicWork, DisposableBean {
 
     /** Counter of attempts; tags {@code outcome} (delivered, failed, gave_up) and {@code event} (the event tag). */
     static final String DELIVERIES = "portcullis.alerts.deliveries";
@@ -69,6 +71,11 @@ class WebhookDelivery implements PeriodicWork {
     public List<HousekeepingTask> housekeepingTasks() {
         return List.of(new HousekeepingTask("alert.deliveries", properties.deliveryPeriod(), properties.deliveryPeriod(),
                 this::deliverDue));
+    }
+
+    @Override
+    public void destroy() {
+        sender.close();
     }
 
     /** Sends what is due, batch after batch, until nothing is; then updates the pending gauge. */
@@ -127,7 +134,9 @@ class WebhookDelivery implements PeriodicWork {
                 }
                 case WebhookSender.Result.Failed failed -> {
                     boolean giveUp = d.attempts() >= properties.maxAttempts();
-                    outbox.failed(d.id(), failed.status(), failed.error(), giveUp ? null : backoff(d.attempts()));
+                    outbox.failed(d.id(), failed.status(), failed.error(), giveUp ? null
+                            : backoff(d.attempts(), properties.initialBackoff(), properties.maxBackoff(),
+                                    ThreadLocalRandom.current()));
                     counters.get(event).get(giveUp ? Outcome.GAVE_UP : Outcome.FAILED).increment();
                     if (giveUp) {
                         log.warn("Gave up delivering event {} to webhook {} after {} attempts: {}", d.eventId(),
@@ -141,15 +150,17 @@ class WebhookDelivery implements PeriodicWork {
         }
     }
 
-    /** Exponential, capped, with "equal jitter": half the delay fixed, half random. */
-    Duration backoff(int attempts) {
-        long initial = properties.initialBackoff().toMillis();
-        long max = properties.maxBackoff().toMillis();
-        long delay = Math.min(initial, max);
-        for (int i = 1; i < attempts && delay < max; i++) {
-            delay = Math.min(max, delay * 2);
+    /**
+     * The wait before the next attempt after {@code attempts} failed ones: {@code initial} doubled
+     * per failure up to {@code max}, with "equal jitter" (half the delay fixed, half random).
+     */
+    static Duration backoff(int attempts, Duration initial, Duration max, RandomGenerator random) {
+        long cap = max.toMillis();
+        long delay = Math.min(initial.toMillis(), cap);
+        for (int i = 1; i < attempts && delay < cap; i++) {
+            delay = Math.min(cap, delay * 2); // never past the cap, so never an overflow
         }
         long half = Math.max(1, delay / 2);
-        return Duration.ofMillis(half + ThreadLocalRandom.current().nextLong(half + 1));
+        return Duration.ofMillis(half + random.nextLong(delay - half + 1));
     }
 }

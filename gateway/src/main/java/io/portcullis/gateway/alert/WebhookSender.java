@@ -20,7 +20,7 @@ import javax.crypto.spec.SecretKeySpec;
  * checked against {@code gateway.upstream.allowed-hosts}, where it would send us was not), and
  * at most {@value #READ_MAX} bytes of the answer read before the connection is dropped.
  */
-final class WebhookSender {
+final class WebhookSender implements AutoCloseable {
 
     /** Header names are part of the contract (docs/alerts.md): never rename one. */
     static final String SIGNATURE = "x-portcullis-signature";
@@ -72,6 +72,12 @@ final class WebhookSender {
             Thread.currentThread().interrupt();
             return new Result.Failed(null, "interrupted");
         }
+    }
+
+    /** Stops the client's selector thread; attempts in flight fail and are retried elsewhere or later. */
+    @Override
+    public void close() {
+        http.shutdownNow();
     }
 
     /** {@code sha256=<hex>}: HMAC-SHA256 of the exact body bytes, keyed with the secret's UTF-8 bytes. */
