@@ -26,6 +26,8 @@ class AlertOutboxStore {
 
     /** Recent deliveries shown by the admin API at most. */
     static final int RECENT_MAX = 200;
+    /** Expiring keys decided per query. */
+    static final int EXPIRING_PAGE = 1000;
 
     private final JdbcTemplate jdbc;
     private final TransactionTemplate tx;
@@ -127,12 +129,19 @@ class AlertOutboxStore {
         return n == null ? 0 : n;
     }
 
-    /** Keys not revoked that expire in {@code (from, to]}: id, name, expiresAt. */
-    List<ExpiringKey> expiringKeys(Instant from, Instant to) {
-        return jdbc.query("select id, name, expires_at from api_key where revoked_at is null and expires_at > ?"
-                + " and expires_at <= ? order by expires_at limit 10000", (rs, i) -> new ExpiringKey(
+    /**
+     * Keys not revoked that expire in {@code (from, to]} and have no {@code key.expiring} decision
+     * for {@code days} yet: id, name, expiresAt. Decided keys drop out of the answer, so a page of
+     * {@value #EXPIRING_PAGE} never hides the keys behind it.
+     */
+    List<ExpiringKey> expiringKeys(Instant from, Instant to, int days) {
+        return jdbc.query("select k.id, k.name, k.expires_at from api_key k where k.revoked_at is null"
+                + " and k.expires_at > ? and k.expires_at <= ? and not exists (select 1 from alert_decision d"
+                + " where d.event = ? and d.scope = 'key:' || k.id and d.metric = 'expiresAt'"
+                + " and d.window_start = floor(extract(epoch from k.expires_at))::bigint and d.percent = ?)"
+                + " order by k.expires_at limit " + EXPIRING_PAGE, (rs, i) -> new ExpiringKey(
                         rs.getObject(1, UUID.class), rs.getString(2), rs.getTimestamp(3).toInstant()),
-                Timestamp.from(from), Timestamp.from(to));
+                Timestamp.from(from), Timestamp.from(to), AlertEvent.KEY_EXPIRING.tag(), days);
     }
 
     record ExpiringKey(UUID id, String name, Instant expiresAt) {

@@ -6,8 +6,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import org.springframework.stereotype.Component;
 
 /**
@@ -26,8 +24,6 @@ class KeyExpiryAlerts implements PeriodicWork {
     private final BudgetAlerts budgets;
     private final AlertProperties properties;
     private final InstantSource clock;
-    /** Events this replica has had decided (key, expiry, days), so each is asked of the database once. */
-    private final Map<String, Instant> decided = new ConcurrentHashMap<>();
 
     KeyExpiryAlerts(AlertOutboxStore outbox, BudgetAlerts budgets, AlertProperties properties, InstantSource clock) {
         this.outbox = outbox;
@@ -50,17 +46,15 @@ class KeyExpiryAlerts implements PeriodicWork {
             int days = DAYS_BEFORE[i];
             // the 7-day event covers (now + 1 day, now + 7 days]; the 1-day event (now, now + 1 day]
             Instant from = i + 1 < DAYS_BEFORE.length ? now.plus(Duration.ofDays(DAYS_BEFORE[i + 1])) : now;
-            for (var key : outbox.expiringKeys(from, now.plus(Duration.ofDays(days)))) {
-                String id = key.id() + "/" + key.expiresAt().getEpochSecond() + "/" + days;
-                if (decided.containsKey(id)) {
-                    continue;
+            List<AlertOutboxStore.ExpiringKey> page;
+            do {
+                page = outbox.expiringKeys(from, now.plus(Duration.ofDays(days)), days);
+                for (var key : page) {
+                    outbox.decide(new Occurrence(AlertEvent.KEY_EXPIRING, "key", key.id(), key.name(), "expiresAt",
+                            key.expiresAt().getEpochSecond(), days, null, null, null, key.expiresAt()), now);
                 }
-                outbox.decide(new Occurrence(AlertEvent.KEY_EXPIRING, "key", key.id(), key.name(), "expiresAt",
-                        key.expiresAt().getEpochSecond(), days, null, null, null, key.expiresAt()), now);
-                decided.put(id, key.expiresAt());
-            }
+            } while (page.size() == AlertOutboxStore.EXPIRING_PAGE); // decided keys leave the answer
         }
-        decided.values().removeIf(expiresAt -> expiresAt.isBefore(now));
     }
 
     private void upkeep() {

@@ -103,6 +103,16 @@ class AlertWebhooksAdminTest extends GatewayIntegrationTest {
     }
 
     @Test
+    void refusesHostileDeliveryQueries() {
+        for (String query : new String[] {"limit=0", "limit=201", "limit=abc", "limit=99999999999", "failures=maybe"}) {
+            var response = client.admin("GET", "/admin/api/alerts/deliveries?" + query, null);
+            assertThat(response.statusCode()).as(query).isEqualTo(400);
+            assertThat(GatewayClient.json(response).get("error").get("type").stringValue())
+                    .isEqualTo("invalid_request_error");
+        }
+    }
+
+    @Test
     void viewersSeeWebhooksWithoutTheirPathAndCannotCreateThem() {
         created("{\"url\":\"" + HOOK + "/T000/B000/secretpart\",\"events\":[\"budget.threshold\"]}");
         String viewer = token("viewer");
