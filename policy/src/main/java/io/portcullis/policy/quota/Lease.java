@@ -72,7 +72,8 @@ final class Lease {
      * Who is at the store for this lease, and what it last said.
      *
      * @param refill         the store call in flight, or null
-     * @param storeRemaining what the store last said is left of the shared budget
+     * @param storeRemaining what the store last said is left of the shared budget, moved since by what
+     *                       this lease gave back or charged ({@code seen})
      * @param noTopUpBefore  after a top-up found the store unreachable, none is tried before this (epoch ms)
      */
     private record Protocol(Refill refill, long storeRemaining, long noTopUpBefore) {
