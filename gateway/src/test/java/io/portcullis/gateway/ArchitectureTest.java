@@ -64,9 +64,10 @@ class ArchitectureTest {
             "team", List.of("access", "database", "web"),
             "metrics", List.of("backend", "usage"),
             "quota", List.of("backend", "housekeeping", "metrics", "team", "usage"),
-            "proxy", List.of("auth", "backend", "metrics", "quota", "responses", "team", "usage", "web"),
+            "alert", List.of("auth", "backend", "database", "housekeeping", "team"),
+            "proxy", List.of("alert", "auth", "backend", "metrics", "quota", "responses", "team", "usage", "web"),
             "me", List.of("access", "auth", "backend", "proxy", "team", "usage", "web"),
-            "admin", List.of("access", "audit", "auth", "backend", "quota", "team", "usage", "web"));
+            "admin", List.of("access", "alert", "audit", "auth", "backend", "quota", "team", "usage", "web"));
 
     // ---- what the rules talk about ----------------------------------------------------------
 

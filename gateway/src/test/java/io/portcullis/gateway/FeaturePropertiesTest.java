@@ -49,6 +49,8 @@ class FeaturePropertiesTest {
             gateway.max-concurrent-requests                           | 0 | gateway.max-concurrent-requests
             gateway.backends[0].name                                  | ' ' | gateway.backends[].name
             gateway.request-body.reads-per-key                        | 0 | gateway.request-body.reads-per-key
+            gateway.alerts.max-attempts                               | 0 | gateway.alerts.max-attempts
+            gateway.alerts.max-backoff                                | 1ms | gateway.alerts.max-backoff
             """)
     void refusesABadValueNamingTheProperty(String property, String value, String message) {
         var failures = new ArrayList<String>();

@@ -11,6 +11,7 @@ const pages = {
   requests: () => import('./pages/requests.js'),
   backends: () => import('./pages/backends.js'),
   audit: () => import('./pages/audit.js'),
+  alerts: () => import('./pages/alerts.js'),
   accounts: () => import('./pages/accounts.js'),
   mykeys: () => import('./pages/mykeys.js'),
   myusage: () => import('./pages/myusage.js'),

@@ -1,6 +1,7 @@
 package io.portcullis.gateway.admin;
 
 import io.portcullis.gateway.access.PolicyJson;
+import io.portcullis.gateway.alert.AlertThresholdStore;
 import io.portcullis.gateway.audit.AuditLog;
 import io.portcullis.gateway.auth.KeyIssuer;
 import io.portcullis.gateway.auth.KeyStore;
@@ -44,8 +45,11 @@ class AdminKeysController {
     private final TeamStore teams;
     private final InstantSource clock;
     private final AuditLog audit;
+    private final AlertThresholdStore alertAt;
 
-    AdminKeysController(KeyStore store, KeyIssuer issuer, TeamStore teams, InstantSource clock, AuditLog audit) {
+    AdminKeysController(KeyStore store, KeyIssuer issuer, TeamStore teams, InstantSource clock, AuditLog audit,
+                        AlertThresholdStore alertAt) {
+        this.alertAt = alertAt;
         this.store = store;
         this.issuer = issuer;
         this.teams = teams;
@@ -60,20 +64,21 @@ class AdminKeysController {
      */
     record KeyView(UUID id, String name, String prefix, UUID teamId, List<String> models, Map<String, Object> limits,
                    Map<String, Object> policy, String status, Instant createdAt, Instant updatedAt, Instant expiresAt,
-                   Instant revokedAt, String policyError) {
-        static KeyView of(StoredKey k, Instant now) {
+                   Instant revokedAt, String policyError, List<Integer> alertAt) {
+        static KeyView of(StoredKey k, Instant now, List<Integer> alertAt) {
             String status = k.revokedAt() != null ? "revoked"
                     : k.expiresAt() != null && !now.isBefore(k.expiresAt()) ? "expired" : "active";
             boolean usable = k.policyError() == null;
             return new KeyView(k.id(), k.name(), k.prefix(), k.teamId(), k.models(),
                     usable ? PolicyJson.toMap(k.limits()) : null, usable ? PolicyJson.toMap(k.policy(), false) : null,
-                    status, k.createdAt(), k.updatedAt(), k.expiresAt(), k.revokedAt(), k.policyError());
+                    status, k.createdAt(), k.updatedAt(), k.expiresAt(), k.revokedAt(), k.policyError(), alertAt);
         }
     }
 
     /** The answer to create: the view plus the secret, shown this once. */
     record CreatedKey(UUID id, String key, String prefix, String name, UUID teamId, List<String> models,
-                      Map<String, Object> limits, Map<String, Object> policy, Instant createdAt, Instant expiresAt) {
+                      Map<String, Object> limits, Map<String, Object> policy, Instant createdAt, Instant expiresAt,
+                      List<Integer> alertAt) {
     }
 
     record RotatedKey(UUID id, String key, String prefix) {
@@ -96,11 +101,14 @@ class AdminKeysController {
         if (expiresAt != null && !expiresAt.isAfter(clock.instant())) {
             throw ApiError.invalidRequest("'expiresAt' must be in the future", "expiresAt").toException();
         }
+        List<Integer> percents = AdminAlertsController.alertAt(body);
         var issued = issuer.create(name, teamId, models, limits, policy, expiresAt);
         var k = issued.key();
-        audit.record("key.create", "key", k.id().toString(), null, KeyView.of(k, clock.instant()));
+        alertAt.set(k.scope(), percents);
+        audit.record("key.create", "key", k.id().toString(), null, KeyView.of(k, clock.instant(), percents));
         return new CreatedKey(k.id(), issued.secret(), k.prefix(), k.name(), k.teamId(), k.models(),
-                PolicyJson.toMap(k.limits()), PolicyJson.toMap(k.policy(), false), k.createdAt(), k.expiresAt());
+                PolicyJson.toMap(k.limits()), PolicyJson.toMap(k.policy(), false), k.createdAt(), k.expiresAt(),
+                percents);
     }
 
     @GetMapping
@@ -126,12 +134,12 @@ class AdminKeysController {
         }
         var keys = store.list(limit + 1, after, q, team);
         String next = keys.size() > limit ? keys.get(limit - 1).id().toString() : null;
-        return new Page(keys.stream().limit(limit).map(k -> KeyView.of(k, now)).toList(), next);
+        return new Page(keys.stream().limit(limit).map(k -> view(k, now)).toList(), next);
     }
 
     @GetMapping("/{id}")
     KeyView get(@PathVariable String id) {
-        return KeyView.of(find(AdminJson.pathId(id)), clock.instant());
+        return view(find(AdminJson.pathId(id)), clock.instant());
     }
 
     @PatchMapping("/{id}")
@@ -152,11 +160,16 @@ class AdminKeysController {
                 ? AdminJson.stringList(body, "models", PolicyJson.MAX_LIST) : current.models();
         Instant expiresAt = AdminJson.present(body, "expiresAt") ? AdminJson.optionalInstant(body, "expiresAt")
                 : current.expiresAt();
+        List<Integer> percents = AdminJson.present(body, "alertAt") ? AdminAlertsController.alertAt(body)
+                : alertAt.list(current.scope());
         Instant now = clock.instant();
+        KeyView before = view(current, now);
+        alertAt.set(current.scope(), percents);
         var edited = new StoredKey(current.id(), current.publicId(), current.secretHash(), name, teamId, models, limits,
                 policy, current.createdAt(), now, expiresAt, current.revokedAt());
-        KeyView after = store.update(edited, now).map(k -> KeyView.of(k, now)).orElseThrow(() -> notFound(id));
-        audit.record("key.update", "key", id, KeyView.of(current, now), after);
+        KeyView after = store.update(edited, now).map(k -> KeyView.of(k, now, percents))
+                .orElseThrow(() -> notFound(id));
+        audit.record("key.update", "key", id, before, after);
         return after;
     }
 
@@ -170,8 +183,7 @@ class AdminKeysController {
                     null, "key_revoked").toException();
         }
         var issued = issuer.rotate(keyId).orElseThrow(() -> notFound(id));
-        audit.record("key.rotate", "key", id, KeyView.of(current, clock.instant()),
-                KeyView.of(issued.key(), clock.instant()));
+        audit.record("key.rotate", "key", id, view(current, clock.instant()), view(issued.key(), clock.instant()));
         return new RotatedKey(issued.key().id(), issued.secret(), issued.key().prefix());
     }
 
@@ -180,12 +192,16 @@ class AdminKeysController {
     KeyView revoke(@PathVariable String id) {
         Instant now = clock.instant();
         StoredKey current = find(AdminJson.pathId(id));
-        KeyView after = store.revoke(current.id(), now).map(k -> KeyView.of(k, now))
+        KeyView after = store.revoke(current.id(), now).map(k -> view(k, now))
                 .orElseThrow(() -> notFound(id));
         if (current.revokedAt() == null) {
-            audit.record("key.revoke", "key", id, KeyView.of(current, now), after);
+            audit.record("key.revoke", "key", id, view(current, now), after);
         }
         return after;
+    }
+
+    private KeyView view(StoredKey k, Instant now) {
+        return KeyView.of(k, now, alertAt.list(k.scope()));
     }
 
     private StoredKey find(UUID id) {

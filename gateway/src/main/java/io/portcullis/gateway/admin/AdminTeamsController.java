@@ -1,6 +1,7 @@
 package io.portcullis.gateway.admin;
 
 import io.portcullis.gateway.access.PolicyJson;
+import io.portcullis.gateway.alert.AlertThresholdStore;
 import io.portcullis.gateway.audit.AuditLog;
 import io.portcullis.gateway.team.Team;
 import io.portcullis.gateway.team.TeamStore;
@@ -38,12 +39,15 @@ class AdminTeamsController {
     private final InstantSource clock;
     private final AuditLog audit;
     private final DeveloperStore developers;
+    private final AlertThresholdStore alertAt;
 
-    AdminTeamsController(TeamStore teams, InstantSource clock, AuditLog audit, DeveloperStore developers) {
+    AdminTeamsController(TeamStore teams, InstantSource clock, AuditLog audit, DeveloperStore developers,
+                         AlertThresholdStore alertAt) {
         this.teams = teams;
         this.clock = clock;
         this.audit = audit;
         this.developers = developers;
+        this.alertAt = alertAt;
     }
 
     /**
@@ -51,17 +55,18 @@ class AdminTeamsController {
      * {@code policyError}. {@code developerKeyLimits} null: developers may not create keys in it.
      */
     record TeamView(UUID id, String name, Map<String, Object> limits, Map<String, Object> policy, Instant createdAt,
-                    Instant updatedAt, String policyError, Map<String, Object> developerKeyLimits) {
-        static TeamView of(Team t, DeveloperKeyBounds bounds) {
+                    Instant updatedAt, String policyError, Map<String, Object> developerKeyLimits,
+                    List<Integer> alertAt) {
+        static TeamView of(Team t, DeveloperKeyBounds bounds, List<Integer> alertAt) {
             boolean usable = t.policyError() == null;
             return new TeamView(t.id(), t.name(), usable ? PolicyJson.toMap(t.limits()) : null,
                     usable ? PolicyJson.toMap(t.policy(), true) : null, t.createdAt(), t.updatedAt(), t.policyError(),
-                    DeveloperKeyLimitsJson.toMap(bounds));
+                    DeveloperKeyLimitsJson.toMap(bounds), alertAt);
         }
     }
 
     private TeamView view(Team t) {
-        return TeamView.of(t, developers.bounds(t.id()).orElse(null));
+        return TeamView.of(t, developers.bounds(t.id()).orElse(null), alertAt.list(t.scope()));
     }
 
     record TeamList(List<TeamView> data) {
@@ -76,9 +81,11 @@ class AdminTeamsController {
         Limits limits = PolicyJson.limits(body.get("limits"), "limits");
         UsagePolicy policy = PolicyJson.policy(body.get("policy"), "policy", true);
         DeveloperKeyBounds bounds = DeveloperKeyLimitsJson.parse(body.get(DeveloperKeyLimitsJson.FIELD));
+        List<Integer> percents = AdminAlertsController.alertAt(body);
         Team team = teams.create(name, limits, policy, clock.instant());
         developers.setBounds(team.id(), bounds, clock.instant());
-        TeamView created = TeamView.of(team, bounds);
+        alertAt.set(team.scope(), percents);
+        TeamView created = TeamView.of(team, bounds, percents);
         audit.record("team.create", "team", created.id().toString(), null, created);
         return created;
     }
@@ -86,7 +93,8 @@ class AdminTeamsController {
     @GetMapping
     TeamList list() {
         var bounds = developers.allBounds();
-        return new TeamList(teams.list().stream().map(t -> TeamView.of(t, bounds.get(t.id()))).toList());
+        return new TeamList(teams.list().stream()
+                .map(t -> TeamView.of(t, bounds.get(t.id()), alertAt.list(t.scope()))).toList());
     }
 
     @GetMapping("/{id}")
@@ -109,13 +117,17 @@ class AdminTeamsController {
         boolean newBounds = AdminJson.present(body, DeveloperKeyLimitsJson.FIELD);
         DeveloperKeyBounds bounds = newBounds ? DeveloperKeyLimitsJson.parse(body.get(DeveloperKeyLimitsJson.FIELD))
                 : null;
+        List<Integer> percents = AdminJson.present(body, "alertAt") ? AdminAlertsController.alertAt(body)
+                : alertAt.list(current.scope());
         TeamView before = view(current);
         var updated = teams.update(current.id(), name, limits, policy, clock.instant())
                 .orElseThrow(() -> notFound(id));
         if (newBounds) {
             developers.setBounds(current.id(), bounds, clock.instant());
         }
-        TeamView after = view(updated);
+        alertAt.set(updated.scope(), percents);
+        // the thresholds just set, not the store's copy, which reloads when the transaction ends
+        TeamView after = TeamView.of(updated, developers.bounds(updated.id()).orElse(null), percents);
         audit.record("team.update", "team", after.id().toString(), before, after);
         return after;
     }
@@ -129,6 +141,7 @@ class AdminTeamsController {
         if (!teams.delete(current.id())) {
             throw notFound(id);
         }
+        alertAt.set(current.scope(), List.of());
         audit.record("team.delete", "team", current.id().toString(), before, null);
     }
 

@@ -44,8 +44,8 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * stateless, no CSRF check since browsers cannot forge the header cross-site) or a console
  * session from form login (CSRF token required on every change, sent back by the console from
  * the {@code XSRF-TOKEN} cookie). Roles: {@code viewer} may read ({@code GET}), {@code operator}
- * may also change keys and teams, {@code admin} may also change backends and manage accounts
- * and admin tokens; {@code developer} is outside that ladder and may use only {@code /admin/api/me}
+ * may also change keys and teams, {@code admin} may also change backends and alert webhooks and manage
+ * accounts and admin tokens; {@code developer} is outside that ladder and may use only {@code /admin/api/me}
  * and {@code /admin/api/me/**} (SECURITY.md, "Roles"). The
  * rules are here, in one place, and {@code AdminApiAccessTest} checks every mapped endpoint
  * against them.
@@ -130,6 +130,8 @@ class SecurityConfiguration {
                         .requestMatchers(HttpMethod.GET, "/admin/api/backends", "/admin/api/backends/**")
                         .hasRole("VIEWER")
                         .requestMatchers("/admin/api/backends", "/admin/api/backends/**").hasRole("ADMIN")
+                        .requestMatchers(HttpMethod.GET, "/admin/api/alerts/**").hasRole("VIEWER")
+                        .requestMatchers("/admin/api/alerts/**").hasRole("ADMIN")
                         .requestMatchers(HttpMethod.GET, "/admin/api/**").hasRole("VIEWER")
                         .requestMatchers("/admin/api/**").hasRole("OPERATOR")
                         .anyRequest().authenticated())

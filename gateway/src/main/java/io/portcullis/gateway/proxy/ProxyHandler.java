@@ -1,5 +1,6 @@
 package io.portcullis.gateway.proxy;
 
+import io.portcullis.gateway.alert.BudgetAlerts;
 import io.portcullis.gateway.auth.ApiKeyAuthenticator;
 import io.portcullis.gateway.auth.Caller;
 import io.portcullis.gateway.backend.BackendRegistry;
@@ -25,6 +26,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.InstantSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -69,13 +71,14 @@ class ProxyHandler {
     private final GatewayMetrics metrics;
     private final InstantSource clock;
     private final long defaultMaxTokens;
+    private final BudgetAlerts budgetAlerts;
 
     ProxyHandler(ApiKeyAuthenticator authenticator, Teams teams, BackendRegistry backends, AccessPolicy policy,
                  QuotaEngine quotas, Pricing pricing, RateLimitHeaders rateLimitHeaders, QuotaMetrics quotaMetrics,
                  UpstreamForwarder forwarder,
                  Metering metering, InFlightRequests inFlight, BodyReader bodies, BodyBudget bodyBudget,
                  GatewayMetrics metrics, InstantSource clock, QuotaProperties quota,
-                 ResponsesAccess responses, RequestTracing tracing) {
+                 ResponsesAccess responses, RequestTracing tracing, BudgetAlerts budgetAlerts) {
         this.authenticator = authenticator;
         this.teams = teams;
         this.backends = backends;
@@ -94,6 +97,7 @@ class ProxyHandler {
         this.metrics = metrics;
         this.clock = clock;
         this.defaultMaxTokens = quota.defaultMaxTokens();
+        this.budgetAlerts = budgetAlerts;
     }
 
     void handle(Endpoint endpoint, HttpServletRequest request, HttpServletResponse response) throws IOException {
@@ -179,7 +183,7 @@ class ProxyHandler {
                 exchange.crashed(new IllegalStateException("request ended without an ending"));
             }
             try {
-                settle(exchange);
+                settle(exchange, team);
             } finally {
                 metering.complete(exchange);
             }
@@ -214,6 +218,7 @@ class ProxyHandler {
         var admission = quotas.admit(new QuotaRequest(caller.scope(), caller.limits(), teamScope,
                 teamLimits, inspection.reservedTokens(), cost), exchange.startedAt);
         if (admission.decision() instanceof Decision.Denied denied) {
+            budgetAlerts.refused(admission.refusedBy(), caller, team, exchange.startedAt);
             throw refuse(denied);
         }
         exchange.reservation = admission.reservation();
@@ -238,7 +243,7 @@ class ProxyHandler {
      * Bills the request from how it ended ({@link Settlement}) and settles its reservation to that:
      * an answer without usage figures, or cut short, is never free (docs/quotas.md, "Billing").
      */
-    private void settle(Exchange exchange) {
+    private void settle(Exchange exchange, Team team) {
         var inspection = exchange.inspection;
         var bill = inspection == null ? Settlement.bill(exchange.ending, 0, 0)
                 : Settlement.bill(exchange.ending, inspection.promptTokens(), inspection.completionReserve(),
@@ -255,7 +260,9 @@ class ProxyHandler {
         } finally {
             // whatever pricing did, the reservation (and its concurrency slot) is settled
             if (exchange.reservation != null) {
-                quotas.settle(exchange.reservation, bill.usage().totalTokens(), exchange.costMicros, clock.instant());
+                Instant now = clock.instant();
+                quotas.settle(exchange.reservation, bill.usage().totalTokens(), exchange.costMicros, now);
+                budgetAlerts.settled(exchange.caller, team, now);
             }
         }
     }

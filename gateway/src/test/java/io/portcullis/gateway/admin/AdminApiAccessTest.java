@@ -40,6 +40,9 @@ class AdminApiAccessTest extends GatewayIntegrationTest {
             if (path.startsWith("/admin/api/backends") && !method.equals("GET")) {
                 return AdminRole.ADMIN; // where every team's prompts go: not an operator's call
             }
+            if (path.startsWith("/admin/api/alerts") && !method.equals("GET")) {
+                return AdminRole.ADMIN; // where facts about every team are sent; viewers see URLs without their path
+            }
             return method.equals("GET") ? AdminRole.VIEWER : AdminRole.OPERATOR;
         }
 
@@ -90,7 +93,10 @@ class AdminApiAccessTest extends GatewayIntegrationTest {
                 new Endpoint("PUT", "/admin/api/backends/{name}"), new Endpoint("DELETE", "/admin/api/backends/{name}"),
                 new Endpoint("GET", "/admin/api/openapi.json"), new Endpoint("GET", "/admin/api/pricing"),
                 new Endpoint("GET", "/admin/api/requests"), new Endpoint("POST", "/admin/api/me/keys"),
-                new Endpoint("DELETE", "/admin/api/me/keys/{id}"), new Endpoint("GET", "/admin/api/me/usage"));
+                new Endpoint("DELETE", "/admin/api/me/keys/{id}"), new Endpoint("GET", "/admin/api/me/usage"),
+                new Endpoint("GET", "/admin/api/alerts/webhooks"), new Endpoint("POST", "/admin/api/alerts/webhooks"),
+                new Endpoint("DELETE", "/admin/api/alerts/webhooks/{id}"),
+                new Endpoint("GET", "/admin/api/alerts/deliveries"));
     }
 
     @Test

@@ -18,7 +18,8 @@ class HousekeepingInGatewayTest extends GatewayIntegrationTest {
 
     /** Every periodic task of a gateway without listed teams (gateway.metrics.teams adds quota.budget-gauges). */
     private static final Set<String> TASKS = Set.of("quota.idle-leases", "quota.slot-heartbeat", "quota.purge",
-            "usage.partitions", "usage.prune-hourly-rollups", "usage.prune-batch-ids", "audit.head", "responses.prune");
+            "usage.partitions", "usage.prune-hourly-rollups", "usage.prune-batch-ids", "audit.head", "responses.prune",
+            "alert.deliveries", "alert.key-expiring", "alert.upkeep");
     private static final Pattern TASK_SERIES = Pattern.compile(
             "portcullis_housekeeping_task_seconds_count\\{[^}]*task=\"([^\"]+)\"");
 

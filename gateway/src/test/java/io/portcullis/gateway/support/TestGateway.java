@@ -181,6 +181,10 @@ public final class TestGateway {
         // Managed backends in tests point at the 127.0.0.1 fakes, which loopback refusal would
         // stop; ManagedBackendDestinationsTest starts a gateway without this line to show it.
         p.put(ALLOWED_HOSTS, "127.0.0.1");
+        // Alert webhooks are retried within a test's patience (alert/*Test).
+        p.put("gateway.alerts.delivery-period", "100ms");
+        p.put("gateway.alerts.initial-backoff", "100ms");
+        p.put("gateway.alerts.max-backoff", "400ms");
         // Responses API: stored responses, hosted tools, usage from response.completed (responses/*Test).
         scripted(p, 20, RESPONSES_OTHER, "openai", BACKEND.baseUrl(RESPONSES_OTHER), "resp-other");
         scripted(p, 19, RESPONSES, "openai", BACKEND.baseUrl(RESPONSES));

@@ -61,7 +61,7 @@ public final class CalendarWindows {
     }
 
     /** The window of {@code metric} that contains {@code now}, as an epoch second (0 if not windowed). */
-    long windowStart(Metric metric, Instant now) {
+    public long windowStart(Metric metric, Instant now) {
         return switch (metric) {
             case TOKENS_PER_DAY -> current(now).dayStart();
             case TOKENS_PER_MONTH, SPEND_PER_MONTH -> current(now).monthStart();

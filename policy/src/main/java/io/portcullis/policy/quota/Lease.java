@@ -72,7 +72,8 @@ final class Lease {
      * Who is at the store for this lease, and what it last said.
      *
      * @param refill         the store call in flight, or null
-     * @param storeRemaining what the store last said is left of the shared budget
+     * @param storeRemaining what the store last said is left of the shared budget, moved since by what
+     *                       this lease gave back or charged ({@code seen})
      * @param noTopUpBefore  after a top-up found the store unreachable, none is tried before this (epoch ms)
      */
     private record Protocol(Refill refill, long storeRemaining, long noTopUpBefore) {
@@ -256,6 +257,7 @@ final class Lease {
         if (extra > 0) {
             try {
                 store.charge(key, extra, now);
+                seen(-extra);
             } catch (RuntimeException e) {
                 // The usage is in the ledger either way; the shared counter under-counts by
                 // 'extra' until the window ends. Documented in docs/quotas.md.
@@ -333,9 +335,27 @@ final class Lease {
         }
         try {
             store.release(key, amount, limit, now);
+            seen(amount);
         } catch (RuntimeException e) {
             keep(amount);
         }
+    }
+
+    /**
+     * Moves the store's last answer by what this replica just gave back ({@code +}) or charged
+     * ({@code -}), so {@link #remaining} (and the engine's view of what is used, for alerts) does
+     * not count units given back as spent. A hint only: while a refill is at the store its answer
+     * will replace the figure anyway, so it is left alone then.
+     */
+    private void seen(long delta) {
+        Protocol p;
+        do {
+            p = protocol.get();
+            if (p.refill() != null || p.storeRemaining() >= Protocol.NEW.storeRemaining()) {
+                return; // a store call is in flight, or the store has not answered yet
+            }
+        } while (!protocol.compareAndSet(p, new Protocol(null, Math.max(0, p.storeRemaining() + delta),
+                p.noTopUpBefore())));
     }
 
     /** Keeps units the store would not take back; a retired lease cannot (nobody reads it), so they are dropped. */

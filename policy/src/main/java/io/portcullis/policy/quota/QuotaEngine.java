@@ -53,8 +53,18 @@ public final class QuotaEngine {
         this.windows = windows;
     }
 
-    /** The outcome of {@link #admit}: a decision, and when allowed the reservation to settle. */
-    public record Admission(Decision decision, Reservation reservation) {
+    /**
+     * The outcome of {@link #admit}: a decision, and when allowed the reservation to settle.
+     *
+     * @param refusedBy when a limit that ran out refused the request, the counter that did (its
+     *                  scope, metric and window), so that the first refusal of a window can be
+     *                  reported; else null
+     */
+    public record Admission(Decision decision, Reservation reservation, LeaseKey refusedBy) {
+        public Admission(Decision decision, Reservation reservation) {
+            this(decision, reservation, null);
+        }
+
         public boolean allowed() {
             return decision.isAllowed();
         }
@@ -72,14 +82,16 @@ public final class QuotaEngine {
         long tokens = request.tokens();
         long cost = request.costMicros();
         Decision d = take(keyPlan, tokens, cost, now);
+        String refusing = request.keyScope();
         if (d.isAllowed() && teamPlan != null) {
             d = take(teamPlan, tokens, cost, now);
+            refusing = request.teamScope();
             if (!d.isAllowed()) {
                 keyPlan.giveBack(keyPlan.size(), tokens, cost, now);
             }
         }
-        if (!d.isAllowed()) {
-            return new Admission(d, Reservation.NOTHING);
+        if (d instanceof Decision.Denied denied) {
+            return new Admission(d, Reservation.NOTHING, refusedBy(refusing, denied, now));
         }
         return new Admission(Decision.ALLOWED, new Reservation(keyPlan, teamPlan, tokens, cost));
     }
@@ -127,6 +139,22 @@ public final class QuotaEngine {
         return lease == null ? limit : lease.remaining(limit);
     }
 
+    /**
+     * How much of a calendar-window limit ({@link Metric.Shape#WINDOW}) is used, as this replica
+     * sees it, without asking the store: the shared total at the store's last answer (which counts
+     * every replica's unspent lease as used) less what this replica's lease still holds. So it
+     * runs ahead of the real figure by at most the other replicas' leases (a chunk, a few percent,
+     * each) and lags their spending until this replica next goes to the store. Zero when this
+     * replica has not taken from the counter in the current window. For alert thresholds.
+     */
+    public long used(String scope, Metric metric, long limit, Instant now) {
+        if (metric.shape() != Metric.Shape.WINDOW) {
+            throw new IllegalArgumentException(metric + " has no calendar window");
+        }
+        Lease lease = leases.get(new LeaseKey(scope, metric, windows.windowStart(metric, now)));
+        return lease == null ? 0 : limit - lease.remaining(limit);
+    }
+
     /** Number of leases this replica holds (for metrics). */
     public int leaseCount() {
         return leases.size();
@@ -165,6 +193,23 @@ public final class QuotaEngine {
             case Lease.Outcome.Refused refused -> deny(lease.key, limit, refused.retryAfter(), now, null);
             case Lease.Outcome.Unreachable _ -> UNAVAILABLE;
         };
+    }
+
+    /**
+     * The counter behind a quota refusal. Null when no limit ran out: the store was unreachable, or
+     * the request alone was larger than the limit (both denials say waiting will not help, which a
+     * limit that ran out never says: it names when its window or bucket has room again).
+     */
+    private LeaseKey refusedBy(String scope, Decision.Denied denied, Instant now) {
+        if (denied.retryAfter().isZero()) {
+            return null;
+        }
+        for (Metric metric : Metric.values()) {
+            if (metric.reason() == denied.reason()) {
+                return new LeaseKey(scope, metric, windows.windowStart(metric, now));
+            }
+        }
+        return null;
     }
 
     private Decision deny(LeaseKey key, long limit, Duration retryAfter, Instant now, String detail) {
