@@ -35,7 +35,7 @@ class FeaturePropertiesTest {
             gateway.usage.retention                                   | 1d | gateway.usage.retention
             gateway.usage.hourly-retention                            | 10d | gateway.usage.hourly-retention
             gateway.quota.default-max-tokens                          | 0 | gateway.quota.default-max-tokens
-            gateway.pricing.gpt-4o.input-per-million                  | 2.50 | gateway.pricing.<model> needs
+            gateway.pricing.gpt-4o.per-image                          | -0.04 | gateway.pricing.<model> prices must not be negative
             gateway.upstream.idle-timeout                             | 0s | gateway.upstream timeouts
             gateway.upstream.max-connections                          | 0 | gateway.upstream.max-connections
             gateway.resilience.retry.max-attempts                     | 11 | gateway.resilience.retry.max-attempts

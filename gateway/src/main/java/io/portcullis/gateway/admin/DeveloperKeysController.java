@@ -4,6 +4,7 @@ import io.portcullis.gateway.access.PolicyJson;
 import io.portcullis.gateway.admin.AdminKeysController.CreatedKey;
 import io.portcullis.gateway.admin.AdminKeysController.KeyView;
 import io.portcullis.gateway.admin.AdminKeysController.RotatedKey;
+import io.portcullis.gateway.alert.AlertThresholdStore;
 import io.portcullis.gateway.audit.AuditLog;
 import io.portcullis.gateway.auth.KeyIssuer;
 import io.portcullis.gateway.auth.KeyStore;
@@ -54,16 +55,23 @@ class DeveloperKeysController {
     private final KeyIssuer issuer;
     private final TeamStore teams;
     private final AuditLog audit;
+    private final AlertThresholdStore alertAt;
     private final InstantSource clock;
 
     DeveloperKeysController(DeveloperStore developers, KeyStore keys, KeyIssuer issuer, TeamStore teams,
-                            AuditLog audit, InstantSource clock) {
+                            AuditLog audit, InstantSource clock, AlertThresholdStore alertAt) {
+        this.alertAt = alertAt;
         this.developers = developers;
         this.keys = keys;
         this.issuer = issuer;
         this.teams = teams;
         this.audit = audit;
         this.clock = clock;
+    }
+
+    /** A key as its owner sees it, with the alert thresholds an admin may have set on it. */
+    private KeyView view(StoredKey k, Instant now) {
+        return KeyView.of(k, now, alertAt.list(k.scope()));
     }
 
     /** A team as its developers see it: its name and what they may give a key, nothing else. */
@@ -88,7 +96,7 @@ class DeveloperKeysController {
     MyKeys list(@AuthenticationPrincipal AdminIdentity me) {
         Instant now = clock.instant();
         return new MyKeys(developers.ownedKeys(me.owner(), LIST_MAX).stream().flatMap(id -> keys.findById(id).stream())
-                .map(k -> KeyView.of(k, now)).toList());
+                .map(k -> view(k, now)).toList());
     }
 
     @PostMapping("/keys")
@@ -136,9 +144,9 @@ class DeveloperKeysController {
                 within.policy(), expiresAt);
         StoredKey k = issued.key();
         developers.own(k.id(), me.owner(), me.name(), now);
-        audit.record("key.create", "key", k.id().toString(), null, KeyView.of(k, now));
+        audit.record("key.create", "key", k.id().toString(), null, view(k, now));
         return new CreatedKey(k.id(), issued.secret(), k.prefix(), k.name(), k.teamId(), k.models(),
-                PolicyJson.toMap(k.limits()), PolicyJson.toMap(k.policy(), false), k.createdAt(), k.expiresAt());
+                PolicyJson.toMap(k.limits()), PolicyJson.toMap(k.policy(), false), k.createdAt(), k.expiresAt(), List.of());
     }
 
     @PostMapping("/keys/{id}/rotate")
@@ -155,7 +163,7 @@ class DeveloperKeysController {
         }
         var issued = issuer.rotate(current.id()).orElseThrow(() -> notFound(id));
         Instant now = clock.instant();
-        audit.record("key.rotate", "key", id, KeyView.of(current, now), KeyView.of(issued.key(), now));
+        audit.record("key.rotate", "key", id, view(current, now), view(issued.key(), now));
         return new RotatedKey(issued.key().id(), issued.secret(), issued.key().prefix());
     }
 
@@ -165,9 +173,9 @@ class DeveloperKeysController {
     KeyView revoke(@PathVariable String id, @AuthenticationPrincipal AdminIdentity me) {
         StoredKey current = owned(me, id);
         Instant now = clock.instant();
-        KeyView after = keys.revoke(current.id(), now).map(k -> KeyView.of(k, now)).orElseThrow(() -> notFound(id));
+        KeyView after = keys.revoke(current.id(), now).map(k -> view(k, now)).orElseThrow(() -> notFound(id));
         if (current.revokedAt() == null) {
-            audit.record("key.revoke", "key", id, KeyView.of(current, now), after);
+            audit.record("key.revoke", "key", id, view(current, now), after);
         }
         return after;
     }

@@ -91,7 +91,7 @@ class DeveloperUsageController {
             }
             var models = rows.stream().filter(r -> r.keyId().equals(id)).map(r -> new ModelUsage(r.model(),
                     r.requests(), r.promptTokens(), r.completionTokens(), r.costUsd().toPlainString())).toList();
-            var view = AdminKeysController.KeyView.of(key, now);
+            var view = AdminKeysController.KeyView.of(key, now, List.of()); // only its status is read
             answer.add(new KeyUsage(id, key.name(), key.prefix(), key.teamId(), view.status(),
                     models.stream().mapToLong(ModelUsage::requests).sum(),
                     models.stream().mapToLong(ModelUsage::promptTokens).sum(),

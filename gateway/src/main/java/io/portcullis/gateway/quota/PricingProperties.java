@@ -38,6 +38,12 @@ record PricingProperties(@DefaultValue Map<String, Price> pricing) {
                         + " output-per-million, cached-input-per-million, per-image, per-audio-second,"
                         + " per-million-characters or per-request)");
             }
+            for (BigDecimal part : new BigDecimal[] {inputPerMillion, outputPerMillion, cachedInputPerMillion, perImage,
+                    perAudioSecond, perMillionCharacters, perRequest}) {
+                if (part != null && part.signum() < 0) {
+                    throw new IllegalArgumentException("gateway.pricing.<model> prices must not be negative");
+                }
+            }
         }
 
         ModelPrice toModelPrice() {
