@@ -110,6 +110,30 @@ class UploadInputsTest extends MediaTest {
     }
 
     @Test
+    void deletesTheSpoolFileOfAnUploadRefusedPartWayThrough() throws Exception {
+        var key = client.createKey();
+        // no Content-Length (chunked), so the limit is only found once 1 MB of file has been spooled
+        var form = new Multipart().file("file", "big.wav", "audio/wav", new byte[1536 * 1024]).field("model", "whisper");
+        var request = java.net.http.HttpRequest.newBuilder(java.net.URI.create(client.base() + PATH))
+                .header("Authorization", "Bearer " + key.secret()).header("Content-Type", Multipart.contentType())
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofInputStream(form::stream)).build();
+
+        assertError(client.send(request), 413, "request_too_large");
+        assertError(upload(PATH, key.secret(), new Multipart().file("file", "a.wav", "audio/wav", WAV)),
+                400, "invalid_request_error");
+        assertThat(upload(PATH, key.secret(), new Multipart().file("file", "a.wav", "audio/wav", WAV)
+                .field("model", "whisper")).statusCode()).isEqualTo(200);
+
+        assertThat(spoolFiles()).isEmpty();
+    }
+
+    private static java.util.List<java.nio.file.Path> spoolFiles() throws java.io.IOException {
+        try (var files = java.nio.file.Files.list(java.nio.file.Path.of(System.getProperty("java.io.tmpdir")))) {
+            return files.filter(p -> p.getFileName().toString().startsWith("portcullis-upload-")).toList();
+        }
+    }
+
+    @Test
     void refusesStreamingOnAnUploadEndpoint() {
         var key = client.createKey();
 
