@@ -13,6 +13,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
 /**
@@ -30,6 +32,8 @@ import org.springframework.stereotype.Component;
  */
 @Component
 class UploadReader {
+
+    private static final Logger log = LoggerFactory.getLogger(UploadReader.class);
 
     /** Buffer through which the whole upload passes. */
     static final int BUFFER = 64 * 1024;
@@ -133,8 +137,12 @@ class UploadReader {
 
         private Upload.File file(MultipartParser parser, MultipartParser.Head head, byte[] chunk) throws IOException {
             if (spool == null) {
-                spool = Files.createTempFile(spoolDirectory, "portcullis-upload-", ".part");
-                spoolOut = Files.newOutputStream(spool);
+                try {
+                    spool = Files.createTempFile(spoolDirectory, "portcullis-upload-", ".part");
+                    spoolOut = Files.newOutputStream(spool);
+                } catch (IOException e) {
+                    throw noRoom(e);
+                }
             }
             long offset = fileBytes;
             int n;
@@ -144,7 +152,11 @@ class UploadReader {
                 if (fileBytes > maxUploadBytes) {
                     throw ApiError.requestTooLarge(maxUploadBytes).toException();
                 }
-                spoolOut.write(chunk, 0, n);
+                try {
+                    spoolOut.write(chunk, 0, n);
+                } catch (IOException e) {
+                    throw noRoom(e); // the disk, not the client: not a timeout
+                }
                 if (headBytes != null && headBytes.size() < Upload.HEAD_BYTES) {
                     headBytes.write(chunk, 0, Math.min(n, Upload.HEAD_BYTES - headBytes.size()));
                 }
@@ -153,6 +165,12 @@ class UploadReader {
                 firstFileHead = headBytes.toByteArray();
             }
             return new Upload.File(head, offset, fileBytes - offset);
+        }
+
+        private RuntimeException noRoom(IOException e) {
+            log.warn("Cannot spool an upload to {}: {}", spoolDirectory, e.toString());
+            return ApiError.serviceUnavailable("The gateway has no room to receive this upload right now; retry shortly")
+                    .toException();
         }
 
         /** Before each read from the client: within the deadline, and no single read past it. */
