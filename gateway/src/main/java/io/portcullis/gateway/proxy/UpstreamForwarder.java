@@ -258,10 +258,10 @@ class UpstreamForwarder {
                     : new Units(scanner.audioSeconds() >= 0 ? scanner.audioSeconds() : reserved.audioSeconds(), 0, 0);
             case IMAGE_GENERATIONS, IMAGE_EDITS -> tokens == null && scanner.dataItems() < 0 ? null
                     : new Units(0, 0, scanner.dataItems() >= 0 ? scanner.dataItems() : reserved.images());
-            default -> Units.NONE;
+            default -> null; // token-only endpoints: nothing to add
         };
         if (units == null) {
-            return tokens; // nothing reported: the reservation is billed
+            return tokens; // null when nothing was reported: the reservation is billed
         }
         return tokens == null ? new Usage(0, 0, 0, units)
                 : new Usage(tokens.promptTokens(), tokens.completionTokens(), tokens.cachedTokens(), units);
