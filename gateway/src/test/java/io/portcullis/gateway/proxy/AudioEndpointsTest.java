@@ -46,6 +46,25 @@ class AudioEndpointsTest extends MediaTest {
     }
 
     @Test
+    void sendsTheSameUploadAgainToTheNextDeploymentWhenTheFirstFails() {
+        var key = client.createKey();
+        int failedBefore = TestGateway.backend().count(TestGateway.MEDIA_FAILING);
+        var form = new Multipart().file("file", "hello.wav", "audio/wav", WAV).field("model", "whisper-failover");
+
+        var answer = upload("/v1/audio/transcriptions", key.secret(), form);
+
+        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+        assertThat(TestGateway.backend().count(TestGateway.MEDIA_FAILING)).isGreaterThan(failedBefore);
+        String failed = lastBody(TestGateway.MEDIA_FAILING);
+        String served = lastBody(TestGateway.MEDIA);
+        assertThat(failed.length()).isEqualTo(served.length()).isGreaterThan(WAV.length);
+        assertThat(served).contains("RIFF").contains("\r\n\r\nwhisper-1\r\n");
+        var row = ledgerRow(key);
+        assertThat(row.get("status")).isEqualTo(200);
+        assertThat(row.get("billed_by")).isEqualTo("reported");
+    }
+
+    @Test
     void billsTheWavDurationWhenTheBackendReportsNoUsage() {
         var key = client.createKey();
         var form = new Multipart().field("model", "whisper").file("file", "hello.wav", "audio/wav", WAV);

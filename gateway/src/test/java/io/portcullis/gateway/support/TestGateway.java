@@ -48,6 +48,8 @@ public final class TestGateway {
     public static final String MEDIA = "media";
     /** The same, as a sink that keeps no body ({@link ScriptedBackend#sink}), behind model {@code big-whisper}. */
     public static final String MEDIA_SINK = "media-sink";
+    /** A deployment that answers 503, tried before {@link #MEDIA} for model {@code whisper-failover}. */
+    public static final String MEDIA_FAILING = "media-failing";
     /** The connect timeout of every test gateway. */
     public static final String CONNECT_TIMEOUT = "500ms";
     /** Where managed backends may point: the loopback fakes. */
@@ -80,6 +82,7 @@ public final class TestGateway {
         BACKEND.script(MEDIA, FakeMedia.script());
         BACKEND.script(MEDIA_SINK, FakeMedia.script());
         BACKEND.sink(MEDIA_SINK);
+        BACKEND.script(MEDIA_FAILING, ScriptedBackend.status(503));
     }
 
     private static void scripted(Map<String, String> p, int index, String name, String type, String baseUrl,
@@ -207,6 +210,11 @@ public final class TestGateway {
         p.put("gateway.pricing.moderation.per-request", "0.001");
         scripted(p, 22, MEDIA_SINK, "openai", BACKEND.baseUrl(MEDIA_SINK));
         p.put("gateway.backends[22].aliases.big-whisper", "whisper-1");
+        // Failover of an upload: media-failing (priority 0) answers 503, media (priority 1) the transcription.
+        scripted(p, 23, MEDIA_FAILING, "openai", BACKEND.baseUrl(MEDIA_FAILING));
+        p.put("gateway.backends[23].aliases.whisper-failover", "whisper-1");
+        p.put("gateway.backends[21].aliases.whisper-failover", "whisper-1");
+        p.put("gateway.backends[21].priority", "1");
         p.put("gateway.max-upload-bytes", "1MB");
         return p;
     }
