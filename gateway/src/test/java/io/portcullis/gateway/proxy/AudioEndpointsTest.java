@@ -65,6 +65,31 @@ class AudioEndpointsTest extends MediaTest {
     }
 
     @Test
+    void acceptsTheFormExactlyAsTheOfficialDotNetSdkRecordedIt() {
+        // unquoted name=file, filename*=, the file first and model after it, text/plain field parts
+        String recorded = io.portcullis.gateway.support.Fixtures.text("openai/audio-transcriptions.json.request.multipart.txt");
+        String boundary = recorded.substring(2, recorded.indexOf("\r\n"));
+        int placeholder = recorded.indexOf("<binary");
+        int lineEnd = recorded.indexOf("\r\n", placeholder);
+        var body = new java.io.ByteArrayOutputStream();
+        body.writeBytes(recorded.substring(0, placeholder).getBytes(StandardCharsets.UTF_8));
+        body.writeBytes(WAV);
+        body.writeBytes(recorded.substring(lineEnd).replace("\r\nwhisper-1\r\n", "\r\nwhisper\r\n")
+                .getBytes(StandardCharsets.UTF_8));
+        var key = client.createKey();
+
+        var answer = raw("/v1/audio/transcriptions", key.secret(), "multipart/form-data; boundary=" + boundary,
+                body.toByteArray());
+
+        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+        String upstream = lastBody(TestGateway.MEDIA);
+        assertThat(upstream).contains("Content-Disposition: form-data; name=file; filename=\"Assets\\audio_hello_world.mp3\"")
+                .contains("Content-Type: text/plain; charset=utf-8\r\nContent-Disposition: form-data; name=model\r\n\r\nwhisper-1\r\n")
+                .contains("name=response_format\r\n\r\njson\r\n");
+        assertThat(ledgerRow(key).get("cost_micros")).isEqualTo(200L);
+    }
+
+    @Test
     void billsTheWavDurationWhenTheBackendReportsNoUsage() {
         var key = client.createKey();
         var form = new Multipart().field("model", "whisper").file("file", "hello.wav", "audio/wav", WAV);
@@ -171,6 +196,8 @@ class AudioEndpointsTest extends MediaTest {
         assertThat((Integer) row.get("ttft_ms")).isNotNull().isLessThan((int) Duration.ofNanos(endAt - sent).toMillis() - 400);
         // 14 characters at $15 per million: 210 micro-dollars
         assertThat(row.get("cost_micros")).isEqualTo(210L);
+        var me = GatewayClient.json(client.get("/v1/me", key.secret()));
+        assertThat(me.path("usage").path("today").path("costUsd").asString()).isEqualTo("0.000210");
         assertThat(lastBody(TestGateway.MEDIA)).contains("\"model\":\"tts-1\"");
     }
 
