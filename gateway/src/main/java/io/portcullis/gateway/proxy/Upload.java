@@ -43,7 +43,7 @@ record Upload(List<Part> parts, Path spool, long fileBytes, byte[] firstFileHead
     record File(MultipartParser.Head head, long offset, long length) implements Part {
     }
 
-    /** The file parts named {@code name} (an image edit may send several {@code image[]}). */
+    /** The file parts, in order (an image edit may send several {@code image[]}, and a {@code mask}). */
     List<File> files() {
         var files = new ArrayList<File>();
         for (Part part : parts) {

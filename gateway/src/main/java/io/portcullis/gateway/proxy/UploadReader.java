@@ -61,7 +61,8 @@ class UploadReader {
             throw ApiError.requestTooLarge(maxUploadBytes).toException();
         }
         lease.reserveAlways(BodyReader.FIRST_CHUNK);
-        if (!lease.tryReserve(BUFFER)) {
+        // the parser's buffer and the copy buffer below: all the heap an upload of any size takes
+        if (!lease.tryReserve(2L * BUFFER)) {
             throw BodyReader.overloaded();
         }
         bodies.takeSlot(caller);
