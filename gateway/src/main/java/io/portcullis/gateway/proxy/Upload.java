@@ -4,7 +4,6 @@ import io.portcullis.gateway.backend.StreamedBody;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,6 +11,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
+import org.slf4j.LoggerFactory;
 
 /**
  * A multipart upload as the gateway received it ({@link UploadReader}): its small fields in
@@ -131,14 +131,17 @@ record Upload(List<Part> parts, Path spool, long fileBytes, byte[] firstFileHead
         return bytes;
     }
 
-    /** Deletes the spool file; safe to call more than once. */
+    /**
+     * Deletes the spool file; safe to call more than once. Never throws: it runs as the request
+     * ends, where a failure must not replace the answer; an undeletable file is logged.
+     */
     @Override
     public void close() {
         if (spool != null) {
             try {
                 Files.deleteIfExists(spool);
             } catch (IOException e) {
-                throw new UncheckedIOException("cannot delete upload spool " + spool, e);
+                LoggerFactory.getLogger(Upload.class).warn("Cannot delete upload spool {}: {}", spool, e.toString());
             }
         }
     }
