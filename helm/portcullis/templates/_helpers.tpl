@@ -78,6 +78,7 @@ management:
     port: {{ .Values.ports.management }}
 gateway:
   max-request-bytes: {{ .Values.gateway.maxRequestBytes }}
+  max-upload-bytes: {{ .Values.gateway.maxUploadBytes }}
   # Only these peers may name the client in X-Forwarded-For; this also sets server.forward-headers-strategy.
   trusted-proxies: {{ .Values.gateway.trustedProxies | default list | toJson }}
   request-body:

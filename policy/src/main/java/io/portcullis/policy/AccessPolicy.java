@@ -119,7 +119,7 @@ public final class AccessPolicy {
             for (Modality m : facts.modalities()) {
                 if (!allowed.contains(m)) {
                     return Decision.Denied.permanently(DenialReason.MODALITY_NOT_ALLOWED,
-                            "Input of type '" + m.tag() + "' is not allowed for this API key");
+                            "Content of type '" + m.tag() + "' (sent or asked for) is not allowed for this API key");
                 }
             }
         }

@@ -2,6 +2,7 @@ package io.portcullis.gateway.backend;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.time.Duration;
@@ -25,6 +26,7 @@ import org.apache.hc.core5.http.Header;
 import org.apache.hc.core5.http.HttpEntity;
 import org.apache.hc.core5.http.config.Http1Config;
 import org.apache.hc.core5.http.io.SocketConfig;
+import org.apache.hc.core5.http.io.entity.AbstractHttpEntity;
 import org.apache.hc.core5.http.io.entity.ByteArrayEntity;
 import org.apache.hc.core5.pool.PoolConcurrencyPolicy;
 import org.apache.hc.core5.pool.PoolReusePolicy;
@@ -128,6 +130,44 @@ public final class UpstreamClient implements AutoCloseable {
     }
 
     /**
+     * Sends a POST whose body is written as it goes ({@link StreamedBody}), with the same limits
+     * and the same caller duty as {@link #post(URI, byte[], String...)}: while the body is being
+     * written, each chunk must leave within the idle timeout; the response timeout starts once the
+     * last byte has been sent, so a large upload is not cut for taking longer than an answer may.
+     */
+    public UpstreamAnswer post(URI uri, StreamedBody body, String... headers) throws IOException {
+        var request = new HttpPost(uri);
+        var watch = new CallWatch(request::cancel);
+        request.setEntity(new AbstractHttpEntity(body.contentType(), null, false) {
+            @Override
+            public long getContentLength() {
+                return body.length();
+            }
+
+            @Override
+            public InputStream getContent() {
+                throw new UnsupportedOperationException("written, not read");
+            }
+
+            @Override
+            public void writeTo(OutputStream out) throws IOException {
+                body.writeTo(out, () -> watch.waiting(idleNanos));
+                watch.waiting(responseNanos);
+            }
+
+            @Override
+            public boolean isStreaming() {
+                return false; // repeatable: written from its start on each call
+            }
+
+            @Override
+            public void close() {
+            }
+        });
+        return execute(request, watch, headers);
+    }
+
+    /**
      * Sends a request without a body ({@code GET}, {@code DELETE}: the Responses API's stored
      * responses), with the same limits and the same caller duty to close the answer as {@link #post}.
      */
@@ -136,10 +176,13 @@ public final class UpstreamClient implements AutoCloseable {
     }
 
     private UpstreamAnswer execute(HttpUriRequestBase request, String... headers) throws IOException {
+        return execute(request, new CallWatch(request::cancel), headers);
+    }
+
+    private UpstreamAnswer execute(HttpUriRequestBase request, CallWatch watch, String... headers) throws IOException {
         for (int i = 0; i + 1 < headers.length; i += 2) {
             request.addHeader(headers[i], headers[i + 1]);
         }
-        var watch = new CallWatch(request::cancel);
         open.add(watch);
         watch.waiting(responseNanos);
         ClassicHttpResponse response;

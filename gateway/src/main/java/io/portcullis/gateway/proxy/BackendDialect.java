@@ -2,6 +2,7 @@ package io.portcullis.gateway.proxy;
 
 import io.portcullis.gateway.backend.BackendType;
 import io.portcullis.gateway.backend.Deployment;
+import io.portcullis.gateway.backend.StreamedBody;
 import io.portcullis.gateway.backend.anthropic.UnsupportedContent;
 import java.time.InstantSource;
 
@@ -26,11 +27,21 @@ sealed interface BackendDialect permits OpenAiDialect, AnthropicDialect, GeminiD
     }
 
     /**
-     * What to send: the path below the deployment's base URL, a plain query or null, and the body.
+     * What to send: the path below the deployment's base URL, a plain query or null, and the body:
+     * JSON bytes, or for an upload a body written as it is sent ({@code streamed}, else null).
      */
-    record UpstreamRequest(String path, String query, byte[] body) {
+    record UpstreamRequest(String path, String query, byte[] body, StreamedBody streamed) {
         UpstreamRequest(String path, byte[] body) {
-            this(path, null, body);
+            this(path, null, body, null);
+        }
+
+        UpstreamRequest(String path, String query, byte[] body) {
+            this(path, query, body, null);
+        }
+
+        /** A multipart upload, sent from its spool file. */
+        static UpstreamRequest upload(String path, StreamedBody streamed) {
+            return new UpstreamRequest(path, null, new byte[0], streamed);
         }
     }
 

@@ -54,12 +54,7 @@ class BodyReader {
         if (declared > maxRequestBytes) {
             throw ApiError.requestTooLarge(maxRequestBytes).toException();
         }
-        int slotLimit = slotLimit(caller);
-        if (!slots.tryTake(caller.keyId(), slotLimit)) {
-            throw new GatewayException(new ApiError(429, "This key already has " + slotLimit
-                    + " request bodies arriving at this gateway; retry shortly", "requests", null,
-                    "rate_limit_exceeded"), RETRY_AFTER);
-        }
+        takeSlot(caller);
         var timeout = SocketReadTimeout.of(request);
         try {
             return receive(request.getInputStream(), declared, lease, timeout);
@@ -69,8 +64,33 @@ class BodyReader {
             throw ApiError.requestTimeout().toException();
         } finally {
             timeout.restore();
-            slots.release(caller.keyId());
+            releaseSlot(caller);
         }
+    }
+
+    /**
+     * Takes one of the key's body slots, for a body read elsewhere ({@link UploadReader});
+     * {@link #releaseSlot} once the body is in.
+     *
+     * @throws GatewayException 429 {@code rate_limit_exceeded} when the key has its share arriving
+     */
+    void takeSlot(Caller caller) {
+        int slotLimit = slotLimit(caller);
+        if (!slots.tryTake(caller.keyId(), slotLimit)) {
+            throw new GatewayException(new ApiError(429, "This key already has " + slotLimit
+                    + " request bodies arriving at this gateway; retry shortly", "requests", null,
+                    "rate_limit_exceeded"), RETRY_AFTER);
+        }
+    }
+
+    void releaseSlot(Caller caller) {
+        slots.release(caller.keyId());
+    }
+
+    /** 503 {@code overloaded}: the body budget has no room for the next chunk. */
+    static GatewayException overloaded() {
+        return new GatewayException(new ApiError(503, "The gateway is receiving as many request bodies as its "
+                + "memory allows; retry shortly", "server_error", null, "overloaded"), RETRY_AFTER);
     }
 
     /** The smaller of {@code gateway.request-body.reads-per-key} and the key's own concurrency limit. */
@@ -126,8 +146,7 @@ class BodyReader {
     private static byte[] grow(byte[] buffer, int most, BodyBudget.Lease lease) {
         int next = (int) Math.min(most, 2L * buffer.length);
         if (!lease.tryReserve(next)) {
-            throw new GatewayException(new ApiError(503, "The gateway is receiving as many request bodies as its "
-                    + "memory allows; retry shortly", "server_error", null, "overloaded"), RETRY_AFTER);
+            throw overloaded();
         }
         byte[] grown = Arrays.copyOf(buffer, next);
         lease.release(buffer.length);

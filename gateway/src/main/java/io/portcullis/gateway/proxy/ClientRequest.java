@@ -24,10 +24,12 @@ import tools.jackson.databind.node.ObjectNode;
  * @param endpoint         where the client sent it
  * @param responses        what a Responses API body says of stored responses and hosted tools;
  *                         null on every other endpoint
+ * @param upload           the multipart upload on the upload endpoints (its text fields are in
+ *                         {@code json}, as strings); null on the others
  */
 record ClientRequest(byte[] body, ObjectNode json, String model, boolean stream, boolean clientWantsUsage,
                      ObjectNode anthropic, UnsupportedContent untranslatable, long maxTokens, int choices,
-                     Endpoint endpoint, ResponsesRequest responses) {
+                     Endpoint endpoint, ResponsesRequest responses, Upload upload) {
 
     /** Output-token limit fields, as each endpoint names them. */
     static final List<String> OUTPUT_LIMIT_FIELDS = List.of("max_tokens", "max_completion_tokens");
@@ -42,6 +44,8 @@ record ClientRequest(byte[] body, ObjectNode json, String model, boolean stream,
     static final int MAX_CHOICES = 128;
     /** OpenAI's own bound on {@code best_of}. */
     static final int MAX_BEST_OF = 20;
+    /** OpenAI's own bound on {@code n} for images. */
+    static final int MAX_IMAGES = 10;
     /** Larger than any model's output; larger values are refused rather than overflow arithmetic. */
     static final long MAX_OUTPUT_LIMIT = Integer.MAX_VALUE;
 
@@ -74,6 +78,11 @@ record ClientRequest(byte[] body, ObjectNode json, String model, boolean stream,
         if (endpoint == Endpoint.CHAT_COMPLETIONS && !required.isArray()) {
             throw ApiError.invalidRequest("'messages' must be an array", "messages").toException();
         }
+        if ((endpoint == Endpoint.SPEECH || endpoint == Endpoint.IMAGE_GENERATIONS) && !required.isString()) {
+            // the characters to bill, and the text policies read
+            throw ApiError.invalidRequest("'" + endpoint.requiredField() + "' must be a string",
+                    endpoint.requiredField()).toException();
+        }
         boolean stream = flag(json, "stream");
         if (stream && !endpoint.streamable()) {
             throw ApiError.invalidRequest("This endpoint does not support streaming", "stream").toException();
@@ -90,11 +99,54 @@ record ClientRequest(byte[] body, ObjectNode json, String model, boolean stream,
         for (String field : OUTPUT_LIMIT_FIELDS) {
             maxTokens = Math.max(maxTokens, positiveInteger(json, field, MAX_OUTPUT_LIMIT));
         }
-        long n = positiveInteger(json, "n", MAX_CHOICES);
+        boolean images = endpoint == Endpoint.IMAGE_GENERATIONS;
+        long n = positiveInteger(json, "n", images ? MAX_IMAGES : MAX_CHOICES);
         long bestOf = endpoint == Endpoint.COMPLETIONS ? positiveInteger(json, "best_of", MAX_BEST_OF) : -1;
         int choices = (int) Math.max(1, Math.max(n, bestOf));
         return new ClientRequest(body, json, model.stringValue(), stream, wantsUsage, null, null, maxTokens, choices,
-                endpoint, null);
+                endpoint, null, null);
+    }
+
+    /**
+     * A multipart upload (transcriptions, translations, image edits): its text fields checked like
+     * a JSON body's ({@code model}; {@code prompt} for edits; {@code n} a whole number in range,
+     * sent as text), and its file parts required.
+     */
+    static ClientRequest ofUpload(Endpoint endpoint, Upload upload) {
+        ObjectNode json = ProxyJson.MAPPER.createObjectNode();
+        for (Upload.Part part : upload.parts()) {
+            if (part instanceof Upload.Field field && !json.has(field.head().name())) {
+                json.put(field.head().name(), field.text());
+            }
+        }
+        String model = json.path("model").asString("").strip();
+        if (model.isEmpty()) {
+            throw ApiError.invalidRequest("You must provide a model parameter (a form field)", "model").toException();
+        }
+        boolean edits = endpoint == Endpoint.IMAGE_EDITS;
+        String fileField = edits ? "image" : "file";
+        boolean hasFile = upload.files().stream().map(f -> f.head().name())
+                .anyMatch(name -> name.equals(fileField) || name.equals(fileField + "[]"));
+        if (!hasFile) {
+            throw ApiError.invalidRequest("Missing required file part: '" + fileField + "'", fileField).toException();
+        }
+        if (edits && json.path("prompt").asString("").isBlank()) {
+            throw ApiError.invalidRequest("Missing required parameter: 'prompt'", "prompt").toException();
+        }
+        if (json.has("stream") && !json.get("stream").asString().equalsIgnoreCase("false")) {
+            throw ApiError.invalidRequest("This endpoint does not support streaming through the gateway", "stream")
+                    .toException();
+        }
+        int choices = 1;
+        if (json.has("n")) {
+            String n = json.get("n").asString().strip();
+            if (!n.matches("[0-9]{1,3}") || Integer.parseInt(n) < 1 || Integer.parseInt(n) > MAX_IMAGES) {
+                throw ApiError.invalidRequest("'n' must be an integer from 1 to " + MAX_IMAGES, "n").toException();
+            }
+            choices = Integer.parseInt(n);
+        }
+        return new ClientRequest(new byte[0], json, model, false, false, null, null, -1, choices, endpoint, null,
+                upload);
     }
 
     /**
@@ -147,7 +199,7 @@ record ClientRequest(byte[] body, ObjectNode json, String model, boolean stream,
         ObjectNode chat = AnthropicRequests.toChat(anthropic, problems);
         return new ClientRequest(ProxyJson.MAPPER.writeValueAsBytes(chat), chat, model.stringValue(), stream, false,
                 anthropic, problems.isEmpty() ? null : problems.getFirst(), maxTokens.longValue(), 1,
-                Endpoint.MESSAGES, null);
+                Endpoint.MESSAGES, null, null);
     }
 
     /**
@@ -174,7 +226,7 @@ record ClientRequest(byte[] body, ObjectNode json, String model, boolean stream,
             maxTokens = Math.max(maxTokens, positiveInteger(json, field, MAX_OUTPUT_LIMIT));
         }
         return new ClientRequest(body, json, model.stringValue(), stream, true, null, null, maxTokens, 1,
-                Endpoint.RESPONSES, responses);
+                Endpoint.RESPONSES, responses, null);
     }
 
     private static boolean flag(ObjectNode json, String field) {
@@ -203,7 +255,7 @@ record ClientRequest(byte[] body, ObjectNode json, String model, boolean stream,
         boolean rename = !upstreamModel.equals(model);
         boolean addUsage = stream && !clientWantsUsage;
         boolean maxTokensField = ollama && json.has("max_completion_tokens") && !json.has("max_tokens");
-        boolean capped = outputCap > 0 && endpoint != Endpoint.EMBEDDINGS && (maxTokens < 0 || LENGTH_KNOBS.stream().anyMatch(json::has)
+        boolean capped = outputCap > 0 && endpoint.generatesText() && (maxTokens < 0 || LENGTH_KNOBS.stream().anyMatch(json::has)
                 || json.path("options").has("num_predict"));
         if (!rename && !addUsage && !maxTokensField && !capped) {
             return body;

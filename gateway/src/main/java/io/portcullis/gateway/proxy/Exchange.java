@@ -58,6 +58,8 @@ final class Exchange {
     /** Quota held by the request until it is settled; null when it never got that far. */
     Reservation reservation;
     RequestInspector.Inspection inspection;
+    /** The multipart upload being served, its files spooled until the request ends; null for JSON bodies. */
+    Upload upload;
     /** The model's price, looked up once when the request is decided; null before. */
     ModelPrice price;
     /** The smaller of the key's and the team's {@code maxTokensPerRequest}, or -1 when neither has one. */

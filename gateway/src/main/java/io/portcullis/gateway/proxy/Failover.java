@@ -8,6 +8,7 @@ import io.portcullis.gateway.backend.DeploymentHealth;
 import io.portcullis.gateway.backend.DeploymentHealth.AttemptResult;
 import io.portcullis.gateway.backend.DeploymentRouter;
 import io.portcullis.gateway.backend.InProcessBackend;
+import io.portcullis.gateway.backend.StreamedBody;
 import io.portcullis.gateway.backend.UpstreamClient;
 import io.portcullis.gateway.backend.UpstreamClient.UpstreamAnswer;
 import io.portcullis.gateway.backend.UpstreamProperties;
@@ -64,8 +65,11 @@ class Failover {
         this.responseTimeout = upstream.responseTimeout();
     }
 
-    /** What is sent to a deployment: where, the body, and the headers as name, value pairs. */
-    record UpstreamCall(URI uri, byte[] body, String[] headers) {
+    /**
+     * What is sent to a deployment: where, the body (JSON bytes, or an upload written as it is
+     * sent when {@code streamed} is not null), and the headers as name, value pairs.
+     */
+    record UpstreamCall(URI uri, byte[] body, StreamedBody streamed, String[] headers) {
     }
 
     /**
@@ -132,7 +136,9 @@ class Failover {
             return Attempt.inProcess(permit, inProcess.get().answer(upstream.uri().getRawPath(), upstream.body()));
         }
         try {
-            UpstreamAnswer answer = client.post(upstream.uri(), upstream.body(), upstream.headers());
+            UpstreamAnswer answer = upstream.streamed() != null
+                    ? client.post(upstream.uri(), upstream.streamed(), upstream.headers())
+                    : client.post(upstream.uri(), upstream.body(), upstream.headers());
             int status = answer.status();
             if (status == 429 || status >= 500) {
                 permit.report(status == 429 ? AttemptResult.RATE_LIMITED : AttemptResult.SERVER_ERROR);

@@ -35,6 +35,9 @@ enum OpenAiDialect implements BackendDialect {
             throw new UnsupportedContent("The model '" + deployment.model() + "' is served by an Ollama backend, which"
                     + " this gateway does not send Responses API requests to; use /v1/chat/completions", "model");
         }
+        if (request.upload() != null) {
+            return UpstreamRequest.upload(exchange.endpoint.path(), request.upload().upstream(deployment.upstreamModel()));
+        }
         return new UpstreamRequest(exchange.endpoint.path(),
                 request.upstreamBody(deployment.upstreamModel(), ollama, exchange.outputCap));
     }

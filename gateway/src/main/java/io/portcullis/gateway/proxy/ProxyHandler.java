@@ -38,7 +38,8 @@ import org.springframework.stereotype.Component;
  * <ol>
  *   <li>authenticate the key ({@link ApiKeyAuthenticator}) and find its team ({@link Teams});</li>
  *   <li>read the body within its key's slots, the memory budget and the deadline
- *       ({@link BodyReader}), check it, route the model ({@link BackendRegistry});</li>
+ *       ({@link BodyReader}; an upload's files spooled to disk by {@link UploadReader}), check it,
+ *       route the model ({@link BackendRegistry});</li>
  *   <li>decide: usage policy ({@link AccessPolicy}) then quotas ({@link QuotaEngine}), both pure,
  *       reserving the request's estimate;</li>
  *   <li>forward and relay the answer ({@link UpstreamForwarder});</li>
@@ -65,6 +66,7 @@ class ProxyHandler {
     private final Metering metering;
     private final InFlightRequests inFlight;
     private final BodyReader bodies;
+    private final UploadReader uploads;
     private final BodyBudget bodyBudget;
     private final ResponsesAccess responses;
     private final RequestTracing tracing;
@@ -78,7 +80,8 @@ class ProxyHandler {
                  UpstreamForwarder forwarder,
                  Metering metering, InFlightRequests inFlight, BodyReader bodies, BodyBudget bodyBudget,
                  GatewayMetrics metrics, InstantSource clock, QuotaProperties quota,
-                 ResponsesAccess responses, RequestTracing tracing, BudgetAlerts budgetAlerts) {
+                 ResponsesAccess responses, RequestTracing tracing, BudgetAlerts budgetAlerts,
+                 UploadReader uploads) {
         this.authenticator = authenticator;
         this.teams = teams;
         this.backends = backends;
@@ -91,6 +94,7 @@ class ProxyHandler {
         this.metering = metering;
         this.inFlight = inFlight;
         this.bodies = bodies;
+        this.uploads = uploads;
         this.bodyBudget = bodyBudget;
         this.responses = responses;
         this.tracing = tracing;
@@ -117,6 +121,9 @@ class ProxyHandler {
             serve(exchange, request, response, bodyMemory);
         } finally {
             bodyMemory.close();
+            if (exchange.upload != null) {
+                exchange.upload.close(); // the spooled files, once the last attempt is over
+            }
             inFlight.exit();
         }
     }
@@ -128,7 +135,9 @@ class ProxyHandler {
             Caller caller = authenticator.authenticate(PresentedKey.of(request));
             exchange.caller = caller;
             team = teamOf(caller);
-            var body = ClientRequest.parse(exchange.endpoint, bodies.read(request, caller, bodyMemory));
+            var body = exchange.endpoint.multipart()
+                    ? ClientRequest.ofUpload(exchange.endpoint, exchange.upload = uploads.read(request, caller, bodyMemory))
+                    : ClientRequest.parse(exchange.endpoint, bodies.read(request, caller, bodyMemory));
             exchange.model = body.model();
             exchange.streamed = body.stream();
             Route route = backends.route(body.model())

@@ -5,8 +5,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.util.unit.DataSize;
 
 /**
- * The client API's admission limits, {@code gateway.max-request-bytes} and
- * {@code gateway.max-concurrent-requests}. Both sit directly under {@code gateway}, so this record
+ * The client API's admission limits, {@code gateway.max-request-bytes},
+ * {@code gateway.max-upload-bytes} and {@code gateway.max-concurrent-requests}. Both sit directly under {@code gateway}, so this record
  * binds at {@value #PREFIX} and reads only them. How bodies may use memory while they arrive is
  * {@link RequestBodyProperties}.
  *
@@ -20,9 +20,14 @@ import org.springframework.util.unit.DataSize;
  *                        (3,072 at {@code -Xmx768m}): an open stream holds about 125 KiB of heap,
  *                        so the limit leaves half the heap for everything else. Tomcat keeps as many
  *                        request processors ({@link InFlightRequests})
+ * @param maxUploadBytes  largest total of the files in one multipart upload (transcriptions,
+ *                        translations, image edits; 413 above it), 25 MB as OpenAI's own limit. Files
+ *                        are spooled to disk, not held in memory ({@link UploadReader}); their
+ *                        text fields count against {@code max-request-bytes}
  */
 @ConfigurationProperties(ProxyProperties.PREFIX)
-record ProxyProperties(@DefaultValue("10MB") DataSize maxRequestBytes, Integer maxConcurrentRequests) {
+record ProxyProperties(@DefaultValue("10MB") DataSize maxRequestBytes, Integer maxConcurrentRequests,
+                       @DefaultValue("25MB") DataSize maxUploadBytes) {
 
     static final String PREFIX = "gateway";
 
@@ -34,6 +39,9 @@ record ProxyProperties(@DefaultValue("10MB") DataSize maxRequestBytes, Integer m
     ProxyProperties {
         if (maxRequestBytes.toBytes() <= 0 || maxRequestBytes.toBytes() > Integer.MAX_VALUE - 16) {
             throw new IllegalArgumentException("gateway.max-request-bytes must be between 1B and 2GB");
+        }
+        if (maxUploadBytes.toBytes() <= 0) {
+            throw new IllegalArgumentException("gateway.max-upload-bytes must be positive");
         }
         if (maxConcurrentRequests == null) {
             maxConcurrentRequests = concurrencyForHeap(Runtime.getRuntime().maxMemory());

@@ -16,7 +16,8 @@ import org.springframework.context.annotation.Configuration;
 
 /**
  * The proxied endpoints ({@code POST /v1/chat/completions}, {@code /v1/completions},
- * {@code /v1/embeddings}, {@code /v1/messages}, {@code /v1/responses}) as one plain servlet mapped to their exact paths,
+ * {@code /v1/embeddings}, {@code /v1/messages}, {@code /v1/responses}, the audio, image and
+ * moderation endpoints) as one plain servlet mapped to their exact paths,
  * ahead of Spring MVC's dispatcher: handler mapping, argument resolution and the interceptor
  * chain did nothing for a handler that reads the body and writes the answer itself, yet cost CPU
  * on every call and frames on every stream's stack (docs/performance.md). The servlet filters
@@ -25,12 +26,18 @@ import org.springframework.context.annotation.Configuration;
 final class ProxyServlet extends HttpServlet {
 
     private static final Logger log = LoggerFactory.getLogger(ProxyServlet.class);
-    static final Map<String, Endpoint> PATHS = Map.of(
-            "/v1/chat/completions", Endpoint.CHAT_COMPLETIONS,
-            "/v1/completions", Endpoint.COMPLETIONS,
-            "/v1/embeddings", Endpoint.EMBEDDINGS,
-            "/v1/messages", Endpoint.MESSAGES,
-            "/v1/responses", Endpoint.RESPONSES);
+    static final Map<String, Endpoint> PATHS = Map.ofEntries(
+            Map.entry("/v1/chat/completions", Endpoint.CHAT_COMPLETIONS),
+            Map.entry("/v1/completions", Endpoint.COMPLETIONS),
+            Map.entry("/v1/embeddings", Endpoint.EMBEDDINGS),
+            Map.entry("/v1/messages", Endpoint.MESSAGES),
+            Map.entry("/v1/responses", Endpoint.RESPONSES),
+            Map.entry("/v1/audio/transcriptions", Endpoint.TRANSCRIPTIONS),
+            Map.entry("/v1/audio/translations", Endpoint.TRANSLATIONS),
+            Map.entry("/v1/audio/speech", Endpoint.SPEECH),
+            Map.entry("/v1/images/generations", Endpoint.IMAGE_GENERATIONS),
+            Map.entry("/v1/images/edits", Endpoint.IMAGE_EDITS),
+            Map.entry("/v1/moderations", Endpoint.MODERATIONS));
 
     private final transient ProxyHandler handler;
 

@@ -23,11 +23,15 @@ import org.springframework.util.unit.DataSize;
  *                     {@code maxConcurrentRequests} when lower); one more is refused with 429
  *                     {@code rate_limit_exceeded} before its body is read, so one key cannot hold
  *                     the whole budget
+ * @param uploadDeadline longest time a multipart upload (up to {@code gateway.max-upload-bytes},
+ *                     spooled to disk) may take to arrive; uploads are larger than JSON bodies, so
+ *                     they get a deadline of their own
  */
 @ConfigurationProperties(RequestBodyProperties.PREFIX)
 public record RequestBodyProperties(DataSize budget,
                                     @DefaultValue("30s") Duration deadline,
-                                    @DefaultValue("16") int readsPerKey) {
+                                    @DefaultValue("16") int readsPerKey,
+                                    @DefaultValue("10m") Duration uploadDeadline) {
 
     public static final String PREFIX = "gateway.request-body";
     /** The default budget is the maximum heap divided by this. */
@@ -42,6 +46,9 @@ public record RequestBodyProperties(DataSize budget,
         }
         if (deadline.isNegative() || deadline.isZero()) {
             throw new IllegalArgumentException(PREFIX + ".deadline must be positive");
+        }
+        if (uploadDeadline.isNegative() || uploadDeadline.isZero()) {
+            throw new IllegalArgumentException(PREFIX + ".upload-deadline must be positive");
         }
         if (readsPerKey < 1) {
             throw new IllegalArgumentException(PREFIX + ".reads-per-key must be at least 1");

@@ -94,7 +94,8 @@ record RequestContent(String text, Set<Modality> modalities, long tokens) {
                     continue; // routing, not read by the model (and its allow list is checked apart)
                 }
                 if ((name.equals("prompt") && endpoint == Endpoint.COMPLETIONS)
-                        || (name.equals("input") && endpoint == Endpoint.EMBEDDINGS)) {
+                        || (name.equals("input") && (endpoint == Endpoint.EMBEDDINGS
+                                || endpoint == Endpoint.MODERATIONS))) {
                     prompt(value);
                 } else if (name.equals("input") && endpoint == Endpoint.RESPONSES) {
                     responsesInput(value);

@@ -6,6 +6,7 @@ import io.portcullis.gateway.backend.DeploymentRouter;
 import io.portcullis.gateway.backend.UpstreamBody;
 import io.portcullis.gateway.quota.QuotaProperties;
 import io.portcullis.gateway.web.ApiError;
+import io.portcullis.policy.quota.Units;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
@@ -97,7 +98,8 @@ class UpstreamForwarder {
         var upstream = BackendDialect.of(backend.type()).request(exchange, request, deployment, defaultMaxTokens);
         String[] headers = UpstreamHeaders.forCall(backend, exchange.requestId, exchange.upstreamTraceparent,
                 name -> Collections.list(servletRequest.getHeaders(name)));
-        return new Failover.UpstreamCall(deployment.url(upstream.path(), upstream.query()), upstream.body(), headers);
+        return new Failover.UpstreamCall(deployment.url(upstream.path(), upstream.query()), upstream.body(),
+                upstream.streamed(), headers);
     }
 
     /** A backend's known reporting quirks, corrected once its answer is over (docs/backends.md). */
@@ -169,6 +171,10 @@ class UpstreamForwarder {
     private static void relayWhole(Exchange exchange, int status, String contentType, long length, InputStream body,
                                    HttpServletResponse response) throws IOException {
         boolean ok = status >= 200 && status < 300;
+        if (ok && exchange.endpoint.mayAnswerNonJson() && !isJson(contentType)) {
+            relayRaw(exchange, status, contentType, body, response);
+            return;
+        }
         UsageScanner scanner = ok ? new UsageScanner() : null;
         // A typical answer is a few hundred bytes with its length declared: one array of that size
         // (plus one byte, to see the end in the same read) rather than 16 KB per request.
@@ -232,8 +238,91 @@ class UpstreamForwarder {
 
     private static void reportUsage(Exchange exchange, UsageScanner scanner) {
         if (scanner != null) {
-            exchange.report(scanner.usage());
+            exchange.report(withUnits(exchange, scanner));
         }
+    }
+
+    /**
+     * The answer's token usage with the units its endpoint is priced in: seconds of audio as the
+     * backend reported them, else as the gateway measured the upload ({@link AudioDuration}, so a
+     * per-second price still applies when a backend reports only tokens); images as the answer's
+     * {@code data} items, else as many as were asked for.
+     *
+     * @return null when the answer reported nothing
+     */
+    private static Usage withUnits(Exchange exchange, UsageScanner scanner) {
+        Usage tokens = scanner.usage();
+        Units reserved = exchange.inspection == null ? Units.NONE : exchange.inspection.unitsEstimate();
+        Units units = switch (exchange.endpoint) {
+            case TRANSCRIPTIONS, TRANSLATIONS -> tokens == null && scanner.audioSeconds() < 0 ? null
+                    : new Units(scanner.audioSeconds() >= 0 ? scanner.audioSeconds() : reserved.audioSeconds(), 0, 0);
+            case IMAGE_GENERATIONS, IMAGE_EDITS -> tokens == null && scanner.dataItems() < 0 ? null
+                    : new Units(0, 0, scanner.dataItems() >= 0 ? scanner.dataItems() : reserved.images());
+            default -> null; // token-only endpoints: nothing to add
+        };
+        if (units == null) {
+            return tokens; // null when nothing was reported: the reservation is billed
+        }
+        return tokens == null ? new Usage(0, 0, 0, units)
+                : new Usage(tokens.promptTokens(), tokens.completionTokens(), tokens.cachedTokens(), units);
+    }
+
+    private static boolean isJson(String contentType) {
+        if (contentType == null) {
+            return false;
+        }
+        String type = contentType.toLowerCase(Locale.ROOT);
+        return type.startsWith("application/json") || (type.startsWith("application/") && type.contains("+json"));
+    }
+
+    /**
+     * A 2xx answer that is not JSON (speech audio; a transcription as text, SRT or VTT) relayed as
+     * it arrives, each chunk flushed: nothing to read usage from, so it is billed its reservation,
+     * which for these endpoints is exact (characters) or measured (seconds). For speech, the first
+     * audio byte to the client is the request's time to first token.
+     */
+    private static void relayRaw(Exchange exchange, int status, String contentType, InputStream body,
+                                 HttpServletResponse response) throws IOException {
+        byte[] chunk = new byte[RELAY_CHUNK];
+        int n = readUpstream(body, chunk);
+        if (n == -2) {
+            if (body instanceof UpstreamBody watched && watched.timedOut()) {
+                throw ApiError.upstreamTimeout("Backend sent its headers but no answer within the idle timeout")
+                        .toException();
+            }
+            throw ApiError.upstreamError("Backend closed the connection without an answer").toException();
+        }
+        response.setStatus(status);
+        if (contentType != null) {
+            response.setContentType(contentType);
+        }
+        boolean speech = exchange.endpoint == Endpoint.SPEECH;
+        // speech is relayed as it is spoken: recorded as streamed, with its time to the first audio byte
+        exchange.streamed |= speech;
+        OutputStream out = response.getOutputStream();
+        while (n >= 0) {
+            if (n > 0) {
+                if (!writeClient(exchange, out, chunk, n, status)) {
+                    return;
+                }
+                try {
+                    out.flush();
+                } catch (IOException e) {
+                    exchange.cutShort(status, Outcome.CLIENT_CLOSED);
+                    return;
+                }
+                if (speech && exchange.firstTokenNanos == 0) {
+                    exchange.firstTokenNanos = System.nanoTime();
+                }
+            }
+            n = readUpstream(body, chunk);
+        }
+        if (n == -2) {
+            exchange.cutShort(status, body instanceof UpstreamBody watched && watched.timedOut()
+                    ? Outcome.UPSTREAM_TIMEOUT : Outcome.UPSTREAM_BROKEN);
+            return;
+        }
+        exchange.answered(status);
     }
 
     /** @return bytes read, -1 at the end, -2 when the backend broke off */

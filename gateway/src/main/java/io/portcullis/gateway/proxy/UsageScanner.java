@@ -38,6 +38,12 @@ final class UsageScanner {
     private long cached;
     private Usage usage;
     private String id;
+    /** Seconds of audio in the usage object ({@code "type":"duration"}), or -1. */
+    private double seconds = -1;
+    private double secondsFound = -1;
+    /** Depth of the top-level {@code data} array while inside it, else 0. */
+    private int dataDepth;
+    private long dataItems = -1;
 
     /**
      * Feeds the next bytes of the answer.
@@ -82,6 +88,19 @@ final class UsageScanner {
     }
 
     /**
+     * Seconds of audio the usage reported ({@code {"type":"duration","seconds":N}} on
+     * transcriptions), rounded up, or -1 when it reported none.
+     */
+    long audioSeconds() {
+        return secondsFound < 0 ? -1 : (long) Math.ceil(Math.min(secondsFound, Integer.MAX_VALUE));
+    }
+
+    /** Items of the top-level {@code data} array (images made), or -1 when there was none. */
+    long dataItems() {
+        return dataItems;
+    }
+
+    /**
      * The answer's top-level {@code id} (a Responses API answer: the stored response's id), or
      * null until it has been read. Known as soon as the bytes holding it were fed.
      */
@@ -106,11 +125,18 @@ final class UsageScanner {
             switch (token) {
                 case START_OBJECT, START_ARRAY -> {
                     depth++;
+                    if (token == JsonToken.START_ARRAY && depth == 2 && "data".equals(lastName)) {
+                        dataDepth = depth;
+                        dataItems = 0;
+                    } else if (dataDepth != 0 && depth == dataDepth + 1) {
+                        dataItems++;
+                    }
                     if (token == JsonToken.START_OBJECT && usageDepth == 0 && "usage".equals(lastName)
                             && depth < bestDepth) {
                         usageDepth = depth;
                         prompt = completion = total = -1;
                         cached = 0;
+                        seconds = -1;
                     } else if (usageDepth != 0 && depth == usageDepth + 1) {
                         detailsName = lastName;
                     }
@@ -121,11 +147,21 @@ final class UsageScanner {
                         bestDepth = usageDepth;
                         usageDepth = 0;
                         usage = reported(prompt < 0 && completion < 0 ? total : prompt, completion, cached);
+                        secondsFound = seconds;
+                    }
+                    if (dataDepth != 0 && depth == dataDepth) {
+                        dataDepth = 0;
                     }
                     depth--;
                     complete = depth == 0;
                 }
                 case PROPERTY_NAME -> lastName = parser.currentName();
+                case VALUE_NUMBER_FLOAT -> {
+                    if (usageDepth != 0 && depth == usageDepth && "seconds".equals(lastName)) {
+                        seconds = Math.max(0, parser.getValueAsDouble(-1));
+                    }
+                    lastName = null;
+                }
                 case VALUE_NUMBER_INT -> {
                     if (usageDepth != 0) {
                         number(parser.getValueAsLong(-1));
@@ -149,6 +185,7 @@ final class UsageScanner {
         }
         if (depth == usageDepth) {
             switch (lastName) {
+                case "seconds" -> seconds = value;
                 case "prompt_tokens", "input_tokens" -> prompt = value;
                 case "completion_tokens", "output_tokens" -> completion = value;
                 case "total_tokens" -> total = value;

@@ -29,8 +29,15 @@ public final class GatewayProcess {
 
     /** Starts a gateway on {@code port} against {@code jdbcUrl} and waits until it is ready. */
     public static GatewayProcess start(String jdbcUrl, int port, String name, Map<String, String> extra) {
+        return start(jdbcUrl, port, name, extra, List.of());
+    }
+
+    /** As {@link #start(String, int, String, Map)}, with JVM options (a small {@code -Xmx}, say). */
+    public static GatewayProcess start(String jdbcUrl, int port, String name, Map<String, String> extra,
+                                       List<String> jvmOptions) {
         List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command().orElse("java"));
+        command.addAll(jvmOptions);
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
         command.add(PortcullisApplication.class.getName());

@@ -58,6 +58,8 @@ public final class ScriptedBackend implements AutoCloseable {
     private final Map<String, Script> scripts = new ConcurrentHashMap<>();
     private final Map<String, List<Received>> received = new ConcurrentHashMap<>();
     private final AtomicInteger droppedCount = new AtomicInteger();
+    private final java.util.Set<String> sinks = ConcurrentHashMap.newKeySet();
+    private final Map<String, Long> sunk = new ConcurrentHashMap<>();
     private final FixedModels models = new FixedModels();
 
     public ScriptedBackend() {
@@ -143,11 +145,55 @@ public final class ScriptedBackend implements AutoCloseable {
         throw new AssertionError(name + " received no request for " + model);
     }
 
+    /**
+     * Makes deployment {@code name} a sink: request bodies are read as they arrive and not kept,
+     * only their size and first and last {@value #SINK_KEPT} bytes (recorded as the body, joined by
+     * a line {@code ...}), so a test can send uploads larger than the heap.
+     */
+    public void sink(String name) {
+        sinks.add(name);
+    }
+
+    static final int SINK_KEPT = 4096;
+
+    /** Bytes of the last request body sink {@code name} received. */
+    public long sunkBytes(String name) {
+        return sunk.getOrDefault(name, -1L);
+    }
+
+    private String sinkBody(String name, InputStream in) throws IOException {
+        byte[] head = new byte[SINK_KEPT];
+        byte[] ring = new byte[SINK_KEPT];
+        byte[] chunk = new byte[64 * 1024];
+        long total = 0;
+        int n;
+        while ((n = in.read(chunk)) >= 0) {
+            for (int i = 0; i < n; i++) {
+                long at = total + i;
+                if (at < SINK_KEPT) {
+                    head[(int) at] = chunk[i];
+                }
+                ring[(int) (at % SINK_KEPT)] = chunk[i];
+            }
+            total += n;
+        }
+        sunk.put(name, total);
+        int headLength = (int) Math.min(total, SINK_KEPT);
+        var tail = new java.io.ByteArrayOutputStream();
+        long from = Math.max(0, total - SINK_KEPT);
+        for (long at = from; at < total; at++) {
+            tail.write(ring[(int) (at % SINK_KEPT)]);
+        }
+        return new String(head, 0, headLength, StandardCharsets.ISO_8859_1) + "\n...\n"
+                + tail.toString(StandardCharsets.ISO_8859_1);
+    }
+
     private void handle(HttpExchange exchange) throws IOException {
         try (exchange) {
             String path = exchange.getRequestURI().getPath();
             String name = path.split("/")[1];
-            String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+            String body = sinks.contains(name) ? sinkBody(name, exchange.getRequestBody())
+                    : new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
             received.computeIfAbsent(name, n -> new CopyOnWriteArrayList<>()).add(new Received(
                     path.substring(name.length() + 1), Map.copyOf(exchange.getRequestHeaders()), body,
                     exchange.getRemoteAddress().getPort()));

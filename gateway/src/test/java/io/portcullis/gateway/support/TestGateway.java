@@ -41,6 +41,15 @@ public final class TestGateway {
     public static final String RESPONSES_OTHER = "responses-other";
     /** The scripted Gemini deployment ({@link FakeGemini}) behind the {@code gemini*} models. */
     public static final String GEMINI = "gemini";
+    /**
+     * The OpenAI-compatible deployment of the audio, image and moderation endpoints ({@link FakeMedia}),
+     * behind models {@code whisper}, {@code transcribe}, {@code tts}, {@code image} and {@code moderation}.
+     */
+    public static final String MEDIA = "media";
+    /** The same, as a sink that keeps no body ({@link ScriptedBackend#sink}), behind model {@code big-whisper}. */
+    public static final String MEDIA_SINK = "media-sink";
+    /** A deployment that answers 503, tried before {@link #MEDIA} for model {@code whisper-failover}. */
+    public static final String MEDIA_FAILING = "media-failing";
     /** The connect timeout of every test gateway. */
     public static final String CONNECT_TIMEOUT = "500ms";
     /** Where managed backends may point: the loopback fakes. */
@@ -70,6 +79,10 @@ public final class TestGateway {
         BACKEND.script("ollama", ScriptedBackend.fixed(200, "application/json",
                 Fixtures.text("ollama/v1-chat.llama3.response.json")));
         BACKEND.script(GEMINI, FakeGemini.script());
+        BACKEND.script(MEDIA, FakeMedia.script());
+        BACKEND.script(MEDIA_SINK, FakeMedia.script());
+        BACKEND.sink(MEDIA_SINK);
+        BACKEND.script(MEDIA_FAILING, ScriptedBackend.status(503));
     }
 
     private static void scripted(Map<String, String> p, int index, String name, String type, String baseUrl,
@@ -192,6 +205,29 @@ public final class TestGateway {
         p.put("gateway.pricing.resp-mini.input-per-million", "2.50");
         p.put("gateway.pricing.resp-mini.output-per-million", "10.00");
         p.put("gateway.pricing.resp-mini.cached-input-per-million", "1.25");
+        // Audio, images, moderation (proxy/media tests): public names → OpenAI's, priced per unit.
+        scripted(p, 21, MEDIA, "openai", BACKEND.baseUrl(MEDIA));
+        String[][] media = {{"whisper", "whisper-1"}, {"transcribe", "gpt-4o-mini-transcribe"}, {"tts", "tts-1"},
+                {"image", "gpt-image-1"}, {"moderation", "omni-moderation-latest"}};
+        for (String[] alias : media) {
+            p.put("gateway.backends[21].aliases." + alias[0], alias[1]);
+        }
+        p.put("gateway.pricing.whisper.per-audio-second", "0.0001");
+        p.put("gateway.pricing.transcribe.input-per-million", "3.00");
+        p.put("gateway.pricing.transcribe.output-per-million", "5.00");
+        p.put("gateway.pricing.tts.per-million-characters", "15.00");
+        p.put("gateway.pricing.image.per-image", "0.04");
+        p.put("gateway.pricing.image.input-per-million", "5.00");
+        p.put("gateway.pricing.image.output-per-million", "40.00");
+        p.put("gateway.pricing.moderation.per-request", "0.001");
+        scripted(p, 22, MEDIA_SINK, "openai", BACKEND.baseUrl(MEDIA_SINK));
+        p.put("gateway.backends[22].aliases.big-whisper", "whisper-1");
+        // Failover of an upload: media-failing (priority 0) answers 503, media (priority 1) the transcription.
+        scripted(p, 23, MEDIA_FAILING, "openai", BACKEND.baseUrl(MEDIA_FAILING));
+        p.put("gateway.backends[23].aliases.whisper-failover", "whisper-1");
+        p.put("gateway.backends[21].aliases.whisper-failover", "whisper-1");
+        p.put("gateway.backends[21].priority", "1");
+        p.put("gateway.max-upload-bytes", "1MB");
         return p;
     }
 }
