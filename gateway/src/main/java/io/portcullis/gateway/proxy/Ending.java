@@ -19,7 +19,7 @@ sealed interface Ending {
     /** The ledger and metric tag: a closed set (outcome tags and the contract's error codes). */
     default String tag() {
         return switch (this) {
-            case Answered _, Unmetered _ -> Outcome.SUCCESS.tag();
+            case Answered _, Counted _, Unmetered _ -> Outcome.SUCCESS.tag();
             case CutShort cut -> cut.why().tag();
             case BackendError _ -> Outcome.BACKEND_ERROR.tag();
             case Refused refused -> refused.error().code();
@@ -29,6 +29,13 @@ sealed interface Ending {
 
     /** A 2xx answer, relayed whole, with the backend's usage figures. */
     record Answered(int status, Usage usage) implements Ending {
+    }
+
+    /**
+     * A 2xx answer relayed whole that carries no usage figures, for an endpoint whose units the
+     * gateway counts exactly from the request (speech: the characters of its {@code input}).
+     */
+    record Counted(int status, Usage usage) implements Ending {
     }
 
     /**

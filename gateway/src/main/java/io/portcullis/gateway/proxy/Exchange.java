@@ -110,6 +110,15 @@ final class Exchange {
         ending = reported != null ? new Ending.Answered(status, reported) : new Ending.Unmetered(status, streamedTokens);
     }
 
+    /**
+     * A 2xx answer without usage figures reached its end and the client, and the gateway counted
+     * what it is priced by itself; usage the backend did report still comes first.
+     */
+    void counted(int status, Usage usage) {
+        this.status = status;
+        ending = reported != null ? new Ending.Answered(status, reported) : new Ending.Counted(status, usage);
+    }
+
     /** The answer had started when the client left or the backend broke off or went silent. */
     void cutShort(int status, Outcome why) {
         this.status = status;

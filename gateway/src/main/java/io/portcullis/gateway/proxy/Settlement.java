@@ -32,6 +32,7 @@ final class Settlement {
     static Bill bill(Ending ending, long promptEstimate, long completionReserve, Units unitsEstimate) {
         return switch (ending) {
             case Ending.Answered answered -> new Bill(answered.usage(), BilledBy.REPORTED);
+            case Ending.Counted counted -> new Bill(counted.usage(), BilledBy.COUNTED);
             case Ending.Unmetered unmetered ->
                     reservation(promptEstimate, completionReserve, unitsEstimate, unmetered.streamedTokens(), BilledBy.RESERVATION);
             case Ending.CutShort cut -> cut.reported() != null

@@ -322,7 +322,12 @@ class UpstreamForwarder {
                     ? Outcome.UPSTREAM_TIMEOUT : Outcome.UPSTREAM_BROKEN);
             return;
         }
-        exchange.answered(status);
+        if (speech && exchange.inspection != null) {
+            // the characters asked to be spoken are the measure, counted from the request
+            exchange.counted(status, new Usage(0, 0, 0, exchange.inspection.unitsEstimate()));
+        } else {
+            exchange.answered(status);
+        }
     }
 
     /** @return bytes read, -1 at the end, -2 when the backend broke off */

@@ -13,7 +13,12 @@ public enum BilledBy {
     /** The backend answered without usage figures (or broke off): billed the request's reservation. */
     RESERVATION(2, "reservation"),
     /** A stream cut short: billed the larger of its reservation and the tokens counted as streamed. */
-    STREAMED(3, "streamed");
+    STREAMED(3, "streamed"),
+    /**
+     * The answer carries no usage figures, but what it is priced by was counted exactly by the
+     * gateway: the characters a speech request asked to be spoken.
+     */
+    COUNTED(4, "counted");
 
     private final short code;
     private final String tag;

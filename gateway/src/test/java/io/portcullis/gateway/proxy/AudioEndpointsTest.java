@@ -193,6 +193,7 @@ class AudioEndpointsTest extends MediaTest {
         assertThat(Duration.ofNanos(endAt - firstAt).toMillis()).isGreaterThan(400);
         var row = ledgerRow(key);
         assertThat(row.get("endpoint")).isEqualTo("speech");
+        assertThat(row.get("billed_by")).isEqualTo("counted");
         assertThat((Integer) row.get("ttft_ms")).isNotNull().isLessThan((int) Duration.ofNanos(endAt - sent).toMillis() - 400);
         // 14 characters at $15 per million: 210 micro-dollars
         assertThat(row.get("cost_micros")).isEqualTo(210L);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.portcullis.gateway.usage.BilledBy;
 import io.portcullis.gateway.web.ApiError;
+import io.portcullis.policy.quota.Units;
 import org.junit.jupiter.api.Test;
 
 /** The billing rule, case by case: an answer a backend produced is never free. */
@@ -20,6 +21,12 @@ class SettlementTest {
     void billsWhatTheBackendReported() {
         var usage = new Usage(7, 3, 2);
         assertThat(bill(new Ending.Answered(200, usage))).isEqualTo(new Settlement.Bill(usage, BilledBy.REPORTED));
+    }
+
+    @Test
+    void billsWhatTheGatewayCountedForSpeechMarkedAsCounted() {
+        var spoken = new Usage(0, 0, 0, new Units(0, 14, 0));
+        assertThat(bill(new Ending.Counted(200, spoken))).isEqualTo(new Settlement.Bill(spoken, BilledBy.COUNTED));
     }
 
     @Test

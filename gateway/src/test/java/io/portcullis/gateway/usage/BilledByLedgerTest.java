@@ -35,9 +35,9 @@ class BilledByLedgerTest extends GatewayIntegrationTest {
         Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> ledger.pending() == 0);
 
         assertThat(jdbc.queryForList("select billed_by from usage_event where key_id = ? order by billed_by",
-                Short.class, key)).containsExactly((short) 0, (short) 1, (short) 2, (short) 2, (short) 3);
+                Short.class, key)).containsExactly((short) 0, (short) 1, (short) 2, (short) 2, (short) 3, (short) 4);
         assertThat(jdbc.queryForList("select billed_by from usage_event_named where key_id = ? order by billed_by",
-                String.class, key)).containsExactly("none", "reported", "reservation", "reservation", "streamed");
+                String.class, key)).containsExactlyInAnyOrder("none", "reported", "reservation", "reservation", "streamed", "counted");
         for (String table : new String[] {"usage_hourly", "usage_daily"}) {
             assertThat(jdbc.queryForObject("select sum(unmetered) from " + table + " where key_id = ?", Long.class, key))
                     .as(table).isEqualTo(3);
@@ -45,7 +45,7 @@ class BilledByLedgerTest extends GatewayIntegrationTest {
         var filter = new UsageQueries.Filter(at.minus(Duration.ofDays(1)), at.plus(Duration.ofDays(1)), key, null, null);
         assertThat(queries.totals(UsageQueries.GroupBy.KEY, null, filter, 10, 0))
                 .singleElement().satisfies(row -> {
-                    assertThat(row.requests()).isEqualTo(5);
+                    assertThat(row.requests()).isEqualTo(6);
                     assertThat(row.unmetered()).isEqualTo(3);
                 });
         assertThat(queries.totals(UsageQueries.GroupBy.HOUR, null, filter, 10, 0))
@@ -55,7 +55,7 @@ class BilledByLedgerTest extends GatewayIntegrationTest {
         export.export(UsageExport.Rows.RAW, UsageExport.Format.CSV, filter, raw);
         // the units (V50) come after billed_by: zero for these token-only rows
         assertThat(raw.toString().lines().findFirst().orElseThrow()).endsWith(",billed_by,audio_seconds,characters,images");
-        assertThat(raw.toString()).contains(",reservation,0,0,0\n").contains(",streamed,0,0,0\n");
+        assertThat(raw.toString()).contains(",reservation,0,0,0\n").contains(",streamed,0,0,0\n").contains(",counted,0,0,0\n");
         var daily = new StringWriter();
         export.export(UsageExport.Rows.DAILY, UsageExport.Format.JSONL, filter, daily);
         assertThat(daily.toString()).contains("\"unmetered\":3");

@@ -19,14 +19,4 @@ public record Units(long audioSeconds, long characters, long images) {
             throw new IllegalArgumentException("unit counts must not be negative");
         }
     }
-
-    public boolean isNone() {
-        return audioSeconds == 0 && characters == 0 && images == 0;
-    }
-
-    /** Each kind the larger of the two: a bill is never less than what was reserved or reported. */
-    public Units max(Units other) {
-        return new Units(Math.max(audioSeconds, other.audioSeconds), Math.max(characters, other.characters),
-                Math.max(images, other.images));
-    }
 }
