@@ -87,6 +87,11 @@ trap 'exit 143' TERM INT
 log() { printf '%s %s\n' "$(date -u +%H:%M:%S)" "$*" | tee -a "$OUT/run.log" >&2; }
 md() { printf '%s\n' "$*" >> "$OUT/results.md"; }
 loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
+live_heap_kib() { # $1 name, $2 pid: heap in use after a full GC (JVM candidates only)
+    [[ $1 == nginx ]] && return 0
+    "${JAVA%java}jcmd" "$2" GC.run > /dev/null 2>&1 || true
+    "${JAVA%java}jcmd" "$2" GC.heap_info 2>/dev/null | grep -o 'used [0-9]*K' | head -1 | tr -dc '0-9'
+}
 rss_kib() { # summed over a process and its children (nginx: master + workers)
     local total=0 pid
     for pid in "$1" $(pgrep -P "$1" || true); do
@@ -223,6 +228,11 @@ for name in $CANDIDATES; do
         log "$name: $STREAMS streams, $STREAM_CHUNKS events a second apart, ramp ${STREAM_RAMP_SECONDS} s"
         sleep 1
         before=$(rss_kib "$CANDIDATE_PID")
+        # RSS follows the heap the JVM has committed, not what the streams keep alive: the live heap
+        # after a full GC, before and once all are open, says which of the two a difference comes from
+        live_before=$(live_heap_kib "$name" "$CANDIDATE_PID")
+        ( sleep $((STREAM_RAMP_SECONDS + STREAM_CHUNKS / 2)); live_heap_kib "$name" "$CANDIDATE_PID" > "$WORK/live" ) &
+        PIDS+=($!)
         ( peak=0; while true; do r=$(rss_kib "$CANDIDATE_PID"); (( r > peak )) && peak=$r; echo "$peak" > "$WORK/peak"; sleep 1; done ) &
         sampler=$!
         PIDS+=("$sampler")
@@ -233,6 +243,7 @@ for name in $CANDIDATES; do
         summary=$(grep '^streams=' "$OUT/streams-$name.txt" || echo "streams=$STREAMS ok=0 failed=$STREAMS")
         put "$name" streams rss_before_kib "$before"
         put "$name" streams rss_peak_kib "$(cat "$WORK/peak")"
+        [[ -n $live_before ]] && put "$name" streams live_before_kib "$live_before" && put "$name" streams live_open_kib "$(cat "$WORK/live")"
         for kv in $summary; do [[ $kv == *=* && $kv != failures=* ]] && put "$name" streams "${kv%%=*}" "${kv#*=}"; done
         log "$name: $summary; RSS $before -> $(cat "$WORK/peak") KiB"
     fi

@@ -62,19 +62,21 @@ if any("openloop" in data[c] for c in candidates):
 
 if any("streams" in data[c] for c in candidates):
     print(f"## Idle streams ({streams_wanted:,} held open at once, one SSE event a second)\n")
-    print("| candidate | ok / failed | peak open | RSS idle MiB | RSS before → peak MiB | **KiB per stream** | 10,000 streams ≈ MiB |")
-    print("| --- | --- | --- | --- | --- | --- | --- |")
+    print("| candidate | ok / failed | peak open | RSS idle MiB | RSS before → peak MiB | **RSS KiB per stream** | 10,000 streams ≈ MiB | live heap KiB per stream |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     for c in candidates:
         s = data[c].get("streams")
         if not s:
-            print(f"| {c} | — | — | — | — | — | — |")
+            print(f"| {c} | — | — | — | — | — | — | — |")
             continue
         before, peak = int(s["rss_before_kib"]), int(s["rss_peak_kib"])
         n = int(s.get("peak_open", 0)) or 1
         per = (peak - before) / n
         idle = int(data[c]["run"]["rss_idle_kib"])
+        live = (f"{(int(s['live_open_kib']) - int(s['live_before_kib'])) / n:.1f}"
+                if s.get("live_open_kib") and s.get("live_before_kib") else "—")
         print(f"| {c} | {s.get('ok', '?')} / {s.get('failed', '?')} | {s.get('peak_open', '?')} | {idle / 1024:.0f} | "
-              f"{before / 1024:.0f} → {peak / 1024:.0f} | **{per:.1f}** | {(before + per * 10_000) / 1024:,.0f} |")
+              f"{before / 1024:.0f} → {peak / 1024:.0f} | **{per:.1f}** | {(before + per * 10_000) / 1024:,.0f} | {live} |")
     print()
 
 print("Load average (1 min) at the start / end of each candidate: "
