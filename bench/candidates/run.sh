@@ -207,13 +207,13 @@ md ""
 echo "candidate,phase,key,value" > "$OUT/results.csv"
 put() { echo "$1,$2,$3,$4" >> "$OUT/results.csv"; }
 
-if [[ " $PHASES " == *" openloop "* ]]; then
-    log "open loop: direct to the fake at $RATE/s (the reference for added latency)"
+openloop() { # $1: candidate, $2: target name, $3: port; records p50, p99... under "$2"
+    local line
     line=$(timeout $((OPENLOOP_SECONDS + 60)) "$JAVA" -Xmx512m -cp "$BENCH_JAR" io.portcullis.bench.gateway.OpenLoop \
-        "http://127.0.0.1:$BACKEND_PORT/v1/chat/completions" "$BENCH_BODY" "$RATE" "$OPENLOOP_SECONDS" 3 \
-        | tee -a "$OUT/openloop-raw.txt" | grep '^rate=') || line=
-    for kv in $line; do put direct openloop "${kv%%=*}" "${kv#*=}"; done
-fi
+        "http://127.0.0.1:$3/v1/chat/completions" "$BENCH_BODY" "$RATE" "$OPENLOOP_SECONDS" 3 \
+        | tee -a "$OUT/openloop-raw.txt" | grep '^rate=') || { log "$1: OpenLoop against $2 did not finish"; return 0; }
+    for kv in $line; do put "$1" "$2" "${kv%%=*}" "${kv#*=}"; done
+}
 
 for name in $CANDIDATES; do
     log "== $name (load average $(loadavg))"
@@ -262,11 +262,10 @@ for name in $CANDIDATES; do
     fi
 
     if [[ " $PHASES " == *" openloop "* ]]; then
-        log "$name: open loop at $RATE/s"
-        line=$(timeout $((OPENLOOP_SECONDS + 60)) "$JAVA" -Xmx512m -cp "$BENCH_JAR" io.portcullis.bench.gateway.OpenLoop \
-            "http://127.0.0.1:$(chat_port "$name")/v1/chat/completions" "$BENCH_BODY" "$RATE" "$OPENLOOP_SECONDS" 3 \
-            | tee -a "$OUT/openloop-raw.txt" | grep '^rate=') || { log "$name: OpenLoop did not finish"; line=; }
-        for kv in $line; do put "$name" openloop "${kv%%=*}" "${kv#*=}"; done
+        # the reference is measured right before, so that both see the same neighbours
+        log "$name: open loop at $RATE/s, direct to the fake then through $name"
+        openloop "$name" openloop-direct "$BACKEND_PORT"
+        openloop "$name" openloop "$(chat_port "$name")"
     fi
     put "$name" run load_end "$(loadavg | cut -d' ' -f1)"
     stop_candidate
