@@ -44,7 +44,7 @@ print()
 if any("openloop" in data[c] for c in candidates):
     rate = next(data[c]["openloop"]["rate"] for c in candidates if "openloop" in data[c])
     print(f"## Open loop at {int(rate):,} req/s (OpenLoop, latency from the scheduled send)\n")
-    print("Each candidate's run follows one straight to the fake backend (the reference, same neighbours).\n")
+    print("Each candidate's run comes right after one straight to the fake backend: the reference, with the same neighbours.\n")
     print("| candidate | p50 / p90 / p99 / max ms | direct p50 / p99 ms | added p50 / p99 ms | failed |")
     print("| --- | --- | --- | --- | --- |")
     for c in candidates:
