@@ -26,23 +26,37 @@ public final class IpAddresses {
         return b[10] == (byte) 0xFF && b[11] == (byte) 0xFF;
     }
 
+    /**
+     * Four decimal parts of one to three ASCII digits, each at most 255, read in place: every
+     * request's client address passes here, so nothing is allocated but the answer.
+     */
     private static byte[] parseV4(String text) {
-        String[] parts = text.split("\\.", -1);
-        if (parts.length != 4) {
+        byte[] out = new byte[4];
+        int part = 0;
+        int value = 0;
+        int digits = 0;
+        for (int i = 0, n = text.length(); i < n; i++) {
+            char c = text.charAt(i);
+            if (c >= '0' && c <= '9') {
+                if (++digits > 3) {
+                    return null;
+                }
+                value = value * 10 + (c - '0');
+            } else if (c == '.' && digits > 0 && part < 3) {
+                if (value > 255) {
+                    return null;
+                }
+                out[part++] = (byte) value;
+                value = 0;
+                digits = 0;
+            } else {
+                return null;
+            }
+        }
+        if (part != 3 || digits == 0 || value > 255) {
             return null;
         }
-        byte[] out = new byte[4];
-        for (int i = 0; i < 4; i++) {
-            String p = parts[i];
-            if (p.isEmpty() || p.length() > 3 || !p.chars().allMatch(Character::isDigit)) {
-                return null;
-            }
-            int v = Integer.parseInt(p);
-            if (v > 255) {
-                return null;
-            }
-            out[i] = (byte) v;
-        }
+        out[3] = (byte) value;
         return out;
     }
 
@@ -83,15 +97,15 @@ public final class IpAddresses {
         }
         int[] groups = new int[8];
         for (int i = 0; i < head.length; i++) {
-            Integer g = group(head[i]);
-            if (g == null) {
+            int g = group(head[i]);
+            if (g < 0) {
                 return null;
             }
             groups[i] = g;
         }
         for (int i = 0; i < rest.length; i++) {
-            Integer g = group(rest[i]);
-            if (g == null) {
+            int g = group(rest[i]);
+            if (g < 0) {
                 return null;
             }
             groups[8 - rest.length + i] = g;
@@ -107,15 +121,19 @@ public final class IpAddresses {
         return out;
     }
 
-    private static Integer group(String g) {
+    /** One group of up to four hex digits, or -1: an int, since boxing groups above 127 allocated. */
+    private static int group(String g) {
         if (g.isEmpty() || g.length() > 4) {
-            return null;
+            return -1;
         }
         int v = 0;
         for (int i = 0; i < g.length(); i++) {
-            int d = Character.digit(g.charAt(i), 16);
+            // ASCII only: Character.digit also takes full-width and other scripts' digits
+            char c = g.charAt(i);
+            int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                    : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
             if (d < 0) {
-                return null;
+                return -1;
             }
             v = v * 16 + d;
         }

@@ -2,20 +2,27 @@ package io.portcullis.gateway.backend;
 
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
 /**
  * One backend serving one public model: the unit that is balanced, retried, and guarded by a
  * circuit breaker. Its {@link #id()} ({@code backend/model}) is built from configuration only, so
- * it is safe as a metric tag.
+ * it is safe as a metric tag. A value: equal when backend, model and upstream model are equal.
  *
- * @param backend       the backend, with its protocol, address, key, weight and priority
- * @param model         the public model name clients use
- * @param upstreamModel the name sent to the backend
+ * <p>A class rather than a record only to hold the URLs it has built ({@link #url(String, String)}):
+ * building and checking one was per-request work, yet an endpoint path of a deployment gives
+ * the same URL every time (docs/performance.md, "Per-request work off the hot path").
  */
-public record Deployment(Backend backend, String model, String upstreamModel) {
+public final class Deployment {
 
-    /** Plain segments only: an endpoint path never carries a query, a fragment or a climbing segment. */
+    /**
+     * At most this many URLs are kept per deployment: more than its endpoints and dialect paths
+     * (about fifteen), so callers passing ever-new paths (a stored response's id) cannot grow it.
+     */
+    static final int MAX_CACHED_URLS = 64;
+
     /**
      * Plain segments: letters, digits and {@code _ - . :} (Gemini's {@code models/m:generateContent}),
      * never starting with a dot, so none is {@code .} or {@code ..}.
@@ -24,6 +31,50 @@ public record Deployment(Backend backend, String model, String upstreamModel) {
     /** A query of plain name=value pairs; percent-escapes stay escaped. */
     private static final Pattern ENDPOINT_QUERY = Pattern.compile("[A-Za-z0-9_.~%+-]+(=[A-Za-z0-9_.~%+-]*)?"
             + "(&[A-Za-z0-9_.~%+-]+(=[A-Za-z0-9_.~%+-]*)?)*");
+
+    private final Backend backend;
+    private final String model;
+    private final String upstreamModel;
+    /** Built once: it tags metrics and health on every attempt. */
+    private final String id;
+    /**
+     * Checked URLs without a query, by path, and with one, by {@code path?query}. Two maps, since
+     * the lookup comes before the checks: in one, the unchecked path {@code /chat?x=1} would find
+     * the URL kept for {@code /chat} with {@code x=1}. In the second map a key kept has exactly
+     * one {@code ?} (neither a checked path nor a checked query has one), so only that pair finds it.
+     */
+    private final ConcurrentHashMap<String, URI> urls = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, URI> urlsWithQuery = new ConcurrentHashMap<>();
+
+    /**
+     * @param backend       the backend, with its protocol, address, key, weight and priority
+     * @param model         the public model name clients use
+     * @param upstreamModel the name sent to the backend
+     */
+    public Deployment(Backend backend, String model, String upstreamModel) {
+        this.backend = backend;
+        this.model = model;
+        this.upstreamModel = upstreamModel;
+        this.id = backend.name() + "/" + model;
+    }
+
+    public Backend backend() {
+        return backend;
+    }
+
+    public String model() {
+        return model;
+    }
+
+    public String upstreamModel() {
+        return upstreamModel;
+    }
+
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof Deployment that && backend.equals(that.backend) && Objects.equals(model, that.model)
+                && Objects.equals(upstreamModel, that.upstreamModel);
+    }
 
     /**
      * Equal deployments have equal names and models, so hashing those two is enough, and far
@@ -36,7 +87,7 @@ public record Deployment(Backend backend, String model, String upstreamModel) {
     }
 
     public String id() {
-        return backend.name() + "/" + model;
+        return id;
     }
 
     public int weight() {
@@ -67,6 +118,21 @@ public record Deployment(Backend backend, String model, String upstreamModel) {
      *                                  plain pairs (a programming error)
      */
     public URI url(String path, String query) {
+        ConcurrentHashMap<String, URI> kept = query == null ? urls : urlsWithQuery;
+        String key = query == null ? path : path + '?' + query;
+        URI known = kept.get(key);
+        if (known != null) {
+            return known;
+        }
+        URI built = build(path, query);
+        if (cachedUrls() < MAX_CACHED_URLS) {
+            kept.putIfAbsent(key, built);
+        }
+        return built;
+    }
+
+    /** Checks the path and query and builds the URL: what {@link #url(String, String)} did on every call before. */
+    private URI build(String path, String query) {
         if (!ENDPOINT_PATH.matcher(path).matches() || (query != null && !ENDPOINT_QUERY.matcher(query).matches())) {
             throw new IllegalArgumentException("not an endpoint path: " + path + (query == null ? "" : "?" + query));
         }
@@ -86,7 +152,17 @@ public record Deployment(Backend backend, String model, String upstreamModel) {
         }
     }
 
+    /** How many URLs this deployment holds (at most {@link #MAX_CACHED_URLS}). */
+    int cachedUrls() {
+        return urls.size() + urlsWithQuery.size();
+    }
+
     public boolean renamesModel() {
         return !model.equals(upstreamModel);
+    }
+
+    @Override
+    public String toString() {
+        return "Deployment[backend=" + backend + ", model=" + model + ", upstreamModel=" + upstreamModel + "]";
     }
 }

@@ -6,7 +6,6 @@ import io.portcullis.policy.Limits;
 import io.portcullis.policy.quota.Metric;
 import io.portcullis.policy.quota.QuotaEngine;
 import jakarta.servlet.http.HttpServletResponse;
-import java.time.Duration;
 import org.springframework.stereotype.Component;
 
 /**
@@ -22,6 +21,16 @@ import org.springframework.stereotype.Component;
 @Component
 public class RateLimitHeaders {
 
+    /** A limit's three header names, built once rather than concatenated on every answer. */
+    private record Names(String limit, String remaining, String reset) {
+        static Names of(String what) {
+            return new Names("x-ratelimit-limit-" + what, "x-ratelimit-remaining-" + what, "x-ratelimit-reset-" + what);
+        }
+    }
+
+    private static final Names REQUESTS = Names.of("requests");
+    private static final Names TOKENS = Names.of("tokens");
+
     private final QuotaEngine engine;
 
     RateLimitHeaders(QuotaEngine engine) {
@@ -33,29 +42,28 @@ public class RateLimitHeaders {
         Limits key = caller.limits();
         Limits teamLimits = team == null ? Limits.NONE : team.limits();
         if (key.requestsPerMinute() != null) {
-            write(response, "requests", caller.scope(), Metric.REQUESTS_PER_MINUTE, key.requestsPerMinute());
+            write(response, REQUESTS, caller.scope(), Metric.REQUESTS_PER_MINUTE, key.requestsPerMinute());
         } else if (teamLimits.requestsPerMinute() != null) {
-            write(response, "requests", team.scope(), Metric.REQUESTS_PER_MINUTE, teamLimits.requestsPerMinute());
+            write(response, REQUESTS, team.scope(), Metric.REQUESTS_PER_MINUTE, teamLimits.requestsPerMinute());
         }
         if (key.tokensPerMinute() != null) {
-            write(response, "tokens", caller.scope(), Metric.TOKENS_PER_MINUTE, key.tokensPerMinute());
+            write(response, TOKENS, caller.scope(), Metric.TOKENS_PER_MINUTE, key.tokensPerMinute());
         } else if (teamLimits.tokensPerMinute() != null) {
-            write(response, "tokens", team.scope(), Metric.TOKENS_PER_MINUTE, teamLimits.tokensPerMinute());
+            write(response, TOKENS, team.scope(), Metric.TOKENS_PER_MINUTE, teamLimits.tokensPerMinute());
         }
     }
 
-    private void write(HttpServletResponse response, String what, String scope, Metric metric, long limit) {
+    private void write(HttpServletResponse response, Names names, String scope, Metric metric, long limit) {
         long remaining = engine.remaining(scope, metric, limit);
-        response.setHeader("x-ratelimit-limit-" + what, Long.toString(limit));
-        response.setHeader("x-ratelimit-remaining-" + what, Long.toString(remaining));
+        response.setHeader(names.limit(), Long.toString(limit));
+        response.setHeader(names.remaining(), Long.toString(remaining));
         // a bucket refills a minute's worth per minute: time until it is full again
         long millis = (limit - remaining) * 60_000 / limit;
-        response.setHeader("x-ratelimit-reset-" + what, format(Duration.ofMillis(millis)));
+        response.setHeader(names.reset(), format(millis));
     }
 
     /** OpenAI's duration format: {@code 1s}, {@code 6m0s}, {@code 20ms}. */
-    static String format(Duration d) {
-        long ms = d.toMillis();
+    static String format(long ms) {
         if (ms < 1000) {
             return ms + "ms";
         }

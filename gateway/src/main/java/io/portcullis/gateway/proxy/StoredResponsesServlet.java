@@ -25,7 +25,6 @@ import java.net.SocketTimeoutException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -116,7 +115,7 @@ final class StoredResponsesServlet extends HttpServlet {
         var uri = new Deployment(backend, stored.model(), stored.model())
                 .url("/responses/" + stored.id() + below, query(request.getQueryString()));
         String[] headers = UpstreamHeaders.forCall(backend, RequestIdFilter.of(request),
-                name -> Collections.list(request.getHeaders(name)));
+                UpstreamHeaders.ClientHeaders.of(request));
         UpstreamAnswer answer;
         try {
             answer = client.send(method, uri, headers);

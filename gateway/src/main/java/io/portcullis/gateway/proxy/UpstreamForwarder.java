@@ -13,7 +13,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.time.InstantSource;
-import java.util.Collections;
 import java.util.Locale;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -97,7 +96,7 @@ class UpstreamForwarder {
         var backend = deployment.backend();
         var upstream = BackendDialect.of(backend.type()).request(exchange, request, deployment, defaultMaxTokens);
         String[] headers = UpstreamHeaders.forCall(backend, exchange.requestId, exchange.upstreamTraceparent,
-                name -> Collections.list(servletRequest.getHeaders(name)));
+                UpstreamHeaders.ClientHeaders.of(servletRequest));
         return new Failover.UpstreamCall(deployment.url(upstream.path(), upstream.query()), upstream.body(),
                 upstream.streamed(), headers);
     }

@@ -3,12 +3,14 @@ package io.portcullis.gateway.proxy;
 import io.portcullis.gateway.backend.Backend;
 import io.portcullis.gateway.backend.BackendType;
 import io.portcullis.gateway.backend.anthropic.AnthropicRequests;
+import jakarta.servlet.http.HttpServletRequest;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumMap;
+import java.util.Enumeration;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
@@ -43,6 +45,12 @@ final class UpstreamHeaders {
     /** The shape of a beta name; anything else is not even logged as is. */
     private static final Pattern BETA_NAME = Pattern.compile("[A-Za-z0-9._-]{1,100}");
     private static final int MAX_ACCEPT_LENGTH = 256;
+    /**
+     * What SDKs send as their whole {@code accept}: each a plain media range list already, so it
+     * is passed on as is without joining and matching it on every request.
+     */
+    private static final Set<String> COMMON_ACCEPTS = Set.of("application/json", "text/event-stream", "*/*",
+            DEFAULT_ACCEPT, "application/json, text/plain, */*");
 
     static {
         String token = "[A-Za-z0-9!#$%&'*+.^_`|~-]+";
@@ -62,6 +70,29 @@ final class UpstreamHeaders {
             headers.forEach((name, values) -> byName.computeIfAbsent(name, n -> new ArrayList<>()).addAll(values));
             return name -> byName.getOrDefault(name, List.of());
         }
+
+        /**
+         * A servlet request's headers. Most are sent once, and then no list is built for them
+         * ({@code Collections.list} made an {@code ArrayList} and its array per header per call).
+         */
+        static ClientHeaders of(HttpServletRequest request) {
+            return name -> {
+                Enumeration<String> values = request.getHeaders(name);
+                if (values == null || !values.hasMoreElements()) {
+                    return List.of();
+                }
+                String first = values.nextElement();
+                if (!values.hasMoreElements()) {
+                    return List.of(first);
+                }
+                List<String> all = new ArrayList<>(4);
+                all.add(first);
+                while (values.hasMoreElements()) {
+                    all.add(values.nextElement());
+                }
+                return all;
+            };
+        }
     }
 
     /** How the backend's own key is sent. */
@@ -74,11 +105,12 @@ final class UpstreamHeaders {
 
     /**
      * One header the client may influence: the value to send (checked, trimmed to what the
-     * backend allows, or the gateway's default), or none.
+     * backend allows, or the gateway's default), or null for none (not an {@code Optional}: this
+     * runs for every header of every call, and the answer never leaves this class).
      */
     @FunctionalInterface
     private interface Rule {
-        Optional<String> value(List<String> client, Backend backend);
+        String value(List<String> client, Backend backend);
     }
 
     /** One header taken from the client (lower-case name) and the rule it passes. */
@@ -99,7 +131,7 @@ final class UpstreamHeaders {
      * gateway answers in, not Google's, so the gateway's own is sent.
      */
     private static final List<Allowed> GEMINI_HEADERS = List.of(
-            new Allowed("accept", (client, backend) -> Optional.of(DEFAULT_ACCEPT)));
+            new Allowed("accept", (client, backend) -> DEFAULT_ACCEPT));
 
     private static final Map<BackendType, Protocol> PROTOCOLS = new EnumMap<>(Map.of(
             BackendType.OPENAI, new Protocol(Credential.BEARER, OPENAI_HEADERS),
@@ -136,40 +168,48 @@ final class UpstreamHeaders {
      */
     static String[] forCall(Backend backend, String requestId, String traceparent, ClientHeaders client) {
         Protocol protocol = PROTOCOLS.get(backend.type());
-        List<String> headers = new ArrayList<>(12);
-        headers.add("x-request-id");
-        headers.add(requestId);
+        List<Allowed> fromClient = protocol.fromClient();
+        // sized for every header that may be sent; cut only when a rule sent none (anthropic-beta)
+        String[] headers = new String[2 * (1 + (traceparent == null ? 0 : 1) + fromClient.size()
+                + (backend.apiKey() == null ? 0 : 1))];
+        int n = 0;
+        headers[n++] = "x-request-id";
+        headers[n++] = requestId;
         if (traceparent != null) {
-            headers.add("traceparent");
-            headers.add(traceparent);
+            headers[n++] = "traceparent";
+            headers[n++] = traceparent;
         }
-        for (Allowed allowed : protocol.fromClient()) {
-            allowed.rule().value(client.values(allowed.name()), backend).ifPresent(value -> {
-                headers.add(allowed.name());
-                headers.add(value);
-            });
+        for (Allowed allowed : fromClient) {
+            String value = allowed.rule().value(client.values(allowed.name()), backend);
+            if (value != null) {
+                headers[n++] = allowed.name();
+                headers[n++] = value;
+            }
         }
         if (backend.apiKey() != null) {
-            headers.add(protocol.credential().header());
-            headers.add(protocol.credential().prefix() + backend.apiKey());
+            headers[n++] = protocol.credential().header();
+            headers[n++] = protocol.credential().prefix() + backend.apiKey();
         }
-        return headers.toArray(String[]::new);
+        return n == headers.length ? headers : Arrays.copyOf(headers, n);
     }
 
     /** The client's {@code accept} when it is a plain list of media ranges, else the gateway's. */
-    private static Optional<String> accept(List<String> client, Backend backend) {
+    private static String accept(List<String> client, Backend backend) {
+        if (client.size() == 1 && COMMON_ACCEPTS.contains(client.getFirst())) {
+            return client.getFirst();
+        }
         String joined = String.join(", ", client).strip();
         boolean sane = !joined.isEmpty() && joined.length() <= MAX_ACCEPT_LENGTH
                 && MEDIA_RANGES.matcher(joined).matches();
-        return Optional.of(sane ? joined : DEFAULT_ACCEPT);
+        return sane ? joined : DEFAULT_ACCEPT;
     }
 
     /** The client's version when it looks like one (a date); the gateway's otherwise. */
-    private static Optional<String> anthropicVersion(List<String> client, Backend backend) {
+    private static String anthropicVersion(List<String> client, Backend backend) {
         if (client.size() == 1 && ANTHROPIC_VERSION.matcher(client.getFirst().strip()).matches()) {
-            return Optional.of(client.getFirst().strip());
+            return client.getFirst().strip();
         }
-        return Optional.of(AnthropicRequests.API_VERSION);
+        return AnthropicRequests.API_VERSION;
     }
 
     /**
@@ -177,9 +217,9 @@ final class UpstreamHeaders {
      * asked for none of them. Dropped names are logged at debug (never counted: client text is no
      * metric tag).
      */
-    private static Optional<String> anthropicBeta(List<String> client, Backend backend) {
+    private static String anthropicBeta(List<String> client, Backend backend) {
         if (client.isEmpty()) {
-            return Optional.empty();
+            return null;
         }
         Set<String> kept = new LinkedHashSet<>();
         List<String> dropped = new ArrayList<>();
@@ -200,6 +240,6 @@ final class UpstreamHeaders {
             log.debug("anthropic-beta {} not sent to backend '{}': not in its anthropic-beta list", dropped,
                     backend.name());
         }
-        return kept.isEmpty() ? Optional.empty() : Optional.of(String.join(",", kept));
+        return kept.isEmpty() ? null : String.join(",", kept);
     }
 }

@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.springframework.mock.web.MockHttpServletRequest;
 
 /** The allow list itself, without a server: what a hostile client's headers become upstream. */
 class UpstreamHeadersTest {
@@ -176,5 +177,50 @@ class UpstreamHeadersTest {
         assertThat(sent.get("x-goog-api-key")).containsExactly("AIza-upstream");
         // the client's accept is about the gateway's (translated) answer, not Google's
         assertThat(sent.get("accept")).containsExactly(UpstreamHeaders.DEFAULT_ACCEPT);
+    }
+
+    @Test
+    void readsEveryValueOfARepeatedHeaderFromAServletRequest() {
+        var request = new MockHttpServletRequest();
+        request.addHeader("Accept", "application/json");
+        request.addHeader("accept", "text/event-stream");
+        request.addHeader("Anthropic-Beta", "kept-beta");
+        request.addHeader("anthropic-beta", "other-beta, kept-too");
+        var backend = backend(BackendType.ANTHROPIC, "sk-ant", List.of("kept-beta", "kept-too"));
+
+        String[] pairs = UpstreamHeaders.forCall(backend, REQUEST_ID, UpstreamHeaders.ClientHeaders.of(request));
+
+        assertThat(pairs).containsExactly("x-request-id", REQUEST_ID,
+                "accept", "application/json, text/event-stream",
+                "anthropic-version", AnthropicRequests.API_VERSION,
+                "anthropic-beta", "kept-beta,kept-too",
+                "x-api-key", "sk-ant");
+    }
+
+    @Test
+    void sendsNoEmptySlotsWhenAHeaderIsLeftOut() {
+        var request = new MockHttpServletRequest();
+        request.addHeader("anthropic-beta", "not-listed");
+
+        String[] pairs = UpstreamHeaders.forCall(backend(BackendType.ANTHROPIC, null, List.of()), REQUEST_ID,
+                "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", UpstreamHeaders.ClientHeaders.of(request));
+
+        assertThat(pairs).doesNotContainNull().containsExactly("x-request-id", REQUEST_ID,
+                "traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+                "accept", UpstreamHeaders.DEFAULT_ACCEPT,
+                "anthropic-version", AnthropicRequests.API_VERSION);
+    }
+
+    @Test
+    void checksAnAcceptThatOnlyLooksLikeACommonOne() {
+        for (String accept : List.of("application/json", "*/*", "text/event-stream")) {
+            assertThat(sent(backend(BackendType.OPENAI, null, List.of()), Map.of("accept", List.of(accept))).get("accept"))
+                    .containsExactly(accept);
+        }
+        assertThat(sent(backend(BackendType.OPENAI, null, List.of()), Map.of("accept", List.of(" application/json ")))
+                .get("accept")).containsExactly("application/json");
+        assertThat(sent(backend(BackendType.OPENAI, null, List.of()),
+                Map.of("accept", List.of("application/json\r\nx-api-key: stolen"))).get("accept"))
+                .containsExactly(UpstreamHeaders.DEFAULT_ACCEPT);
     }
 }
