@@ -65,9 +65,8 @@ class QueueingShedTest {
             // the control plane is never shed, however late its requests
             assertThat(client.get("/actuator/health", null).statusCode()).isEqualTo(200);
             assertThat(client.admin("GET", "/admin/api/keys", null).statusCode()).isEqualTo(200);
-            var console = client.get("/admin/", null);
-            assertThat(console.statusCode()).isEqualTo(200);
-            assertThat(console.body()).containsIgnoringCase("<html");
+            // the console's page (a sign-in redirect without a session), not a 503
+            assertThat(client.get("/admin/", null).statusCode()).isIn(200, 302);
             assertThat(client.createKey().secret()).isNotBlank();
             assertThat(limiter.overloaded()).as("still overloaded while those were served").isTrue();
 
