@@ -171,7 +171,7 @@ md ""
 
 KEY=$(curl -fs -X POST "http://127.0.0.1:$GATEWAY_PORT/admin/api/keys" -H "Authorization: Bearer $ADMIN_TOKEN" \
     -H 'Content-Type: application/json' \
-    -d '{"name":"bench","limits":{"requestsPerMinute":1000000000,"tokensPerMinute":1000000000000,"tokensPerDay":1000000000000,"tokensPerMonth":1000000000000,"maxConcurrentRequests":100000}}' \
+    -d '{"name":"bench","limits":{"requestsPerMinute":1000000000,"tokensPerMinute":1000000000,"tokensPerDay":1000000000,"tokensPerMonth":1000000000,"maxConcurrentRequests":100000}}' \
     | python3 -c 'import json,sys; print(json.load(sys.stdin)["key"])')
 export BENCH_KEY=$KEY
 for url in "http://127.0.0.1:$BACKEND_PORT" "http://127.0.0.1:$HOP_PORT" "http://127.0.0.1:$GATEWAY_PORT"; do

@@ -1,5 +1,10 @@
 package io.portcullis.gateway.proxy;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.portcullis.gateway.web.GatewayHttp11NioProtocol;
+import io.portcullis.gateway.web.QueueingDelay;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.coyote.AbstractProtocol;
@@ -15,6 +20,10 @@ import org.springframework.stereotype.Component;
 /**
  * Counts client-API requests between arrival and their last ledger record: to refuse those
  * beyond {@code gateway.max-concurrent-requests}, and so shutdown can wait for the stragglers.
+ * Before counting, a request that queued for a thread behind a standing queue is refused too
+ * ({@link QueueingDelay}, {@code gateway.shedding.*}): the count is the hard ceiling, the queueing
+ * time what keeps the admitted requests fast when the replica is over capacity. Only the client
+ * API asks; the control plane, {@code /actuator} and the console are never shed.
  * When the web server stops after its grace period, streams still open are cut and their threads
  * wake up to settle and record them; this lifecycle stops after the web server and before the
  * usage ledger, and waits (up to {@value #WAIT_SECONDS} s) until they have, so the ledger's final
@@ -25,20 +34,49 @@ class InFlightRequests implements SmartLifecycle {
 
     private static final Logger log = LoggerFactory.getLogger(InFlightRequests.class);
     static final int WAIT_SECONDS = 10;
+    /** {@code portcullis_shed_requests_total}: client-API requests refused as overloaded, by reason. */
+    static final String SHED = "portcullis.shed.requests";
+    /** {@code portcullis_queueing_delay_seconds}: the smallest wait for a thread in the last interval. */
+    static final String QUEUEING_DELAY = "portcullis.queueing.delay";
 
     private final AtomicInteger count = new AtomicInteger();
     private final int limit;
+    private final QueueingDelay queueing;
+    private final Counter shedOnQueueing;
+    private final Counter shedOnCount;
     private volatile boolean running;
 
-    InFlightRequests(ProxyProperties properties) {
+    InFlightRequests(ProxyProperties properties, QueueingDelay queueing, MeterRegistry registry) {
         this.limit = properties.maxConcurrentRequests();
+        this.queueing = queueing;
+        this.shedOnQueueing = shedCounter(registry, "queueing");
+        this.shedOnCount = shedCounter(registry, "concurrency");
+        Gauge.builder(QUEUEING_DELAY, queueing, q -> q.standingDelayNanos() / 1e9)
+                .baseUnit("seconds")
+                .description("Smallest wait for a thread in the last shedding interval (a standing queue)")
+                .register(registry);
     }
 
-    /** Counts the request in, unless the limit is reached; {@link #exit()} only after a {@code true}. */
+    private static Counter shedCounter(MeterRegistry registry, String reason) {
+        return Counter.builder(SHED)
+                .tag("reason", reason)
+                .description("Client-API requests refused with 503 overloaded before being read")
+                .register(registry);
+    }
+
+    /**
+     * Counts the request in, unless it queued behind a standing queue or the limit is reached;
+     * {@link #exit()} only after a {@code true}.
+     */
     boolean tryEnter() {
+        if (queueing.sheds(GatewayHttp11NioProtocol.waitedNanos())) {
+            shedOnQueueing.increment();
+            return false;
+        }
         while (true) {
             int now = count.get();
             if (now >= limit) {
+                shedOnCount.increment();
                 return false;
             }
             if (count.compareAndSet(now, now + 1)) {

@@ -45,6 +45,26 @@ class ServerConfiguration {
         return factory -> factory.setProtocol(GatewayHttp11NioProtocol.class.getName());
     }
 
+    /** The wait for a thread, measured by the connector and read by the client API before it serves. */
+    @Bean
+    QueueingDelay queueingDelay(SheddingProperties properties) {
+        return new QueueingDelay(properties.target(), properties.interval(), System.nanoTime());
+    }
+
+    /**
+     * Times the connector's dispatches when shedding is on; off, the executor is left unwrapped in
+     * effect (nothing is timed or recorded), so {@link QueueingDelay} never reports a queue.
+     */
+    @Bean
+    WebServerFactoryCustomizer<TomcatServletWebServerFactory> queueingMeasurement(SheddingProperties properties,
+                                                                                   QueueingDelay queueing) {
+        return factory -> factory.addConnectorCustomizers(connector -> {
+            if (properties.enabled() && connector.getProtocolHandler() instanceof GatewayHttp11NioProtocol protocol) {
+                protocol.measureQueueing(queueing);
+            }
+        });
+    }
+
     /** Even errors Tomcat answers itself use the contract's JSON error shape. */
     @Bean
     WebServerFactoryCustomizer<TomcatServletWebServerFactory> jsonErrorReports() {
