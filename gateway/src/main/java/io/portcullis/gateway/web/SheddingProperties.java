@@ -6,7 +6,10 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 
 /**
  * Shedding client-API requests on queueing time ({@link QueueingDelay}), {@code gateway.shedding.*}.
- * The count limit ({@code gateway.max-concurrent-requests}) stays the hard ceiling either way.
+ * The count limit ({@code gateway.max-concurrent-requests}) stays the hard ceiling either way. Off by
+ * default until a quiet benchmark shows it keeps admitted requests fast at 3x capacity
+ * (docs/performance.md): on a loaded machine it has not yet, and each 503 costs the client a
+ * reconnection on Tomcat.
  *
  * @param enabled  whether requests that queued behind a standing queue are refused with 503
  *                 {@code overloaded}; off, only the count limit sheds
@@ -16,7 +19,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *                 sheds, and how often it looks again (CoDel's interval)
  */
 @ConfigurationProperties("gateway.shedding")
-public record SheddingProperties(@DefaultValue("true") boolean enabled, @DefaultValue("5ms") Duration target,
+public record SheddingProperties(@DefaultValue("false") boolean enabled, @DefaultValue("5ms") Duration target,
                                  @DefaultValue("100ms") Duration interval) {
 
     public SheddingProperties {

@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
 class QueueingShedTest {
 
     private static final Map<String, String> EVERY_WAIT_TOO_LONG = Map.of(
-            "gateway.shedding.target", "1ns", "gateway.shedding.interval", "1ms");
+            "gateway.shedding.enabled", "true", "gateway.shedding.target", "1ns", "gateway.shedding.interval", "1ms");
 
     @Test
     void shedsClientRequestsThatQueuedWith503OverloadedWhileHealthAndAdminAreServed() throws Exception {
@@ -77,9 +77,9 @@ class QueueingShedTest {
     }
 
     @Test
-    void whenDisabledOnlyTheCountLimitSheds() throws Exception {
+    void byDefaultOnlyTheCountLimitSheds() throws Exception {
         var properties = new java.util.HashMap<>(EVERY_WAIT_TOO_LONG);
-        properties.put("gateway.shedding.enabled", "false");
+        properties.remove("gateway.shedding.enabled"); // off unless asked for
         try (var postgres = EmbeddedPostgresServer.ephemeral();
              var gateway = StandaloneGateway.start(postgres.jdbcUrl(), properties)) {
             GatewayClient client = gateway.client();
@@ -103,7 +103,8 @@ class QueueingShedTest {
     void aBackendThatHoldsAStreamNeverMakesTheReplicaShed() throws Exception {
         try (var postgres = EmbeddedPostgresServer.ephemeral();
              var gateway = StandaloneGateway.start(postgres.jdbcUrl(), Map.of(
-                     "gateway.shedding.target", "100ms", "gateway.shedding.interval", "10ms"))) {
+                     "gateway.shedding.enabled", "true", "gateway.shedding.target", "100ms",
+                     "gateway.shedding.interval", "10ms"))) {
             GatewayClient client = gateway.client();
             var key = client.createKey();
             HttpResponse<InputStream> stream = client.http().send(HttpRequest.newBuilder(

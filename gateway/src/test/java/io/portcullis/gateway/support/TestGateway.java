@@ -106,9 +106,6 @@ public final class TestGateway {
         p.put("gateway.admin.throttle.token-failures-per-address", "1000000");
         p.put("gateway.admin.throttle.sign-in-failures-per-address", "1000000");
         p.put("gateway.admin.throttle.sign-in-failures-per-account", "1000000");
-        // a loaded test machine queues for CPU for whole intervals; shedding would turn other tests'
-        // answers into 503s at random. proxy/QueueingShedTest sets its own target.
-        p.put("gateway.shedding.target", "10s");
         p.put("gateway.audit.key", AUDIT_KEY);
         p.put("gateway.max-request-bytes", "64KB");
         p.put("gateway.backends[0].name", FAKE);
