@@ -3,7 +3,6 @@ package io.portcullis.policy.quota;
 import io.portcullis.policy.spi.LeaseStore;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -30,7 +29,7 @@ import java.util.concurrent.atomic.AtomicReference;
  *       to it: a caller with units for a retired lease sends them to the store. So a retired lease
  *       holds nothing, and retiring is safe at any moment, even while a refill is at the store:
  *       that refill's caller keeps its share and sends the rest back.</li>
- *   <li>Only the caller whose compare-and-set put its {@link Refill} into {@code protocol} talks to
+ *   <li>Only the caller whose compare-and-set put its {@link LeaseRefill} into {@code protocol} talks to
  *       the store for the lease, outside any lock; while it is there nobody else changes
  *       {@code protocol} (claiming needs no refill in flight), and it always clears it (also on an
  *       Error), after landing the units and before waking the callers that wait for its answer.</li>
@@ -50,24 +49,6 @@ final class Lease {
     /** What {@code units} reads once the lease is retired: it holds nothing from then on. */
     private static final long RETIRED = Long.MIN_VALUE;
 
-    /** What a take came to. */
-    sealed interface Outcome {
-        Outcome TAKEN = new Taken();
-        Outcome UNREACHABLE = new Unreachable();
-
-        /** The units are the caller's. */
-        record Taken() implements Outcome {
-        }
-
-        /** The shared budget has not got them; {@code retryAfter} as the store said (zero if it did not). */
-        record Refused(Duration retryAfter) implements Outcome {
-        }
-
-        /** The store could not be asked. */
-        record Unreachable() implements Outcome {
-        }
-    }
-
     /**
      * Who is at the store for this lease, and what it last said.
      *
@@ -76,10 +57,10 @@ final class Lease {
      *                       this lease gave back or charged ({@code seen})
      * @param noTopUpBefore  after a top-up found the store unreachable, none is tried before this (epoch ms)
      */
-    private record Protocol(Refill refill, long storeRemaining, long noTopUpBefore) {
+    private record Protocol(LeaseRefill refill, long storeRemaining, long noTopUpBefore) {
         static final Protocol NEW = new Protocol(null, Long.MAX_VALUE / 4, 0);
 
-        Protocol claimedBy(Refill refill) {
+        Protocol claimedBy(LeaseRefill refill) {
             return new Protocol(refill, storeRemaining, noTopUpBefore);
         }
     }
@@ -111,7 +92,7 @@ final class Lease {
      * that leaves the lease low (under a quarter of a chunk, while the shared budget still has a
      * chunk to spare) tops it up after taking its own share, and the others go on spending.
      */
-    Outcome take(long amount, long limit, Instant now) {
+    TakeOutcome take(long amount, long limit, Instant now) {
         touch(limit, now.toEpochMilli());
         long chunk = chunk(key.metric(), limit);
         while (true) {
@@ -123,21 +104,21 @@ final class Lease {
                 if (held - amount < chunk / 4) {
                     topUpIfDue(chunk, limit, now);
                 }
-                return Outcome.TAKEN;
+                return TakeOutcome.TAKEN;
             }
             if (amount == 0) {
-                return Outcome.TAKEN; // nothing to take, even from a retired lease
+                return TakeOutcome.TAKEN; // nothing to take, even from a retired lease
             }
             Protocol p = protocol.get();
             if (p.refill() != null) {
                 // someone else is at the store for this lease: wait for its answer rather than ask the same question
-                Outcome refusal = p.refill().await();
-                if (refusal == null || refusal instanceof Outcome.Refused && mightFit(amount)) {
+                TakeOutcome refusal = p.refill().await();
+                if (refusal == null || refusal instanceof TakeOutcome.Refused && mightFit(amount)) {
                     continue;
                 }
                 return refusal;
             }
-            Refill mine = new Refill();
+            LeaseRefill mine = new LeaseRefill();
             if (!protocol.compareAndSet(p, p.claimedBy(mine))) {
                 continue;
             }
@@ -150,10 +131,10 @@ final class Lease {
             // a retired lease keeps nothing, so it asks only for what this caller needs
             long want = held == RETIRED ? need : Math.max(need, chunk);
             if (refill(mine, amount, need, want, limit, false, now)) {
-                return Outcome.TAKEN;
+                return TakeOutcome.TAKEN;
             }
-            if (mine.refusal != null) {
-                return mine.refusal;
+            if (mine.refusal() != null) {
+                return mine.refusal();
             }
             // granted, but smaller callers spent what the lease held meanwhile: look again
         }
@@ -166,7 +147,7 @@ final class Lease {
                 || units.get() == RETIRED) {
             return;
         }
-        Refill mine = new Refill();
+        LeaseRefill mine = new LeaseRefill();
         if (protocol.compareAndSet(p, p.claimedBy(mine))) {
             refill(mine, 0, 1, chunk, limit, true, now);
         }
@@ -181,7 +162,7 @@ final class Lease {
      * Asks the store for {@code need} to {@code want} units as the caller holding {@code mine},
      * then lands the answer. Whether this caller's {@code share} was taken.
      */
-    private boolean refill(Refill mine, long share, long need, long want, long limit, boolean topUp, Instant now) {
+    private boolean refill(LeaseRefill mine, long share, long need, long want, long limit, boolean topUp, Instant now) {
         LeaseStore.Grant grant;
         try {
             grant = store.acquire(key, need, want, limit, now);
@@ -200,7 +181,7 @@ final class Lease {
      * retired meanwhile; then the refill is cleared with the store's answer and its waiters are
      * woken. {@code asked} false: the caller gave up its claim without asking.
      */
-    private boolean land(Refill mine, LeaseStore.Grant grant, long share, long need, boolean topUp, Instant now,
+    private boolean land(LeaseRefill mine, LeaseStore.Grant grant, long share, long need, boolean topUp, Instant now,
                          boolean asked) {
         long got = grant == null ? 0 : grant.granted();
         boolean granted = grant != null && got >= need;
@@ -222,7 +203,7 @@ final class Lease {
         // only the refill's holder writes while it is set, so a plain write is the compare-and-set
         protocol.set(new Protocol(null, grant == null ? p.storeRemaining() : grant.remaining(),
                 asked && grant == null && topUp ? now.plus(TOP_UP_BACKOFF).toEpochMilli() : p.noTopUpBefore()));
-        mine.finish(!asked || granted ? null : grant == null ? Outcome.UNREACHABLE : new Outcome.Refused(grant.retryAfter()));
+        mine.finish(!asked || granted ? null : grant == null ? TakeOutcome.UNREACHABLE : new TakeOutcome.Refused(grant.retryAfter()));
         release(surplus, now);
         return served;
     }
@@ -365,28 +346,6 @@ final class Lease {
             if (held == RETIRED || units.compareAndSet(held, held + amount)) {
                 return;
             }
-        }
-    }
-
-    /** One store call for one lease, and what came of it. */
-    private static final class Refill {
-        private final CountDownLatch done = new CountDownLatch(1);
-        private Outcome refusal; // written before done counts down, read after
-
-        void finish(Outcome refusal) {
-            this.refusal = refusal;
-            done.countDown();
-        }
-
-        /** Waits for the store's answer: its refusal, or {@code null} when it granted what was asked. */
-        Outcome await() {
-            try {
-                done.await();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return Outcome.UNREACHABLE;
-            }
-            return refusal;
         }
     }
 }

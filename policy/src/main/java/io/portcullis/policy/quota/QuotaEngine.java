@@ -189,9 +189,9 @@ public final class QuotaEngine {
                     + ") exceeds the limit of " + limit);
         }
         return switch (lease.take(amount, limit, now)) {
-            case Lease.Outcome.Taken _ -> Decision.ALLOWED;
-            case Lease.Outcome.Refused refused -> deny(lease.key, limit, refused.retryAfter(), now, null);
-            case Lease.Outcome.Unreachable _ -> UNAVAILABLE;
+            case TakeOutcome.Taken _ -> Decision.ALLOWED;
+            case TakeOutcome.Refused refused -> deny(lease.key, limit, refused.retryAfter(), now, null);
+            case TakeOutcome.Unreachable _ -> UNAVAILABLE;
         };
     }
 

@@ -20,7 +20,7 @@ class LeaseTest {
     void unitsGivenBackToAForgottenLeaseGoStraightToTheStore() {
         var store = new InMemoryLeaseStore();
         var lease = new Lease(DAILY, store);
-        assertThat(lease.take(100, 100, NOON)).isEqualTo(Lease.Outcome.TAKEN); // the whole budget: nothing left
+        assertThat(lease.take(100, 100, NOON)).isEqualTo(TakeOutcome.TAKEN); // the whole budget: nothing left
         Instant later = NOON.plus(Duration.ofMinutes(11));
         assertThat(lease.retireIfForgotten(Duration.ofMinutes(10), later)).isTrue();
         lease.giveBack(40, later); // a long request settles: it used 60
@@ -33,7 +33,7 @@ class LeaseTest {
     void aLeaseInUseOrHoldingUnitsIsNotForgotten() {
         var store = new InMemoryLeaseStore();
         var lease = new Lease(DAILY, store);
-        assertThat(lease.take(10, 3_200, NOON)).isEqualTo(Lease.Outcome.TAKEN); // holds the other 90 of its chunk
+        assertThat(lease.take(10, 3_200, NOON)).isEqualTo(TakeOutcome.TAKEN); // holds the other 90 of its chunk
         assertThat(lease.retireIfForgotten(Duration.ofMinutes(10), NOON.plus(Duration.ofMinutes(11)))).isFalse();
         lease.returnIfIdle(Duration.ofSeconds(1), NOON.plus(Duration.ofMinutes(11)));
         assertThat(store.used(DAILY)).isEqualTo(10);
@@ -47,7 +47,7 @@ class LeaseTest {
             var lease = new Lease(DAILY, gated);
             gated.gated = true;
             var refillerSaw = new AtomicReference<Throwable>();
-            var waiterGot = new AtomicReference<Lease.Outcome>();
+            var waiterGot = new AtomicReference<TakeOutcome>();
             Thread refiller = Thread.ofPlatform().start(() -> {
                 try {
                     lease.take(10, 3_200, NOON);
@@ -67,9 +67,9 @@ class LeaseTest {
             refiller.join(10_000);
             waiter.join(10_000);
             assertThat(refillerSaw.get()).as("the error reaches its caller").isInstanceOf(StackOverflowError.class);
-            assertThat(waiterGot.get()).isEqualTo(Lease.Outcome.UNREACHABLE);
+            assertThat(waiterGot.get()).isEqualTo(TakeOutcome.UNREACHABLE);
             gated.failure = null;
-            assertThat(lease.take(10, 3_200, NOON)).as("the lease is not stuck refilling").isEqualTo(Lease.Outcome.TAKEN);
+            assertThat(lease.take(10, 3_200, NOON)).as("the lease is not stuck refilling").isEqualTo(TakeOutcome.TAKEN);
         }
     }
 }
