@@ -97,10 +97,7 @@ class AdminKeysController {
         Limits limits = PolicyJson.limits(body.get("limits"), "limits");
         UsagePolicy policy = PolicyJson.policy(body.get("policy"), "policy", false);
         List<String> models = AdminJson.stringList(body, "models", PolicyJson.MAX_LIST);
-        Instant expiresAt = AdminJson.optionalInstant(body, "expiresAt");
-        if (expiresAt != null && !expiresAt.isAfter(clock.instant())) {
-            throw ApiError.invalidRequest("'expiresAt' must be in the future", "expiresAt").toException();
-        }
+        Instant expiresAt = newExpiry(body, clock.instant());
         List<Integer> percents = AdminAlertsController.alertAt(body);
         var issued = issuer.create(name, teamId, models, limits, policy, expiresAt);
         var k = issued.key();
@@ -179,8 +176,7 @@ class AdminKeysController {
         UUID keyId = AdminJson.pathId(id);
         StoredKey current = find(keyId);
         if (current.revokedAt() != null) {
-            throw new ApiError(409, "A revoked key cannot be rotated; create a new key", "invalid_request_error",
-                    null, "key_revoked").toException();
+            throw revokedCannotRotate();
         }
         var issued = issuer.rotate(keyId).orElseThrow(() -> notFound(id));
         audit.record("key.rotate", "key", id, view(current, clock.instant()), view(issued.key(), clock.instant()));
@@ -206,6 +202,20 @@ class AdminKeysController {
 
     private StoredKey find(UUID id) {
         return store.findById(id).orElseThrow(() -> notFound(id.toString()));
+    }
+
+    /** A new key's {@code expiresAt}: absent, or in the future. */
+    static Instant newExpiry(JsonNode body, Instant now) {
+        Instant expiresAt = AdminJson.optionalInstant(body, "expiresAt");
+        if (expiresAt != null && !expiresAt.isAfter(now)) {
+            throw ApiError.invalidRequest("'expiresAt' must be in the future", "expiresAt").toException();
+        }
+        return expiresAt;
+    }
+
+    static RuntimeException revokedCannotRotate() {
+        return new ApiError(409, "A revoked key cannot be rotated; create a new key", "invalid_request_error",
+                null, "key_revoked").toException();
     }
 
     private static RuntimeException notFound(String id) {

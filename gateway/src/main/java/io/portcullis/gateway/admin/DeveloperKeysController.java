@@ -120,10 +120,7 @@ class DeveloperKeysController {
         UsagePolicy policy = PolicyJson.policy(body.get("policy"), "policy", false);
         List<String> models = AdminJson.stringList(body, "models", PolicyJson.MAX_LIST);
         Instant now = clock.instant();
-        Instant expiresAt = AdminJson.optionalInstant(body, "expiresAt");
-        if (expiresAt != null && !expiresAt.isAfter(now)) {
-            throw ApiError.invalidRequest("'expiresAt' must be in the future", "expiresAt").toException();
-        }
+        Instant expiresAt = AdminKeysController.newExpiry(body, now);
         Team team = memberTeam(me, teamId);
         DeveloperKeyBounds bounds = developers.bounds(team.id()).orElseThrow(() -> new ApiError(403,
                 "Team '" + team.name() + "' has no developerKeyLimits: ask an admin to set them before developers"
@@ -154,8 +151,7 @@ class DeveloperKeysController {
     RotatedKey rotate(@PathVariable String id, @AuthenticationPrincipal AdminIdentity me) {
         StoredKey current = owned(me, id);
         if (current.revokedAt() != null) {
-            throw new ApiError(409, "A revoked key cannot be rotated; create a new key", "invalid_request_error",
-                    null, "key_revoked").toException();
+            throw AdminKeysController.revokedCannotRotate();
         }
         // A developer who left the team (or whose key an admin moved out of it) gets no fresh secret.
         if (current.teamId() == null || !developers.memberTeams(me).contains(current.teamId())) {

@@ -97,12 +97,7 @@ final class WholeAnswers {
         byte[] chunk = new byte[length >= 0 && length < RELAY_CHUNK ? (int) length + 1 : RELAY_CHUNK];
         int n = readUpstream(body, chunk);
         if (n == -2) {
-            // Broke before the first byte: we can still answer with a proper error.
-            if (body instanceof UpstreamBody watched && watched.timedOut()) {
-                throw ApiError.upstreamTimeout("Backend sent its headers but no answer within the idle timeout")
-                        .toException();
-            }
-            throw ApiError.upstreamError("Backend closed the connection without an answer").toException();
+            throw noAnswer(body); // broke before the first byte: we can still answer with a proper error
         }
         if (ok && (n < 0 || !scanner.feed(chunk, 0, n))) {
             // HTML from a misrouted proxy, an empty body: not what a JSON endpoint promises
@@ -128,8 +123,7 @@ final class WholeAnswers {
         }
         if (n == -2) {
             reportUsage(exchange, scanner);
-            exchange.cutShort(status, body instanceof UpstreamBody watched && watched.timedOut()
-                    ? Outcome.UPSTREAM_TIMEOUT : Outcome.UPSTREAM_BROKEN);
+            exchange.cutShort(status, brokeOff(body));
             return;
         }
         try {
@@ -193,8 +187,9 @@ final class WholeAnswers {
 
     /**
      * A 2xx answer that is not JSON (speech audio; a transcription as text, SRT or VTT) relayed as
-     * it arrives, each chunk flushed: nothing to read usage from, so it is billed its reservation,
-     * which for these endpoints is exact (characters) or measured (seconds). For speech, the first
+     * it arrives, each chunk flushed: nothing to read usage from, so speech is billed the characters
+     * it was asked to speak (counted) and a text transcript its reservation (the seconds measured or
+     * estimated from the upload). For speech, the first
      * audio byte to the client is the request's time to first token.
      */
     private static void relayRaw(Exchange exchange, int status, String contentType, InputStream body,
@@ -202,11 +197,7 @@ final class WholeAnswers {
         byte[] chunk = new byte[RELAY_CHUNK];
         int n = readUpstream(body, chunk);
         if (n == -2) {
-            if (body instanceof UpstreamBody watched && watched.timedOut()) {
-                throw ApiError.upstreamTimeout("Backend sent its headers but no answer within the idle timeout")
-                        .toException();
-            }
-            throw ApiError.upstreamError("Backend closed the connection without an answer").toException();
+            throw noAnswer(body);
         }
         response.setStatus(status);
         if (contentType != null) {
@@ -234,8 +225,7 @@ final class WholeAnswers {
             n = readUpstream(body, chunk);
         }
         if (n == -2) {
-            exchange.cutShort(status, body instanceof UpstreamBody watched && watched.timedOut()
-                    ? Outcome.UPSTREAM_TIMEOUT : Outcome.UPSTREAM_BROKEN);
+            exchange.cutShort(status, brokeOff(body));
             return;
         }
         if (speech && exchange.inspection != null) {
@@ -244,6 +234,21 @@ final class WholeAnswers {
         } else {
             exchange.answered(status);
         }
+    }
+
+    /** The error for a backend that sent its headers and then nothing: timed out, or closed. */
+    private static RuntimeException noAnswer(InputStream body) {
+        if (body instanceof UpstreamBody watched && watched.timedOut()) {
+            return ApiError.upstreamTimeout("Backend sent its headers but no answer within the idle timeout")
+                    .toException();
+        }
+        return ApiError.upstreamError("Backend closed the connection without an answer").toException();
+    }
+
+    /** Why an answer under way stopped: the backend went silent, or broke the connection. */
+    private static Outcome brokeOff(InputStream body) {
+        return body instanceof UpstreamBody watched && watched.timedOut() ? Outcome.UPSTREAM_TIMEOUT
+                : Outcome.UPSTREAM_BROKEN;
     }
 
     /** @return bytes read, -1 at the end, -2 when the backend broke off */

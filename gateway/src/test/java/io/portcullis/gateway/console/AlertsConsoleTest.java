@@ -28,18 +28,11 @@ class AlertsConsoleTest extends GatewayIntegrationTest {
         String username = "alerts-" + role + "-" + Long.toString(System.nanoTime(), 36);
         assertThat(client.admin("POST", "/admin/api/accounts", "{\"username\":\"" + username + "\",\"password\":\""
                 + PASSWORD + "\",\"role\":\"" + role + "\"}").statusCode()).isEqualTo(201);
-        WebDriver web = browser.driver();
-        web.get(client.base() + "/admin/");
-        browser.await().until(ExpectedConditions.urlContains("/admin/login.html"));
-        web.findElement(By.id("username")).sendKeys(username);
-        web.findElement(By.id("password")).sendKeys(PASSWORD);
-        web.findElement(By.id("sign-in")).click();
-        browser.await().until(ExpectedConditions.textToBePresentInElementLocated(By.id("who"), username));
+        browser.signIn(client.base(), username, PASSWORD);
     }
 
     private void openAlerts() {
-        browser.driver().findElement(By.cssSelector("nav a[href='#/alerts']")).click();
-        browser.await().until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("main[data-page='alerts']")));
+        browser.openPage("alerts");
     }
 
     @Test

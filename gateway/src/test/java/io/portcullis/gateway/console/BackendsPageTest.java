@@ -36,18 +36,11 @@ class BackendsPageTest extends GatewayIntegrationTest {
         var created = client.admin("POST", "/admin/api/accounts",
                 "{\"username\":\"" + username + "\",\"password\":\"" + PASSWORD + "\",\"role\":\"" + role + "\"}");
         assertThat(created.statusCode()).isEqualTo(201);
-        WebDriver web = browser.driver();
-        web.get(client.base() + "/admin/");
-        browser.await().until(ExpectedConditions.urlContains("/admin/login.html"));
-        web.findElement(By.id("username")).sendKeys(username);
-        web.findElement(By.id("password")).sendKeys(PASSWORD);
-        web.findElement(By.id("sign-in")).click();
-        browser.await().until(ExpectedConditions.textToBePresentInElementLocated(By.id("who"), username));
+        browser.signIn(client.base(), username, PASSWORD);
     }
 
     private void openBackends() {
-        browser.driver().findElement(By.cssSelector("nav a[href='#/backends']")).click();
-        browser.await().until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("main[data-page='backends']")));
+        browser.openPage("backends");
     }
 
     private static By backendRows(String name) {

@@ -28,21 +28,12 @@ class ConsoleBrowserTest extends GatewayIntegrationTest {
         var created = client.admin("POST", "/admin/api/accounts",
                 "{\"username\":\"" + username + "\",\"password\":\"" + PASSWORD + "\",\"role\":\"" + role + "\"}");
         assertThat(created.statusCode()).isEqualTo(201);
-        WebDriver web = browser.driver();
-        web.get(client.base() + "/admin/");
-        browser.await().until(ExpectedConditions.urlContains("/admin/login.html"));
-        web.findElement(By.id("username")).sendKeys(username);
-        web.findElement(By.id("password")).sendKeys(PASSWORD);
-        web.findElement(By.id("sign-in")).click();
-        browser.await().until(ExpectedConditions.textToBePresentInElementLocated(By.id("who"), username));
+        browser.signIn(client.base(), username, PASSWORD);
         return username;
     }
 
     private void open(String page) {
-        browser.driver().findElement(By.cssSelector("nav a[href='#/" + page + "']")).click();
-        // The page module is imported and rendered after the link is marked: wait for its content.
-        browser.await().until(ExpectedConditions.presenceOfElementLocated(
-                By.cssSelector("main[data-page='" + page + "']")));
+        browser.openPage(page);
     }
 
     @Test

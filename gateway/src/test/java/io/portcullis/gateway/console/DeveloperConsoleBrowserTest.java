@@ -34,18 +34,12 @@ class DeveloperConsoleBrowserTest extends GatewayIntegrationTest {
         var created = client.admin("POST", "/admin/api/accounts", "{\"username\":\"" + username + "\",\"password\":\""
                 + PASSWORD + "\",\"role\":\"developer\",\"teamIds\":[\"" + teamId + "\"]}");
         assertThat(created.statusCode()).isEqualTo(201);
-        WebDriver web = browser.driver();
-        web.get(client.base() + "/admin/");
-        browser.await().until(ExpectedConditions.urlContains("/admin/login.html"));
-        web.findElement(By.id("username")).sendKeys(username);
-        web.findElement(By.id("password")).sendKeys(PASSWORD);
-        web.findElement(By.id("sign-in")).click();
-        browser.await().until(ExpectedConditions.textToBePresentInElementLocated(By.id("who"), username));
+        browser.signIn(client.base(), username, PASSWORD);
         return username;
     }
 
     private void awaitPage(String page) {
-        browser.await().until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("main[data-page='" + page + "']")));
+        browser.awaitPage(page);
     }
 
     @Test
@@ -95,15 +89,9 @@ class DeveloperConsoleBrowserTest extends GatewayIntegrationTest {
         String username = "browser-op-" + Long.toString(System.nanoTime(), 36);
         assertThat(client.admin("POST", "/admin/api/accounts", "{\"username\":\"" + username + "\",\"password\":\""
                 + PASSWORD + "\",\"role\":\"operator\"}").statusCode()).isEqualTo(201);
+        browser.signIn(client.base(), username, PASSWORD);
+        browser.openPage("teams");
         WebDriver web = browser.driver();
-        web.get(client.base() + "/admin/");
-        browser.await().until(ExpectedConditions.urlContains("/admin/login.html"));
-        web.findElement(By.id("username")).sendKeys(username);
-        web.findElement(By.id("password")).sendKeys(PASSWORD);
-        web.findElement(By.id("sign-in")).click();
-        browser.await().until(ExpectedConditions.textToBePresentInElementLocated(By.id("who"), username));
-        web.findElement(By.cssSelector("nav a[href='#/teams']")).click();
-        awaitPage("teams");
 
         By row = By.xpath("//table[@id='teams-table']//tr[td/button[text()='" + teamName + "']]");
         browser.await().until(ExpectedConditions.presenceOfElementLocated(row)).findElement(By.cssSelector("button.edit"))

@@ -38,19 +38,11 @@ class UnitColumnsBrowserTest extends GatewayIntegrationTest {
         String username = "units-viewer-" + Long.toString(System.nanoTime(), 36);
         assertThat(client.admin("POST", "/admin/api/accounts", "{\"username\":\"" + username + "\",\"password\":\""
                 + PASSWORD + "\",\"role\":\"viewer\"}").statusCode()).isEqualTo(201);
-        WebDriver web = browser.driver();
-        web.get(client.base() + "/admin/");
-        browser.await().until(ExpectedConditions.urlContains("/admin/login.html"));
-        web.findElement(By.id("username")).sendKeys(username);
-        web.findElement(By.id("password")).sendKeys(PASSWORD);
-        web.findElement(By.id("sign-in")).click();
-        browser.await().until(ExpectedConditions.textToBePresentInElementLocated(By.id("who"), username));
+        browser.signIn(client.base(), username, PASSWORD);
     }
 
     private void open(String page) {
-        browser.driver().findElement(By.cssSelector("nav a[href='#/" + page + "']")).click();
-        browser.await().until(ExpectedConditions.presenceOfElementLocated(
-                By.cssSelector("main[data-page='" + page + "']")));
+        browser.openPage(page);
     }
 
     private List<String> headers(String tableId) {

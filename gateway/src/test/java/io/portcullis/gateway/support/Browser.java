@@ -9,11 +9,14 @@ import java.time.Duration;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.extension.AfterTestExecutionCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
+import org.openqa.selenium.By;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
@@ -56,6 +59,28 @@ public final class Browser implements AfterTestExecutionCallback, AutoCloseable 
                 .findFirst()
                 .orElseThrow(() -> new IllegalStateException(name + " is not on the PATH: install Debian's chromium"
                         + " and chromium-driver (the gateway's build does, before its tests, where it may)"));
+    }
+
+    /** Signs in on the console's login page of the gateway at {@code base}, and waits until the console greets the user. */
+    public void signIn(String base, String username, String password) {
+        WebDriver web = driver();
+        web.get(base + "/admin/");
+        await().until(ExpectedConditions.urlContains("/admin/login.html"));
+        web.findElement(By.id("username")).sendKeys(username);
+        web.findElement(By.id("password")).sendKeys(password);
+        web.findElement(By.id("sign-in")).click();
+        await().until(ExpectedConditions.textToBePresentInElementLocated(By.id("who"), username));
+    }
+
+    /** Opens a console page from the navigation; its module renders after the link is marked, so waits for its content. */
+    public void openPage(String page) {
+        driver().findElement(By.cssSelector("nav a[href='#/" + page + "']")).click();
+        awaitPage(page);
+    }
+
+    /** Waits until the console shows {@code page}. */
+    public void awaitPage(String page) {
+        await().until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("main[data-page='" + page + "']")));
     }
 
     public WebDriverWait await() {
