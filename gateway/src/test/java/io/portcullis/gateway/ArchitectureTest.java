@@ -67,6 +67,7 @@ class ArchitectureTest {
             "alert", List.of("auth", "backend", "database", "housekeeping", "team"),
             "proxy", List.of("alert", "auth", "backend", "metrics", "quota", "responses", "team", "usage", "web"),
             "me", List.of("access", "auth", "backend", "proxy", "team", "usage", "web"),
+            "dataplane", List.of("metrics", "proxy", "web"),
             "admin", List.of("access", "alert", "audit", "auth", "backend", "quota", "team", "usage", "web"));
 
     // ---- what the rules talk about ----------------------------------------------------------

@@ -1,0 +1,13 @@
+package io.portcullis.gateway.dataplane;
+
+import io.netty.handler.codec.http.HttpContent;
+
+/** The receiving end of one request's body on a {@link Route}; called on the client connection's event loop. */
+interface RequestSink {
+
+    /** The next part of the body (the last is a {@code LastHttpContent}); the sink releases it. */
+    void content(HttpContent part);
+
+    /** The client connection closed before the answer was written: give up and release everything. */
+    void clientClosed();
+}
