@@ -3,6 +3,7 @@ package io.portcullis.policy.quota;
 import io.portcullis.policy.spi.LeaseStore;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -56,25 +57,41 @@ final class Lease {
      * @param storeRemaining what the store last said is left of the shared budget, moved since by what
      *                       this lease gave back or charged ({@code seen})
      * @param noTopUpBefore  after a top-up found the store unreachable, none is tried before this (epoch ms)
+     * @param lowWater       under this the lease is topped up ahead of need ({@link LowWater}); -1 before any grant
+     * @param lastGrant      what the store last granted (0: nothing yet), and {@code lastGrantAt} when (epoch ms)
      */
-    private record Protocol(LeaseRefill refill, long storeRemaining, long noTopUpBefore) {
-        static final Protocol NEW = new Protocol(null, Long.MAX_VALUE / 4, 0);
+    private record Protocol(LeaseRefill refill, long storeRemaining, long noTopUpBefore, long lowWater, long lastGrant,
+                            long lastGrantAt) {
+        static final Protocol NEW = new Protocol(null, Long.MAX_VALUE / 4, 0, -1, 0, 0);
 
         Protocol claimedBy(LeaseRefill refill) {
-            return new Protocol(refill, storeRemaining, noTopUpBefore);
+            return new Protocol(refill, storeRemaining, noTopUpBefore, lowWater, lastGrant, lastGrantAt);
+        }
+
+        Protocol withStoreRemaining(long remaining) {
+            return new Protocol(null, remaining, noTopUpBefore, lowWater, lastGrant, lastGrantAt);
+        }
+
+        long lowWater(long chunk) {
+            return lowWater < 0 ? LowWater.initial(chunk) : lowWater;
         }
     }
 
     final LeaseKey key;
     private final LeaseStore store;
+    private final Executor background;
+    private final RefillObserver observer;
     private final AtomicLong units = new AtomicLong();
     private final AtomicReference<Protocol> protocol = new AtomicReference<>(Protocol.NEW);
     private volatile long limit;
     private volatile long lastUsed;
 
-    Lease(LeaseKey key, LeaseStore store) {
+    /** {@code background} runs top-ups ahead of need; {@code observer} hears of every store call for units. */
+    Lease(LeaseKey key, LeaseStore store, Executor background, RefillObserver observer) {
         this.key = key;
         this.store = store;
+        this.background = background;
+        this.observer = observer;
     }
 
     /** How much to lease at once: enough to serve many requests locally, small beside the limit. */
@@ -89,8 +106,9 @@ final class Lease {
     /**
      * Takes {@code amount} (at most {@code limit}). From what the lease holds when it can; when it
      * holds too little, one caller asks the store and the others wait for its answer. A caller
-     * that leaves the lease low (under a quarter of a chunk, while the shared budget still has a
-     * chunk to spare) tops it up after taking its own share, and the others go on spending.
+     * that leaves the lease low (under its {@link LowWater} mark, while the shared budget still has
+     * a chunk to spare) starts a top-up on the background executor after taking its own share, and
+     * everybody goes on spending what the lease holds meanwhile.
      */
     TakeOutcome take(long amount, long limit, Instant now) {
         touch(limit, now.toEpochMilli());
@@ -101,7 +119,7 @@ final class Lease {
                 if (!units.compareAndSet(held, held - amount)) {
                     continue;
                 }
-                if (held - amount < chunk / 4) {
+                if (held - amount < protocol.get().lowWater(chunk)) {
                     topUpIfDue(chunk, limit, now);
                 }
                 return TakeOutcome.TAKEN;
@@ -140,7 +158,13 @@ final class Lease {
         }
     }
 
-    /** Tops a low lease up for the requests to come; this caller is already served. */
+    /**
+     * Starts a top-up of a low lease for the requests to come; this caller is already served. The
+     * claim is taken here, so at most one refill per lease is in flight, foreground or not; it asks
+     * the store exactly as a foreground refill does (the same conditional update), only for nobody's
+     * share. An executor that refuses the task gives the claim up: the lease then drains to a
+     * foreground refill, as it did before top-ups.
+     */
     private void topUpIfDue(long chunk, long limit, Instant now) {
         Protocol p = protocol.get();
         if (p.refill() != null || p.storeRemaining() < chunk || now.toEpochMilli() < p.noTopUpBefore()
@@ -149,7 +173,11 @@ final class Lease {
         }
         LeaseRefill mine = new LeaseRefill();
         if (protocol.compareAndSet(p, p.claimedBy(mine))) {
-            refill(mine, 0, 1, chunk, limit, true, now);
+            try {
+                background.execute(() -> refill(mine, 0, 1, chunk, limit, true, now));
+            } catch (RuntimeException e) {
+                land(mine, null, 0, 1, true, now, false); // not started (shutting down): nobody may wait for it
+            }
         }
     }
 
@@ -165,6 +193,7 @@ final class Lease {
     private boolean refill(LeaseRefill mine, long share, long need, long want, long limit, boolean topUp, Instant now) {
         LeaseStore.Grant grant;
         try {
+            observer.refilled(topUp ? RefillPath.BACKGROUND : RefillPath.FOREGROUND);
             grant = store.acquire(key, need, want, limit, now);
         } catch (RuntimeException e) {
             grant = null; // unreachable
@@ -200,9 +229,12 @@ final class Lease {
             }
         }
         Protocol p = protocol.get();
+        long nowMillis = now.toEpochMilli();
         // only the refill's holder writes while it is set, so a plain write is the compare-and-set
         protocol.set(new Protocol(null, grant == null ? p.storeRemaining() : grant.remaining(),
-                asked && grant == null && topUp ? now.plus(TOP_UP_BACKOFF).toEpochMilli() : p.noTopUpBefore()));
+                asked && grant == null && topUp ? nowMillis + TOP_UP_BACKOFF.toMillis() : p.noTopUpBefore(),
+                got > 0 ? LowWater.after(got, p.lastGrant(), nowMillis - p.lastGrantAt()) : p.lowWater(),
+                got > 0 ? got : p.lastGrant(), got > 0 ? nowMillis : p.lastGrantAt()));
         mine.finish(!asked || granted ? null : grant == null ? TakeOutcome.UNREACHABLE : new TakeOutcome.Refused(grant.retryAfter()));
         release(surplus, now);
         return served;
@@ -335,8 +367,7 @@ final class Lease {
             if (p.refill() != null || p.storeRemaining() >= Protocol.NEW.storeRemaining()) {
                 return; // a store call is in flight, or the store has not answered yet
             }
-        } while (!protocol.compareAndSet(p, new Protocol(null, Math.max(0, p.storeRemaining() + delta),
-                p.noTopUpBefore())));
+        } while (!protocol.compareAndSet(p, p.withStoreRemaining(Math.max(0, p.storeRemaining() + delta))));
     }
 
     /** Keeps units the store would not take back; a retired lease cannot (nobody reads it), so they are dropped. */

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 
 /**
  * Admits requests against rate limits, budgets and concurrency, exactly across replicas, with
@@ -17,7 +18,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@link LeaseStore} with an atomic conditional update that never lets the shared total pass
  * the limit. A request is admitted by taking its estimate from the local leases; a lease goes to
  * the store for a chunk (a fraction of the limit, shrinking as the budget runs out) when it runs
- * low, or dry (the lease owns that protocol). This class composes leases into decisions: each
+ * low, in the background ahead of need (on the executor given), or dry, on the request's own path
+ * (the lease owns that protocol; {@link LowWater} says when a lease is low). This class composes leases into decisions: each
  * scope's limits become a {@link Plan} of leases, a request is reserved against its key's plan
  * and its team's all or nothing, and a refusal becomes a {@link Decision.Denied} that says why
  * and when to retry. After the answer, {@link #settle} corrects to the real usage: unused
@@ -45,12 +47,29 @@ public final class QuotaEngine {
 
     private final LeaseStore store;
     private final CalendarWindows windows;
+    private final Executor background;
+    private final RefillObserver observer;
     private final Map<LeaseKey, Lease> leases = new ConcurrentHashMap<>();
     private final Map<String, Plan> plans = new ConcurrentHashMap<>();
 
+    /**
+     * An engine whose top-ups run on the request thread that found a lease low, after it took its
+     * share (for tests and benchmarks that want no other threads).
+     */
     public QuotaEngine(LeaseStore store, CalendarWindows windows) {
+        this(store, windows, Runnable::run, RefillObserver.NONE);
+    }
+
+    /**
+     * @param background runs top-ups of low leases, off the request path; it does the store's I/O,
+     *                   so it must not be an event loop. A refused task costs nothing but the top-up.
+     * @param observer   hears of every store call for units, and whether a request waited for it
+     */
+    public QuotaEngine(LeaseStore store, CalendarWindows windows, Executor background, RefillObserver observer) {
         this.store = store;
         this.windows = windows;
+        this.background = background;
+        this.observer = observer;
     }
 
     /**
@@ -166,7 +185,7 @@ public final class QuotaEngine {
                 windows.windowStart(Metric.TOKENS_PER_MONTH, now))) {
             return plan;
         }
-        plan = Plan.compile(scope, limits, windows, now, key -> leases.computeIfAbsent(key, k -> new Lease(k, store)));
+        plan = Plan.compile(scope, limits, windows, now, key -> leases.computeIfAbsent(key, k -> new Lease(k, store, background, observer)));
         plans.put(scope, plan);
         return plan;
     }

@@ -19,7 +19,7 @@ class LeaseTest {
     @Test
     void unitsGivenBackToAForgottenLeaseGoStraightToTheStore() {
         var store = new InMemoryLeaseStore();
-        var lease = new Lease(DAILY, store);
+        var lease = new Lease(DAILY, store, Runnable::run, RefillObserver.NONE);
         assertThat(lease.take(100, 100, NOON)).isEqualTo(TakeOutcome.TAKEN); // the whole budget: nothing left
         Instant later = NOON.plus(Duration.ofMinutes(11));
         assertThat(lease.retireIfForgotten(Duration.ofMinutes(10), later)).isTrue();
@@ -32,7 +32,7 @@ class LeaseTest {
     @Test
     void aLeaseInUseOrHoldingUnitsIsNotForgotten() {
         var store = new InMemoryLeaseStore();
-        var lease = new Lease(DAILY, store);
+        var lease = new Lease(DAILY, store, Runnable::run, RefillObserver.NONE);
         assertThat(lease.take(10, 3_200, NOON)).isEqualTo(TakeOutcome.TAKEN); // holds the other 90 of its chunk
         assertThat(lease.retireIfForgotten(Duration.ofMinutes(10), NOON.plus(Duration.ofMinutes(11)))).isFalse();
         lease.returnIfIdle(Duration.ofSeconds(1), NOON.plus(Duration.ofMinutes(11)));
@@ -44,7 +44,7 @@ class LeaseTest {
     @Test
     void aRefillThatEndsInAnErrorStillAnswersTheCallersWaitingForIt() throws Exception {
         try (var gated = new GatedLeaseStore()) {
-            var lease = new Lease(DAILY, gated);
+            var lease = new Lease(DAILY, gated, Runnable::run, RefillObserver.NONE);
             gated.gated = true;
             var refillerSaw = new AtomicReference<Throwable>();
             var waiterGot = new AtomicReference<TakeOutcome>();
