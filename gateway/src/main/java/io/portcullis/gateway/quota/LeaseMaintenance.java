@@ -14,7 +14,8 @@ import org.springframework.stereotype.Component;
 /**
  * Upkeep of this replica's quota leases, run by the housekeeper: gives back idle leases every
  * quarter second (so budget is not stranded on a quiet replica), heartbeats concurrency slots
- * every 5 s, purges old counters hourly. Its own lifecycle only gives everything back at shutdown.
+ * every 5 s, purges old counters hourly. Its own lifecycle only gives everything back at shutdown,
+ * once the {@link LeaseTopUps} in flight have landed.
  */
 @Component
 class LeaseMaintenance implements PeriodicWork, SmartLifecycle {
@@ -23,16 +24,20 @@ class LeaseMaintenance implements PeriodicWork, SmartLifecycle {
     private static final Duration TICK = Duration.ofMillis(250);
     private static final Duration HEARTBEAT = Duration.ofSeconds(5);
     private static final Duration PURGE = Duration.ofHours(1);
+    /** How long shutdown waits for top-ups at the database: a store call, with room for a slow one. */
+    private static final Duration TOP_UP_DRAIN = Duration.ofSeconds(5);
 
     private final QuotaEngine engine;
     private final JdbcLeaseStore store;
+    private final LeaseTopUps topUps;
     private final InstantSource clock;
     /** Lifecycle state only: whether the leases are still to be given back at shutdown. */
     private volatile boolean started;
 
-    LeaseMaintenance(QuotaEngine engine, JdbcLeaseStore store, InstantSource clock) {
+    LeaseMaintenance(QuotaEngine engine, JdbcLeaseStore store, LeaseTopUps topUps, InstantSource clock) {
         this.engine = engine;
         this.store = store;
+        this.topUps = topUps;
         this.clock = clock;
     }
 
@@ -63,6 +68,11 @@ class LeaseMaintenance implements PeriodicWork, SmartLifecycle {
     @Override
     public void stop() {
         started = false;
+        try {
+            topUps.drain(TOP_UP_DRAIN); // what top-ups in flight bring goes back with the rest
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         try {
             engine.returnIdleLeases(Duration.ZERO, clock.instant());
         } catch (RuntimeException e) {

@@ -24,7 +24,7 @@ class QuotaConfiguration {
     }
 
     @Bean
-    QuotaEngine quotaEngine(JdbcLeaseStore store, CalendarWindows windows) {
-        return new QuotaEngine(store, windows);
+    QuotaEngine quotaEngine(JdbcLeaseStore store, CalendarWindows windows, LeaseTopUps topUps) {
+        return new QuotaEngine(store, windows, topUps, topUps);
     }
 }

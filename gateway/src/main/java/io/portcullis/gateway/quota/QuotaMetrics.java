@@ -20,6 +20,12 @@ public class QuotaMetrics {
     public static final String REJECTIONS = "portcullis.quota.rejections";
     /** {@code portcullis_quota_leases}: quota leases this replica holds right now. */
     public static final String LEASES = "portcullis.quota.leases";
+    /**
+     * {@code portcullis_quota_refills_total}: lease refills from the database, by {@code path}:
+     * {@code foreground} (a request waited for it) or {@code background} (a top-up ahead of need).
+     * Registered by {@link LeaseTopUps}, which the engine needs before this exists.
+     */
+    public static final String REFILLS = "portcullis.quota.refills";
 
     private final Map<DenialReason, Counter> rejections = new EnumMap<>(DenialReason.class);
 
