@@ -2,8 +2,8 @@ package io.portcullis.gateway.proxy;
 
 import io.portcullis.gateway.auth.Caller;
 import io.portcullis.gateway.web.ApiError;
+import io.portcullis.gateway.web.ClientExchange;
 import io.portcullis.gateway.web.GatewayException;
-import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
@@ -49,21 +49,20 @@ class BodyReader {
      * The body of {@code caller}'s request, its memory held by {@code lease} until the lease is
      * closed (when the request ends).
      */
-    byte[] read(HttpServletRequest request, Caller caller, BodyBudget.Lease lease) {
-        long declared = request.getContentLengthLong();
+    byte[] read(ClientExchange request, Caller caller, BodyBudget.Lease lease) {
+        long declared = request.contentLength();
         if (declared > maxRequestBytes) {
             throw ApiError.requestTooLarge(maxRequestBytes).toException();
         }
         takeSlot(caller);
-        var timeout = SocketReadTimeout.of(request);
         try {
-            return receive(request.getInputStream(), declared, lease, timeout);
+            return receive(request.body(), declared, lease, request);
         } catch (IOException e) {
             // past the deadline, a body that stops arriving (connection timeout) or a client that leaves
             // (Tomcat itself answers a read that timed out: the same 408, through its error dispatch)
             throw ApiError.requestTimeout().toException();
         } finally {
-            timeout.restore();
+            request.restoreReadTime();
             releaseSlot(caller);
         }
     }
@@ -99,7 +98,7 @@ class BodyReader {
         return keyLimit == null ? readsPerKey : (int) Math.min(readsPerKey, keyLimit);
     }
 
-    private byte[] receive(InputStream in, long declared, BodyBudget.Lease lease, SocketReadTimeout timeout)
+    private byte[] receive(InputStream in, long declared, BodyBudget.Lease lease, ClientExchange request)
             throws IOException {
         long deadline = System.nanoTime() + deadlineNanos;
         // the most this body may need: exactly what was declared, or one byte past the limit to detect it
@@ -117,7 +116,7 @@ class BodyReader {
             if (left <= 0) {
                 throw new java.net.SocketTimeoutException("request body deadline");
             }
-            timeout.limitTo(Duration.ofNanos(left).toMillis());
+            request.limitReadTime(Duration.ofNanos(left).toMillis());
             int n = in.read(buffer, received, buffer.length - received);
             if (n < 0) {
                 break;

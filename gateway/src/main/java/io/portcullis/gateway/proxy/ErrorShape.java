@@ -4,7 +4,7 @@ import io.portcullis.gateway.backend.anthropic.AnthropicResponses;
 import io.portcullis.gateway.web.ApiError;
 import io.portcullis.gateway.web.ErrorWriter;
 import io.portcullis.gateway.web.GatewayException;
-import jakarta.servlet.http.HttpServletResponse;
+import io.portcullis.gateway.web.ClientExchange;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 
@@ -23,28 +23,27 @@ enum ErrorShape {
     }
 
     /** Writes the error (and its {@code Retry-After}) unless the response is already committed. */
-    void write(HttpServletResponse response, GatewayException e) throws IOException {
+    void write(ClientExchange exchange, GatewayException e) throws IOException {
         if (this == OPENAI) {
-            ErrorWriter.write(response, e);
+            ErrorWriter.write(exchange, e);
             return;
         }
-        if (response.isCommitted()) {
+        if (exchange.committed()) {
             return;
         }
-        ErrorWriter.retryAfter(response, e);
+        ErrorWriter.retryAfter(exchange, e);
         ApiError error = e.error();
-        response.resetBuffer();
-        response.setStatus(error.status());
-        response.setContentType("application/json");
-        response.setCharacterEncoding("UTF-8");
+        exchange.resetBuffer();
+        exchange.status(error.status());
+        exchange.header("Content-Type", ErrorWriter.JSON_UTF8);
         byte[] body = anthropicJson(error).getBytes(StandardCharsets.UTF_8);
-        response.setContentLength(body.length);
-        response.getOutputStream().write(body);
-        response.flushBuffer();
+        exchange.contentLength(body.length);
+        exchange.output().write(body);
+        exchange.flush();
     }
 
-    void write(HttpServletResponse response, ApiError error) throws IOException {
-        write(response, error.toException());
+    void write(ClientExchange exchange, ApiError error) throws IOException {
+        write(exchange, error.toException());
     }
 
     /** {@code {"type":"error","error":{"type","message","code"}}}. */

@@ -19,7 +19,7 @@ import org.springframework.web.bind.annotation.RestController;
 
 /**
  * {@code GET /v1/models}. The proxied {@code POST} endpoints of the client API (contract section 2)
- * are served by {@link ProxyServlet}, outside Spring MVC.
+ * are served by {@link ClientApi} (through {@link ProxyServlet} on Tomcat), outside Spring MVC.
  */
 @RestController
 class ProxyController {

@@ -13,17 +13,15 @@ import io.portcullis.gateway.team.Team;
 import io.portcullis.gateway.team.Teams;
 import io.portcullis.gateway.usage.BilledBy;
 import io.portcullis.gateway.web.ApiError;
+import io.portcullis.gateway.web.ClientExchange;
 import io.portcullis.gateway.web.GatewayException;
 import io.portcullis.gateway.web.PresentedKey;
-import io.portcullis.gateway.web.RequestIdFilter;
 import io.portcullis.policy.AccessPolicy;
 import io.portcullis.policy.Decision;
 import io.portcullis.policy.Limits;
 import io.portcullis.policy.UsagePolicy;
 import io.portcullis.policy.quota.QuotaEngine;
 import io.portcullis.policy.quota.QuotaRequest;
-import jakarta.servlet.http.HttpServletRequest;
-import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
@@ -104,21 +102,21 @@ class ProxyHandler {
         this.budgetAlerts = budgetAlerts;
     }
 
-    void handle(Endpoint endpoint, HttpServletRequest request, HttpServletResponse response) throws IOException {
-        var exchange = new Exchange(endpoint, RequestIdFilter.of(request), System.nanoTime(), clock.instant());
-        exchange.trace = tracing.start(endpoint, exchange.requestId, request);
+    void handle(Endpoint endpoint, ClientExchange client) throws IOException {
+        var exchange = new Exchange(endpoint, client.requestId(), System.nanoTime(), clock.instant());
+        exchange.trace = tracing.start(endpoint, exchange.requestId, client);
         if (!inFlight.tryEnter()) {
             // before reading anything: shedding must cost far less than serving
             var overloaded = new GatewayException(ApiError.overloaded(), Duration.ofSeconds(1));
             exchange.refused(overloaded.error());
-            ErrorShape.of(endpoint).write(response, overloaded);
+            ErrorShape.of(endpoint).write(client, overloaded);
             metering.complete(exchange);
             return;
         }
         // the body's memory is held until the request ends, its last use (forwarding) included
         var bodyMemory = bodyBudget.lease();
         try {
-            serve(exchange, request, response, bodyMemory);
+            serve(exchange, client, bodyMemory);
         } finally {
             bodyMemory.close();
             if (exchange.upload != null) {
@@ -128,16 +126,15 @@ class ProxyHandler {
         }
     }
 
-    private void serve(Exchange exchange, HttpServletRequest request, HttpServletResponse response,
-                       BodyBudget.Lease bodyMemory) throws IOException {
+    private void serve(Exchange exchange, ClientExchange client, BodyBudget.Lease bodyMemory) throws IOException {
         Team team = null;
         try {
-            Caller caller = authenticator.authenticate(PresentedKey.of(request));
+            Caller caller = authenticator.authenticate(PresentedKey.of(client));
             exchange.caller = caller;
             team = teamOf(caller);
             var body = exchange.endpoint.multipart()
-                    ? ClientRequest.ofUpload(exchange.endpoint, exchange.upload = uploads.read(request, caller, bodyMemory))
-                    : ClientRequest.parse(exchange.endpoint, bodies.read(request, caller, bodyMemory));
+                    ? ClientRequest.ofUpload(exchange.endpoint, exchange.upload = uploads.read(client, caller, bodyMemory))
+                    : ClientRequest.parse(exchange.endpoint, bodies.read(client, caller, bodyMemory));
             exchange.model = body.model();
             exchange.streamed = body.stream();
             Route route = backends.route(body.model())
@@ -148,20 +145,20 @@ class ProxyHandler {
             }
             try (var decision = exchange.trace.step("decision")) {
                 try {
-                    decide(exchange, caller, team, body, request.getRemoteAddr());
+                    decide(exchange, caller, team, body, client.remoteAddress());
                     decision.result(0, null);
                 } catch (GatewayException refused) {
                     decision.result(refused.error().status(), refused.error().code());
                     throw refused;
                 }
             }
-            rateLimitHeaders.write(response, caller, team);
+            rateLimitHeaders.write(client, caller, team);
             exchange.route = route;
             if (body.stream()) {
                 metrics.streamOpened();
             }
             try {
-                forwarder.forward(exchange, body, route, request, response);
+                forwarder.forward(exchange, body, route, client);
             } finally {
                 if (body.stream()) {
                     metrics.streamClosed();
@@ -169,10 +166,10 @@ class ProxyHandler {
             }
         } catch (GatewayException e) {
             exchange.refused(e.error());
-            if (exchange.caller != null && !response.isCommitted()) {
-                rateLimitHeaders.write(response, exchange.caller, team);
+            if (exchange.caller != null && !client.committed()) {
+                rateLimitHeaders.write(client, exchange.caller, team);
             }
-            ErrorShape.of(exchange.endpoint).write(response, e);
+            ErrorShape.of(exchange.endpoint).write(client, e);
         } catch (IOException e) {
             // writing to a client that has gone: the answer had started
             if (exchange.ending == null) {
@@ -183,8 +180,8 @@ class ProxyHandler {
             // A bug, not the client's or the backend's doing: still billed if the backend worked.
             log.error("Unhandled error on {} (request {})", exchange.endpoint.path(), exchange.requestId, e);
             exchange.crashed(e);
-            if (!response.isCommitted()) {
-                ErrorShape.of(exchange.endpoint).write(response, ApiError.internal());
+            if (!client.committed()) {
+                ErrorShape.of(exchange.endpoint).write(client, ApiError.internal());
             }
         } finally {
             if (exchange.ending == null) {

@@ -5,7 +5,9 @@ import io.portcullis.gateway.team.Team;
 import io.portcullis.policy.Limits;
 import io.portcullis.policy.quota.Metric;
 import io.portcullis.policy.quota.QuotaEngine;
+import io.portcullis.gateway.web.ClientExchange;
 import jakarta.servlet.http.HttpServletResponse;
+import java.util.function.BiConsumer;
 import org.springframework.stereotype.Component;
 
 /**
@@ -39,6 +41,15 @@ public class RateLimitHeaders {
 
     /** Sets the headers for the key's (else its team's) per-minute limits; nothing when it has none. */
     public void write(HttpServletResponse response, Caller caller, Team team) {
+        write(response::setHeader, caller, team);
+    }
+
+    /** The same on a client-API answer, whichever server carries it. */
+    public void write(ClientExchange exchange, Caller caller, Team team) {
+        write(exchange::header, caller, team);
+    }
+
+    private void write(BiConsumer<String, String> response, Caller caller, Team team) {
         Limits key = caller.limits();
         Limits teamLimits = team == null ? Limits.NONE : team.limits();
         if (key.requestsPerMinute() != null) {
@@ -53,13 +64,13 @@ public class RateLimitHeaders {
         }
     }
 
-    private void write(HttpServletResponse response, Names names, String scope, Metric metric, long limit) {
+    private void write(BiConsumer<String, String> response, Names names, String scope, Metric metric, long limit) {
         long remaining = engine.remaining(scope, metric, limit);
-        response.setHeader(names.limit(), Long.toString(limit));
-        response.setHeader(names.remaining(), Long.toString(remaining));
+        response.accept(names.limit(), Long.toString(limit));
+        response.accept(names.remaining(), Long.toString(remaining));
         // a bucket refills a minute's worth per minute: time until it is full again
         long millis = (limit - remaining) * 60_000 / limit;
-        response.setHeader(names.reset(), format(millis));
+        response.accept(names.reset(), format(millis));
     }
 
     /** OpenAI's duration format: {@code 1s}, {@code 6m0s}, {@code 20ms}. */

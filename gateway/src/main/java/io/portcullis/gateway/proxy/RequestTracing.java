@@ -14,8 +14,7 @@ import io.portcullis.gateway.backend.BackendType;
 import io.portcullis.gateway.backend.Deployment;
 import io.portcullis.gateway.metrics.GatewayMetrics;
 import io.portcullis.gateway.usage.BilledBy;
-import jakarta.servlet.http.HttpServletRequest;
-import java.util.Collections;
+import io.portcullis.gateway.web.ClientExchange;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.core.env.Environment;
 import org.springframework.stereotype.Component;
@@ -58,15 +57,15 @@ class RequestTracing {
     static final AttributeKey<String> CIRCUIT = AttributeKey.stringKey("portcullis.circuit.state");
 
     /** Reads the client's headers for the W3C propagator; only {@code traceparent} and {@code tracestate} are asked. */
-    private static final TextMapGetter<HttpServletRequest> HEADERS = new TextMapGetter<>() {
+    private static final TextMapGetter<ClientExchange> HEADERS = new TextMapGetter<>() {
         @Override
-        public Iterable<String> keys(HttpServletRequest request) {
-            return Collections.list(request.getHeaderNames());
+        public Iterable<String> keys(ClientExchange request) {
+            return request.headerNames();
         }
 
         @Override
-        public String get(HttpServletRequest request, String name) {
-            return request == null ? null : request.getHeader(name);
+        public String get(ClientExchange request, String name) {
+            return request == null ? null : request.header(name);
         }
     };
 
@@ -80,7 +79,7 @@ class RequestTracing {
     }
 
     /** Starts the span of one client request, continuing the client's trace when it sent a valid {@code traceparent}. */
-    Trace start(Endpoint endpoint, String requestId, HttpServletRequest request) {
+    Trace start(Endpoint endpoint, String requestId, ClientExchange request) {
         if (tracer == null) {
             return Trace.OFF;
         }

@@ -16,7 +16,8 @@ import org.slf4j.LoggerFactory;
  * Shortens the read timeout of the connection a request body arrives on, so that a blocking read
  * ends at the body's absolute deadline rather than after Tomcat's whole per-read timeout
  * ({@code server.tomcat.connection-timeout}). A client that sends headers and then nothing would
- * otherwise hold its reservation and thread for that long past the deadline.
+ * otherwise hold its reservation and thread for that long past the deadline. The request path
+ * reaches it as {@link ServletExchange#limitReadTime}; the data plane bounds its reads itself.
  *
  * <p>The servlet API offers no per-request read timeout, so this reaches Tomcat's socket wrapper
  * (the HTTP/1.1 connector's own): two private fields, looked up once. Should a Tomcat release move

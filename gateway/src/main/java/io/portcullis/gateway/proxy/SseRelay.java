@@ -1,7 +1,7 @@
 package io.portcullis.gateway.proxy;
 
 import io.portcullis.gateway.backend.UpstreamBody;
-import jakarta.servlet.http.HttpServletResponse;
+import io.portcullis.gateway.web.ClientExchange;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -45,16 +45,15 @@ final class SseRelay {
         this.codec = codec;
     }
 
-    void relay(InputStream upstream, HttpServletResponse response) throws IOException {
-        response.setStatus(200);
-        response.setContentType("text/event-stream");
-        response.setCharacterEncoding("UTF-8");
-        response.setHeader("Cache-Control", "no-cache");
-        response.setHeader("X-Accel-Buffering", "no");
-        OutputStream out = response.getOutputStream();
+    void relay(InputStream upstream, ClientExchange client) throws IOException {
+        client.status(200);
+        client.header("Content-Type", "text/event-stream;charset=UTF-8");
+        client.header("Cache-Control", "no-cache");
+        client.header("X-Accel-Buffering", "no");
+        OutputStream out = client.output();
         try {
             // Send headers at once: the client knows the stream is open before the first token.
-            response.flushBuffer();
+            client.flush();
         } catch (IOException e) {
             exchange.cutShort(200, Outcome.CLIENT_CLOSED);
             return;

@@ -2,8 +2,8 @@ package io.portcullis.gateway.proxy;
 
 import io.portcullis.gateway.auth.Caller;
 import io.portcullis.gateway.web.ApiError;
+import io.portcullis.gateway.web.ClientExchange;
 import io.portcullis.gateway.web.GatewayException;
-import jakarta.servlet.http.HttpServletRequest;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -54,9 +54,9 @@ class UploadReader {
         this.spoolDirectory = Path.of(System.getProperty("java.io.tmpdir"));
     }
 
-    Upload read(HttpServletRequest request, Caller caller, BodyBudget.Lease lease) {
-        String boundary = MultipartParser.boundaryOf(request.getContentType());
-        long declared = request.getContentLengthLong();
+    Upload read(ClientExchange request, Caller caller, BodyBudget.Lease lease) {
+        String boundary = MultipartParser.boundaryOf(request.contentType());
+        long declared = request.contentLength();
         if (declared > maxUploadBytes + maxFieldBytes) {
             throw ApiError.requestTooLarge(maxUploadBytes).toException();
         }
@@ -66,10 +66,9 @@ class UploadReader {
             throw BodyReader.overloaded();
         }
         bodies.takeSlot(caller);
-        var timeout = SocketReadTimeout.of(request);
-        var reading = new Reading(lease, System.nanoTime() + deadlineNanos, timeout);
+        var reading = new Reading(lease, System.nanoTime() + deadlineNanos, request);
         try {
-            InputStream in = new DeadlineStream(request.getInputStream(), reading);
+            InputStream in = new DeadlineStream(request.body(), reading);
             return reading.receive(new MultipartParser(in, boundary, new byte[BUFFER]));
         } catch (IOException e) {
             reading.discard();
@@ -78,7 +77,7 @@ class UploadReader {
             reading.discard();
             throw e;
         } finally {
-            timeout.restore();
+            request.restoreReadTime();
             bodies.releaseSlot(caller);
         }
     }
@@ -87,7 +86,8 @@ class UploadReader {
     private final class Reading {
         private final BodyBudget.Lease lease;
         private final long deadline;
-        private final SocketReadTimeout timeout;
+        /** The request whose body reads are bounded to the deadline. */
+        private final ClientExchange timeout;
         private final List<Upload.Part> parts = new ArrayList<>();
         private Path spool;
         private OutputStream spoolOut;
@@ -95,7 +95,7 @@ class UploadReader {
         private long fileBytes;
         private byte[] firstFileHead;
 
-        Reading(BodyBudget.Lease lease, long deadline, SocketReadTimeout timeout) {
+        Reading(BodyBudget.Lease lease, long deadline, ClientExchange timeout) {
             this.lease = lease;
             this.deadline = deadline;
             this.timeout = timeout;
@@ -180,7 +180,7 @@ class UploadReader {
             if (left <= 0) {
                 throw new java.net.SocketTimeoutException("upload deadline");
             }
-            timeout.limitTo(Math.max(1, Duration.ofNanos(left).toMillis()));
+            timeout.limitReadTime(Math.max(1, Duration.ofNanos(left).toMillis()));
         }
 
         void discard() {

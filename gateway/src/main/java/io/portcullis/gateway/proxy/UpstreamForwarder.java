@@ -5,8 +5,7 @@ import io.portcullis.gateway.backend.Deployment;
 import io.portcullis.gateway.backend.DeploymentRouter;
 import io.portcullis.gateway.quota.QuotaProperties;
 import io.portcullis.gateway.web.ApiError;
-import jakarta.servlet.http.HttpServletRequest;
-import jakarta.servlet.http.HttpServletResponse;
+import io.portcullis.gateway.web.ClientExchange;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.InstantSource;
@@ -37,14 +36,13 @@ class UpstreamForwarder {
         this.defaultMaxTokens = quota.defaultMaxTokens();
     }
 
-    void forward(Exchange exchange, ClientRequest request, Route route, HttpServletRequest servletRequest,
-                 HttpServletResponse response) throws IOException {
+    void forward(Exchange exchange, ClientRequest request, Route route, ClientExchange client) throws IOException {
         long sentAt = System.nanoTime();
         Failover.Attempt answer = failover.firstAnswer(exchange, route,
-                deployment -> upstreamCall(exchange, request, deployment, servletRequest));
+                deployment -> upstreamCall(exchange, request, deployment, client));
         long answeredAt = System.nanoTime();
         exchange.upstreamNanos = answeredAt - sentAt;
-        response.setHeader(Exchange.OVERHEAD_HEADER, Long.toString(exchange.overheadMicros(answeredAt)));
+        client.header(Exchange.OVERHEAD_HEADER, Long.toString(exchange.overheadMicros(answeredAt)));
         BackendDialect dialect = BackendDialect.of(answer.deployment().backend().type());
         try (answer) {
             InputStream body = answer.body();
@@ -60,13 +58,13 @@ class UpstreamForwarder {
                         + "' instead of an event stream").toException();
             }
             if (sse) {
-                new SseRelay(exchange, dialect.streamCodec(exchange, request, clock)).relay(body, response);
+                new SseRelay(exchange, dialect.streamCodec(exchange, request, clock)).relay(body, client);
             } else {
                 AnswerTranslator translator = dialect.answerTranslator(exchange, request, clock);
                 if (translator == null) {
-                    WholeAnswers.relay(exchange, status, contentType, answer.contentLength(), body, response);
+                    WholeAnswers.relay(exchange, status, contentType, answer.contentLength(), body, client);
                 } else {
-                    WholeAnswers.relayTranslated(exchange, status, body, response, translator);
+                    WholeAnswers.relayTranslated(exchange, status, body, client, translator);
                 }
             }
         } finally {
@@ -77,11 +75,11 @@ class UpstreamForwarder {
 
     /** What the dialect of a deployment sends it, with the headers its type allows. */
     private Failover.UpstreamCall upstreamCall(Exchange exchange, ClientRequest request, Deployment deployment,
-                                               HttpServletRequest servletRequest) {
+                                               ClientExchange client) {
         var backend = deployment.backend();
         var upstream = BackendDialect.of(backend.type()).request(exchange, request, deployment, defaultMaxTokens);
         String[] headers = UpstreamHeaders.forCall(backend, exchange.requestId, exchange.upstreamTraceparent,
-                UpstreamHeaders.ClientHeaders.of(servletRequest));
+                UpstreamHeaders.ClientHeaders.of(client));
         return new Failover.UpstreamCall(deployment.url(upstream.path(), upstream.query()), upstream.body(),
                 upstream.streamed(), headers);
     }

@@ -3,6 +3,7 @@ package io.portcullis.gateway.proxy;
 import io.portcullis.gateway.backend.Backend;
 import io.portcullis.gateway.backend.BackendType;
 import io.portcullis.gateway.backend.anthropic.AnthropicRequests;
+import io.portcullis.gateway.web.ClientExchange;
 import jakarta.servlet.http.HttpServletRequest;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -71,8 +72,13 @@ final class UpstreamHeaders {
             return name -> byName.getOrDefault(name, List.of());
         }
 
+        /** A client-API request's headers, whichever server carries it. */
+        static ClientHeaders of(ClientExchange exchange) {
+            return exchange::headers;
+        }
+
         /**
-         * A servlet request's headers. Most are sent once, and then no list is built for them
+         * A servlet request's headers (stored responses, still a servlet). Most are sent once, and then no list is built for them
          * ({@code Collections.list} made an {@code ArrayList} and its array per header per call).
          */
         static ClientHeaders of(HttpServletRequest request) {

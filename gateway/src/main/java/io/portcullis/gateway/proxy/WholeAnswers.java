@@ -2,8 +2,8 @@ package io.portcullis.gateway.proxy;
 
 import io.portcullis.gateway.backend.UpstreamBody;
 import io.portcullis.gateway.web.ApiError;
+import io.portcullis.gateway.web.ClientExchange;
 import io.portcullis.policy.quota.Units;
-import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -36,8 +36,8 @@ final class WholeAnswers {
      * Reads a whole answer and relays it translated to the client's protocol; a 2xx must be a
      * JSON object, anything else is a 502.
      */
-    static void relayTranslated(Exchange exchange, int status, InputStream body, HttpServletResponse response,
-                                        AnswerTranslator translator) throws IOException {
+    static void relayTranslated(Exchange exchange, int status, InputStream body, ClientExchange client,
+                                AnswerTranslator translator) throws IOException {
         byte[] bytes;
         try {
             bytes = body.readNBytes(TRANSLATION_LIMIT + 1);
@@ -62,11 +62,11 @@ final class WholeAnswers {
                     .toException();
         }
         AnswerTranslator.Translated out = translator.translate(status, json, bytes);
-        response.setStatus(out.status());
-        response.setContentType("application/json");
+        client.status(out.status());
+        client.header("Content-Type", "application/json");
         try {
-            response.getOutputStream().write(out.body());
-            response.getOutputStream().flush();
+            client.output().write(out.body());
+            client.flush();
         } catch (IOException e) {
             exchange.cutShort(out.status(), Outcome.CLIENT_CLOSED);
             return;
@@ -85,10 +85,10 @@ final class WholeAnswers {
      * is and billed its reservation.
      */
     static void relay(Exchange exchange, int status, String contentType, long length, InputStream body,
-                                   HttpServletResponse response) throws IOException {
+                      ClientExchange client) throws IOException {
         boolean ok = status >= 200 && status < 300;
         if (ok && exchange.endpoint.mayAnswerNonJson() && !isJson(contentType)) {
-            relayRaw(exchange, status, contentType, body, response);
+            relayRaw(exchange, status, contentType, body, client);
             return;
         }
         UsageScanner scanner = ok ? new UsageScanner() : null;
@@ -107,9 +107,9 @@ final class WholeAnswers {
         if (ok) {
             exchange.responseCreated(scanner.id()); // before the client can read the id
         }
-        response.setStatus(status);
-        response.setContentType(contentType != null ? contentType : "application/json");
-        OutputStream out = response.getOutputStream();
+        client.status(status);
+        client.header("Content-Type", contentType != null ? contentType : "application/json");
+        OutputStream out = client.output();
         while (n >= 0) {
             if (!writeClient(exchange, out, chunk, n, status)) {
                 reportUsage(exchange, scanner);
@@ -193,27 +193,27 @@ final class WholeAnswers {
      * audio byte to the client is the request's time to first token.
      */
     private static void relayRaw(Exchange exchange, int status, String contentType, InputStream body,
-                                 HttpServletResponse response) throws IOException {
+                                 ClientExchange client) throws IOException {
         byte[] chunk = new byte[RELAY_CHUNK];
         int n = readUpstream(body, chunk);
         if (n == -2) {
             throw noAnswer(body);
         }
-        response.setStatus(status);
+        client.status(status);
         if (contentType != null) {
-            response.setContentType(contentType);
+            client.header("Content-Type", contentType);
         }
         boolean speech = exchange.endpoint == Endpoint.SPEECH;
         // speech is relayed as it is spoken: recorded as streamed, with its time to the first audio byte
         exchange.streamed |= speech;
-        OutputStream out = response.getOutputStream();
+        OutputStream out = client.output();
         while (n >= 0) {
             if (n > 0) {
                 if (!writeClient(exchange, out, chunk, n, status)) {
                     return;
                 }
                 try {
-                    out.flush();
+                    client.flush();
                 } catch (IOException e) {
                     exchange.cutShort(status, Outcome.CLIENT_CLOSED);
                     return;

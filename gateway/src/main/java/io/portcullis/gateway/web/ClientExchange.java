@@ -82,6 +82,8 @@ public interface ClientExchange {
     /**
      * The answer's body. Writes may buffer; {@link #flush()} sends the status, the headers and
      * everything written so far. A write to a client that has left fails with {@link IOException}.
+     * The stream's own {@code flush()} must do what {@link #flush()} does: the stream relays flush
+     * it after each event ({@code proxy.SseRelay}, {@code proxy.WholeAnswers}).
      */
     OutputStream output() throws IOException;
 

@@ -5,10 +5,14 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Writes {@link ApiError}s straight to the servlet response, for code that runs outside Spring
- * MVC's message converters (filters, security entry points, the streaming proxy).
+ * Writes {@link ApiError}s straight to the answer, for code that runs outside Spring MVC's message
+ * converters: to a servlet response (filters, security entry points) or to a
+ * {@link ClientExchange} (the client API, whichever server carries it).
  */
 public final class ErrorWriter {
+
+    /** The errors' content type, as a servlet sends {@code application/json} in UTF-8. */
+    public static final String JSON_UTF8 = "application/json;charset=UTF-8";
 
     private ErrorWriter() {
     }
@@ -37,10 +41,41 @@ public final class ErrorWriter {
     /** Sets {@code Retry-After} in whole seconds, rounded up, when the exception carries a wait. */
     public static void retryAfter(HttpServletResponse response, GatewayException e) {
         if (!e.retryAfter().isZero() && !response.isCommitted()) {
-            // rounded up: a client retrying on the dot must not be refused again
-            long millis = e.retryAfter().toMillis();
-            response.setHeader("Retry-After", Long.toString(Math.max(1, (millis + 999) / 1000)));
+            response.setHeader("Retry-After", retryAfterSeconds(e));
         }
+    }
+
+    /** Writes the error unless the answer is already committed (then there is nothing to say). */
+    public static void write(ClientExchange exchange, ApiError error) throws IOException {
+        if (exchange.committed()) {
+            return;
+        }
+        exchange.resetBuffer();
+        exchange.status(error.status());
+        exchange.header("Content-Type", JSON_UTF8);
+        byte[] body = toJson(error).getBytes(StandardCharsets.UTF_8);
+        exchange.contentLength(body.length);
+        exchange.output().write(body);
+        exchange.flush();
+    }
+
+    /** Writes the exception's error, with {@code Retry-After} in whole seconds (rounded up) when it has one. */
+    public static void write(ClientExchange exchange, GatewayException e) throws IOException {
+        retryAfter(exchange, e);
+        write(exchange, e.error());
+    }
+
+    /** Sets {@code Retry-After} in whole seconds, rounded up, when the exception carries a wait. */
+    public static void retryAfter(ClientExchange exchange, GatewayException e) {
+        if (!e.retryAfter().isZero() && !exchange.committed()) {
+            exchange.header("Retry-After", retryAfterSeconds(e));
+        }
+    }
+
+    /** The wait in whole seconds, rounded up: a client retrying on the dot must not be refused again. */
+    private static String retryAfterSeconds(GatewayException e) {
+        long millis = e.retryAfter().toMillis();
+        return Long.toString(Math.max(1, (millis + 999) / 1000));
     }
 
     /** Serialises without a mapper so that an error can always be written, even from a broken state. */

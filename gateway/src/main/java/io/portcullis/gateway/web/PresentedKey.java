@@ -13,18 +13,23 @@ import jakarta.servlet.http.HttpServletRequest;
  */
 public record PresentedKey(String key, String address) {
 
-    /** Reads the key and the address from a request. */
+    /** Reads the key and the address from a servlet request ({@code /v1/me}, {@code /v1/models}, stored responses). */
     public static PresentedKey of(HttpServletRequest request) {
-        return new PresentedKey(keyOf(request), request.getRemoteAddr());
+        return new PresentedKey(keyOf(request.getHeader("Authorization"), request.getHeader("x-api-key")),
+                request.getRemoteAddr());
     }
 
-    private static String keyOf(HttpServletRequest request) {
-        String authorization = request.getHeader("Authorization");
+    /** Reads the key and the address from a client-API request, whichever server carries it. */
+    public static PresentedKey of(ClientExchange exchange) {
+        return new PresentedKey(keyOf(exchange.header("Authorization"), exchange.header("x-api-key")),
+                exchange.remoteAddress());
+    }
+
+    private static String keyOf(String authorization, String apiKey) {
         if (authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
             String key = authorization.substring(7).trim();
             return key.isEmpty() ? null : key;
         }
-        String apiKey = request.getHeader("x-api-key");
         return apiKey == null || apiKey.isBlank() ? null : apiKey.trim();
     }
 
