@@ -183,7 +183,7 @@ stop_gateway() { # $1: PID (GATEWAY_PID)
     stop_pid "$pid"
     forget_pid "$pid"
 }
-listening_ports() { # the TCP ports a process listens on: its socket inodes matched in /proc/net/tcp{,6}
+listening_ports() { # address:port a process listens on: its socket inodes matched in /proc/net/tcp{,6}
     python3 - "$1" <<'PY'
 import os, sys
 pid = sys.argv[1]
@@ -200,8 +200,13 @@ for table in ("/proc/net/tcp", "/proc/net/tcp6"):
     for line in open(table).readlines()[1:]:
         f = line.split()
         if f[3] == "0A" and f[9] in inodes:  # 0A: LISTEN
-            ports.add(int(f[1].rsplit(":", 1)[1], 16))
-print(" ".join(str(p) for p in sorted(ports)))
+            addr, port = f[1].split(":")
+            # 32-bit words of little-endian hex; the JVM's dual-stack sockets list IPv4 addresses in
+            # tcp6 as ::ffff:a.b.c.d; any other IPv6 address is shown as "ipv6", never as loopback
+            v4 = addr[-8:] if len(addr) == 8 or addr[:24].upper() == "0000000000000000FFFF0000" else None
+            host = ".".join(str(b) for b in reversed(bytes.fromhex(v4))) if v4 else "ipv6"
+            ports.add(f"{host}:{int(port, 16)}")
+print(" ".join(sorted(ports)))
 PY
 }
 rss_mib() { awk '/VmRSS/ {printf "%.0f", $2/1024}' "/proc/$1/status"; }
@@ -288,7 +293,7 @@ if has_target portkey; then
         kill -0 "$PORTKEY_PID" 2>/dev/null || { log "Portkey exited, see $OUT/portkey.log"; exit 1; }
         sleep 0.1
     done
-    [[ $(listening_ports "$PORTKEY_PID") == "$PORTKEY_PORT" ]] \
+    [[ $(listening_ports "$PORTKEY_PID") == "127.0.0.1:$PORTKEY_PORT" ]] \
         || { log "Portkey listens on $(listening_ports "$PORTKEY_PID"), not on 127.0.0.1:$PORTKEY_PORT alone"; exit 1; }
     md "Portkey gateway $PORTKEY_VERSION (npm \`@portkey-ai/gateway\`), Node $(node -v), one process, \`NODE_ENV=production\`."
 fi
@@ -374,7 +379,7 @@ for c in conns:
         err = sum(int(r["non2xx"]) + int(r["sockerr"]) for r in rows if r["target"] == t and r["connections"] == c)
         print(f"| {c} | {t} | {med(t,c,'rps'):,.0f} | {med(t,c,'p50_us')/1000:.2f} | {med(t,c,'p90_us')/1000:.2f}"
               f" | {med(t,c,'p99_us')/1000:.2f} | {med(t,c,'max_us')/1000:.1f} | {err} |")
-if "nginx" in targets:
+if "nginx" in targets and set(targets) - {"direct", "nginx"}:
     print("\n| connections | target ÷ nginx hop: req/s | p50 | p99 |")
     print("| --- | --- | --- | --- |")
     for c in conns:
@@ -385,7 +390,8 @@ print()
 PY
     python3 bench/gateway/chart.py "$OUT/wrk.csv" "$OUT/data-plane-comparison.svg" \
         --connections "$(echo $CONNECTIONS | awk '{print $NF}')" --portkey-version "$PORTKEY_VERSION" \
-        --note "$(nproc) CPUs shared by wrk and every target; ${ROUNDS} round(s) of ${RUN_SECONDS} s; $(date -u +%Y-%m-%d)"
+        --note "$(nproc) CPUs shared by wrk and every target; ${ROUNDS} round(s) of ${RUN_SECONDS} s; $(date -u +%Y-%m-%d)" \
+        || log "no chart: chart.py failed (the run goes on)"
     md "Chart: \`data-plane-comparison.svg\` (bench/gateway/chart.py; copy to docs/images/ from a full run only)."
     md ""
     md "Ledger: wrk counted $gateway_wrk_total successful gateway answers in the measured runs; the gateway counted"
