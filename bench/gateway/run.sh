@@ -5,12 +5,23 @@
 #
 #   bench/gateway/run.sh                 # everything, ~12 minutes
 #   PHASES="wrk openloop" bench/gateway/run.sh
+#   TARGETS="direct nginx gateway gateway-netty portkey" PHASES=wrk bench/gateway/run.sh   # the comparison
 #
 # Knobs (env): PHASES (wrk streams openloop, in that order, the overload last; hold keeps it all up for profiling), ROUNDS (3), RUN_SECONDS (10), CONNECTIONS
 # ("16 64"), RATES ("250 500 1000 2000 3000"), OPENLOOP_SECONDS (10), STREAMS (10000), STREAM_CHUNKS
 # (60), STREAM_RAMP_SECONDS (30), GATEWAY_JAVA_OPTS (-Xmx768m), GATEWAY_ARGS (extra
 # --property=value arguments), JFR (1: record a flight recording of
-# the gateway), OUT (results directory).
+# the gateway), OUT (results directory), WARMUP_SECONDS (15, per gateway-like target before wrk).
+# TARGETS ("direct nginx gateway"): what the wrk phase measures, in turn, each round:
+#   direct                 the nginx fake itself
+#   nginx (alias hop)      the nginx reverse-proxy hop in front of it
+#   gateway (portcullis)   Portcullis as configured (GATEWAY_JAR, GATEWAY_ARGS)
+#   gateway-netty          the same jar, a second instance with --gateway.data-plane.enabled=true and
+#     (portcullis-netty)   its own database; skipped, with the reason, when the jar has no data plane
+#   portkey                the Portkey gateway (npm @portkey-ai/gateway@PORTKEY_VERSION), installed with
+#                          npm into bench/target/portkey on first use; Node, one process; needs node, npm
+# Ports (env): BACKEND_PORT, HOP_PORT, STREAM_PORT, GATEWAY_PORT, PORTKEY_PORT (18084), NETTY_PORT (18085).
+# Streams and the open loop always measure the nginx hop and the gateway.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -30,6 +41,23 @@ BACKEND_PORT=${BACKEND_PORT:-18081}   # nginx: the fake backend
 HOP_PORT=${HOP_PORT:-18082}           # nginx: reverse proxy in front of it (the baseline hop)
 STREAM_PORT=${STREAM_PORT:-18083}     # StreamingBackend
 GATEWAY_PORT=${GATEWAY_PORT:-18080}
+PORTKEY_PORT=${PORTKEY_PORT:-18084}
+NETTY_PORT=${NETTY_PORT:-18085}       # the second Portcullis, data plane on
+PORTKEY_VERSION=${PORTKEY_VERSION:-1.15.2}
+PORTKEY_DIR=$ROOT/bench/target/portkey
+WARMUP_SECONDS=${WARMUP_SECONDS:-15}
+TARGETS=${TARGETS:-direct nginx gateway}
+targets=()
+for t in $TARGETS; do
+    case $t in
+        hop) t=nginx ;; portcullis) t=gateway ;; portcullis-netty) t=gateway-netty ;;
+        direct|nginx|gateway|gateway-netty|portkey) ;;
+        *) echo "unknown target '$t' in TARGETS (direct nginx gateway gateway-netty portkey)" >&2; exit 2 ;;
+    esac
+    targets+=("$t")
+done
+has_target() { [[ " ${targets[*]} " == *" $1 "* ]]; }
+drop_target() { local kept=(); for t in "${targets[@]}"; do [[ $t == "$1" ]] || kept+=("$t"); done; targets=("${kept[@]}"); }
 JAVA=${JAVA_HOME:+$JAVA_HOME/bin/}java
 GATEWAY_JAR=${GATEWAY_JAR:-$ROOT/gateway/target/gateway.jar}   # another build to compare against
 BENCH_JAR=$ROOT/bench/target/benchmarks.jar
@@ -43,6 +71,10 @@ command -v wrk >/dev/null || missing+=("wrk: apt-get install -y wrk")
 command -v curl >/dev/null || missing+=("curl: apt-get install -y curl")
 command -v python3 >/dev/null || missing+=("python3: apt-get install -y python3")
 "$JAVA" -version >/dev/null 2>&1 || missing+=("Java 25: set JAVA_HOME")
+if has_target portkey; then
+    command -v node >/dev/null || missing+=("node (18 or later) and npm, for the portkey target: apt-get install -y nodejs npm")
+    command -v npm >/dev/null || missing+=("npm, for the portkey target: apt-get install -y npm")
+fi
 [[ -f $GATEWAY_JAR && -f $BENCH_JAR ]] || missing+=("jars: ./mvnw -B -q -pl gateway,bench -am package -DskipTests")
 if (( ${#missing[@]} )); then
     printf 'Missing (nothing is installed for you):\n'; printf '  %s\n' "${missing[@]}"; exit 2
@@ -63,6 +95,7 @@ cleanup() {
     for pid in "${PIDS[@]}"; do stop_pid "$pid"; done
     # the embedded PostgreSQL the gateway started, if the gateway could not stop it itself
     local pg; pg=$(postgres_pid); [[ -n $pg ]] && stop_pid "$pg"
+    pg=$(head -1 "$WORK/postgres-netty/postmaster.pid" 2>/dev/null || true); [[ -n $pg ]] && stop_pid "$pg"
     rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -116,30 +149,65 @@ gateway:
 YAML
 GATEWAY_PID=
 start_gateway() { # $1: log name; sets GATEWAY_PID and READY_MS
+    launch_gateway "$1" "$GATEWAY_PORT" "$WORK/postgres" || exit 1
+    GATEWAY_PID=$LAUNCHED_PID
+}
+# $1: log name, $2: port, $3: database directory, then extra arguments; sets LAUNCHED_PID and
+# READY_MS; returns 1 (the process stopped) if it exits or is not ready within 60 s
+launch_gateway() {
+    local name=$1 port=$2 data=$3; shift 3
     local jfr=()
-    [[ ${JFR:-0} == 1 ]] && jfr=("-XX:StartFlightRecording=filename=$OUT/gateway-$1.jfr,settings=profile")
+    [[ ${JFR:-0} == 1 ]] && jfr=("-XX:StartFlightRecording=filename=$OUT/gateway-$name.jfr,settings=profile")
     local t0; t0=$(date +%s%N)
     # shellcheck disable=SC2086
     GATEWAY_ADMIN_TOKEN=$ADMIN_TOKEN "$JAVA" $GATEWAY_JAVA_OPTS "${jfr[@]}" -jar "$GATEWAY_JAR" \
-        --server.address=127.0.0.1 --server.port=$GATEWAY_PORT \
+        --server.address=127.0.0.1 --server.port="$port" \
         --server.tomcat.max-connections=20000 --server.tomcat.accept-count=1000 \
-        --gateway.embedded-postgres.data-dir="$WORK/postgres" ${LIMIT_ARGS:-} \
-        --spring.config.additional-location="file:$WORK/backends.yml" ${GATEWAY_ARGS:-} > "$OUT/gateway-$1.log" 2>&1 &
-    GATEWAY_PID=$!
-    PIDS+=("$GATEWAY_PID")
+        --gateway.embedded-postgres.data-dir="$data" ${LIMIT_ARGS:-} \
+        --spring.config.additional-location="file:$WORK/backends.yml" ${GATEWAY_ARGS:-} "$@" > "$OUT/gateway-$name.log" 2>&1 &
+    LAUNCHED_PID=$!
+    PIDS+=("$LAUNCHED_PID")
     for _ in $(seq 1 1200); do
-        if curl -fs -o /dev/null "http://127.0.0.1:$GATEWAY_PORT/actuator/health/readiness"; then
+        if curl -fs -o /dev/null "http://127.0.0.1:$port/actuator/health/readiness"; then
             READY_MS=$(( ($(date +%s%N) - t0) / 1000000 ))
             return 0
         fi
-        kill -0 "$GATEWAY_PID" 2>/dev/null || { log "gateway died, see $OUT/gateway-$1.log"; exit 1; }
+        kill -0 "$LAUNCHED_PID" 2>/dev/null || { log "gateway ($name) exited, see $OUT/gateway-$name.log"; forget_pid "$LAUNCHED_PID"; return 1; }
         sleep 0.05
     done
-    log "gateway not ready after 60 s"; exit 1
+    log "gateway ($name) not ready after 60 s"; stop_gateway "$LAUNCHED_PID"; return 1
 }
-stop_gateway() {
-    stop_pid "$GATEWAY_PID"
-    local kept=(); for pid in "${PIDS[@]}"; do [[ $pid == "$GATEWAY_PID" ]] || kept+=("$pid"); done; PIDS=("${kept[@]}")
+forget_pid() { local kept=(); for pid in "${PIDS[@]}"; do [[ $pid == "$1" ]] || kept+=("$pid"); done; PIDS=("${kept[@]}"); }
+stop_gateway() { # $1: PID (GATEWAY_PID)
+    local pid=${1:-$GATEWAY_PID}
+    stop_pid "$pid"
+    forget_pid "$pid"
+}
+listening_ports() { # address:port a process listens on: its socket inodes matched in /proc/net/tcp{,6}
+    python3 - "$1" <<'PY'
+import os, sys
+pid = sys.argv[1]
+inodes = set()
+for fd in os.listdir(f"/proc/{pid}/fd"):
+    try:
+        link = os.readlink(f"/proc/{pid}/fd/{fd}")
+    except OSError:
+        continue
+    if link.startswith("socket:["):
+        inodes.add(link[8:-1])
+ports = set()
+for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+    for line in open(table).readlines()[1:]:
+        f = line.split()
+        if f[3] == "0A" and f[9] in inodes:  # 0A: LISTEN
+            addr, port = f[1].split(":")
+            # 32-bit words of little-endian hex; the JVM's dual-stack sockets list IPv4 addresses in
+            # tcp6 as ::ffff:a.b.c.d; any other IPv6 address is shown as "ipv6", never as loopback
+            v4 = addr[-8:] if len(addr) == 8 or addr[:24].upper() == "0000000000000000FFFF0000" else None
+            host = ".".join(str(b) for b in reversed(bytes.fromhex(v4))) if v4 else "ipv6"
+            ports.add(f"{host}:{int(port, 16)}")
+print(" ".join(sorted(ports)))
+PY
 }
 rss_mib() { awk '/VmRSS/ {printf "%.0f", $2/1024}' "/proc/$1/status"; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
@@ -169,42 +237,119 @@ md "Start with a migrated database: **ready in ${READY_MS} ms** (process start t
 md "idle after 5 s: RSS $(rss_mib "$GATEWAY_PID") MiB, heap used $(( $(metric jvm_memory_used_bytes 'area="heap"') / 1048576 )) MiB."
 md ""
 
-KEY=$(curl -fs -X POST "http://127.0.0.1:$GATEWAY_PORT/admin/api/keys" -H "Authorization: Bearer $ADMIN_TOKEN" \
-    -H 'Content-Type: application/json' \
-    -d '{"name":"bench","limits":{"requestsPerMinute":1000000000,"tokensPerMinute":1000000000,"tokensPerDay":1000000000,"tokensPerMonth":1000000000,"maxConcurrentRequests":100000}}' \
-    | python3 -c 'import json,sys; print(json.load(sys.stdin)["key"])')
+create_key() { # $1: port of a gateway; prints a key whose limits never refuse
+    curl -fs -X POST "http://127.0.0.1:$1/admin/api/keys" -H "Authorization: Bearer $ADMIN_TOKEN" \
+        -H 'Content-Type: application/json' \
+        -d '{"name":"bench","limits":{"requestsPerMinute":1000000000,"tokensPerMinute":1000000000,"tokensPerDay":1000000000,"tokensPerMonth":1000000000,"maxConcurrentRequests":100000}}' \
+        | python3 -c 'import json,sys; print(json.load(sys.stdin)["key"])'
+}
+KEY=$(create_key "$GATEWAY_PORT")
 export BENCH_KEY=$KEY
-for url in "http://127.0.0.1:$BACKEND_PORT" "http://127.0.0.1:$HOP_PORT" "http://127.0.0.1:$GATEWAY_PORT"; do
-    code=$(curl -s -o "$WORK/check.json" -w '%{http_code}' "$url/v1/chat/completions" -H "Authorization: Bearer $KEY" \
-        -H 'Content-Type: application/json' --data-binary @"$BENCH_BODY")
-    [[ $code == 200 ]] || { log "$url answered $code: $(cat "$WORK/check.json")"; exit 1; }
-done
+
+# ---- the other targets of the comparison: only the wrk phase measures them --------------------
+[[ " $PHASES " == *" wrk "* ]] || targets=(direct nginx gateway)
+NETTY_KEY=
+if has_target gateway-netty; then
+    # A jar without the data plane either refuses the property (start fails) or ignores it and serves
+    # server.port from Tomcat alone; with it, Tomcat also listens on an ephemeral port behind Netty.
+    log "second gateway, --gateway.data-plane.enabled=true, on :$NETTY_PORT"
+    if launch_gateway netty "$NETTY_PORT" "$WORK/postgres-netty" --gateway.data-plane.enabled=true; then
+        NETTY_PID=$LAUNCHED_PID
+        ports=$(listening_ports "$NETTY_PID")
+        if [[ $(wc -w <<< "$ports") -lt 2 ]]; then
+            log "gateway-netty SKIPPED: $GATEWAY_JAR started with --gateway.data-plane.enabled=true but listens on $ports only: it has no data plane (the property is ignored); see $OUT/gateway-netty.log"
+            md "gateway-netty skipped: this build ignores \`--gateway.data-plane.enabled=true\` (one listening port, Tomcat's)."
+            stop_gateway "$NETTY_PID"; drop_target gateway-netty
+        else
+            NETTY_KEY=$(create_key "$NETTY_PORT")
+            md "gateway-netty: the same jar with \`--gateway.data-plane.enabled=true\`, its own database; listening on $ports."
+        fi
+    else
+        log "gateway-netty SKIPPED: $GATEWAY_JAR does not start with --gateway.data-plane.enabled=true: $(grep -m1 -iE 'data-plane|APPLICATION FAILED|Exception' "$OUT/gateway-netty.log" || echo 'see the log')"
+        md "gateway-netty skipped: this build refuses \`--gateway.data-plane.enabled=true\` (see gateway-netty.log)."
+        drop_target gateway-netty
+    fi
+fi
+if has_target portkey; then
+    pk_main=$PORTKEY_DIR/node_modules/@portkey-ai/gateway/build/start-server.js
+    installed=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["version"])' \
+        "$PORTKEY_DIR/node_modules/@portkey-ai/gateway/package.json" 2>/dev/null || true)
+    if [[ $installed != "$PORTKEY_VERSION" ]]; then
+        log "npm: @portkey-ai/gateway@$PORTKEY_VERSION into $PORTKEY_DIR"
+        mkdir -p "$PORTKEY_DIR"
+        # its own package.json, so npm never walks up into the repository
+        echo '{"name":"portcullis-bench-portkey","private":true}' > "$PORTKEY_DIR/package.json"
+        # --ignore-scripts: its only install script is patch-package, which has no patches in the package
+        npm install --prefix "$PORTKEY_DIR" --no-audit --no-fund --ignore-scripts --save-exact \
+            "@portkey-ai/gateway@$PORTKEY_VERSION" >> "$OUT/npm.log" 2>&1 || { log "npm install failed, see $OUT/npm.log"; exit 1; }
+    fi
+    # --headless: no console UI; NODE_ENV=production: as deployed; the preload binds 127.0.0.1
+    NODE_ENV=production node --require "$ROOT/bench/gateway/portkey-loopback.cjs" "$pk_main" \
+        --port="$PORTKEY_PORT" --headless > "$OUT/portkey.log" 2>&1 &
+    PORTKEY_PID=$!
+    PIDS+=("$PORTKEY_PID")
+    for _ in $(seq 1 300); do
+        curl -fs -o /dev/null "http://127.0.0.1:$PORTKEY_PORT/" && break
+        kill -0 "$PORTKEY_PID" 2>/dev/null || { log "Portkey exited, see $OUT/portkey.log"; exit 1; }
+        sleep 0.1
+    done
+    [[ $(listening_ports "$PORTKEY_PID") == "127.0.0.1:$PORTKEY_PORT" ]] \
+        || { log "Portkey listens on $(listening_ports "$PORTKEY_PID"), not on 127.0.0.1:$PORTKEY_PORT alone"; exit 1; }
+    md "Portkey gateway $PORTKEY_VERSION (npm \`@portkey-ai/gateway\`), Node $(node -v), one process, \`NODE_ENV=production\`."
+fi
+# Portkey appends /chat/completions to the custom host
+export PORTKEY_CUSTOM_HOST=http://127.0.0.1:$BACKEND_PORT/v1
+md ""
 
 target_url() {
     case $1 in
         direct) echo "http://127.0.0.1:$BACKEND_PORT/v1/chat/completions" ;;
         nginx) echo "http://127.0.0.1:$HOP_PORT/v1/chat/completions" ;;
         gateway) echo "http://127.0.0.1:$GATEWAY_PORT/v1/chat/completions" ;;
+        gateway-netty) echo "http://127.0.0.1:$NETTY_PORT/v1/chat/completions" ;;
+        portkey) echo "http://127.0.0.1:$PORTKEY_PORT/v1/chat/completions" ;;
     esac
 }
+target_script() { if [[ $1 == portkey ]]; then echo bench/gateway/portkey.lua; else echo bench/gateway/chat.lua; fi; }
+target_key() { if [[ $1 == gateway-netty ]]; then echo "$NETTY_KEY"; else echo "$KEY"; fi; }
+target_wrk() { # $1: target, then wrk's arguments before the URL
+    local t=$1; shift
+    BENCH_KEY=$(target_key "$t") wrk "$@" -s "$(target_script "$t")" "$(target_url "$t")"
+}
+# every target must answer the fake's exact body before it is measured (a 200 with another body,
+# e.g. an error page or a translated answer, would be measured as a success)
+for target in "${targets[@]}"; do
+    extra=()
+    [[ $target == portkey ]] && extra=(-H 'x-portkey-provider: openai' -H "x-portkey-custom-host: $PORTKEY_CUSTOM_HOST")
+    code=$(curl -s -o "$WORK/check.json" -w '%{http_code}' "$(target_url "$target")" -H "Authorization: Bearer $(target_key "$target")" \
+        -H 'Content-Type: application/json' "${extra[@]}" --data-binary @"$BENCH_BODY")
+    [[ $code == 200 ]] || { log "$target answered $code: $(cat "$WORK/check.json")"; exit 1; }
+    # $(cat) on both: nginx returns the file's text without its final newline
+    [[ $(cat "$WORK/check.json") == "$(cat "$ROOT/bench/gateway/chat-response.json")" ]] \
+        || { log "$target answered 200 but not the fake's body: $(cat "$WORK/check.json")"; exit 1; }
+done
+
 ok_requests() { metric portcullis_requests_total 'outcome="success"'; }
 
 # ---- closed loop: wrk, alternating targets, several rounds -------------------------------------
 if [[ " $PHASES " == *" wrk "* ]]; then
-    log "warm-up: gateway, 64 connections, 15 s"
-    wrk -t2 -c64 -d15s -s bench/gateway/chat.lua "$(target_url gateway)" > "$OUT/wrk-warmup.txt"
+    for target in "${targets[@]}"; do
+        [[ $target == direct || $target == nginx ]] && continue
+        log "warm-up: $target, 64 connections, ${WARMUP_SECONDS} s"
+        target_wrk "$target" -t2 -c64 -d"${WARMUP_SECONDS}s" >> "$OUT/wrk-warmup.txt"
+    done
     echo "target,connections,round,rps,p50_us,p90_us,p99_us,max_us,non2xx,sockerr" > "$OUT/wrk.csv"
     gateway_ok_before=$(ok_requests); gateway_wrk_total=0; peak_queue=0
     for round in $(seq 1 "$ROUNDS"); do
         for c in $CONNECTIONS; do
-            for target in direct nginx gateway; do
+            for target in "${targets[@]}"; do
                 log "round $round: $target, $c connections, ${RUN_SECONDS} s"
                 if [[ $target == gateway ]]; then
                     ( for _ in $(seq 1 $((RUN_SECONDS / 2))); do sleep 2; metric portcullis_usage_queue_depth; echo; done ) \
                         > "$WORK/queue.txt" 2>/dev/null &
                     sampler=$!
                 fi
-                line=$(wrk -t2 -c"$c" -d"${RUN_SECONDS}s" -s bench/gateway/chat.lua "$(target_url $target)" \
+                line=$(target_wrk "$target" -t2 -c"$c" -d"${RUN_SECONDS}s" \
                     | tee -a "$OUT/wrk-raw.txt" | grep '^RESULT')
                 eval "${line#RESULT }"
                 echo "$target,$c,$round,$rps,$p50,$p90,$p99,$max,$non2xx,$sockerr" >> "$OUT/wrk.csv"
@@ -223,22 +368,32 @@ if [[ " $PHASES " == *" wrk "* ]]; then
     python3 - "$OUT/wrk.csv" >> "$OUT/results.md" <<'PY'
 import csv, statistics, sys
 rows = list(csv.DictReader(open(sys.argv[1])))
+targets = list(dict.fromkeys(r["target"] for r in rows))  # in the order measured
+conns = sorted({r["connections"] for r in rows}, key=int)
 def med(t, c, f): return statistics.median(float(r[f]) for r in rows if r["target"] == t and r["connections"] == c)
 print("## Closed loop (wrk -t2, POST chat completion, median of rounds)\n")
 print("| connections | target | req/s | p50 ms | p90 ms | p99 ms | max ms | errors |")
 print("| --- | --- | --- | --- | --- | --- | --- | --- |")
-for c in sorted({r["connections"] for r in rows}, key=int):
-    for t in ("direct", "nginx", "gateway"):
+for c in conns:
+    for t in targets:
         err = sum(int(r["non2xx"]) + int(r["sockerr"]) for r in rows if r["target"] == t and r["connections"] == c)
         print(f"| {c} | {t} | {med(t,c,'rps'):,.0f} | {med(t,c,'p50_us')/1000:.2f} | {med(t,c,'p90_us')/1000:.2f}"
               f" | {med(t,c,'p99_us')/1000:.2f} | {med(t,c,'max_us')/1000:.1f} | {err} |")
-print("\n| connections | gateway ÷ nginx hop: req/s | p50 | p99 |")
-print("| --- | --- | --- | --- |")
-for c in sorted({r["connections"] for r in rows}, key=int):
-    print(f"| {c} | **{med('gateway',c,'rps')/med('nginx',c,'rps'):.2f}** | {med('gateway',c,'p50_us')/med('nginx',c,'p50_us'):.2f}"
-          f" | {med('gateway',c,'p99_us')/med('nginx',c,'p99_us'):.2f} |")
+if "nginx" in targets and set(targets) - {"direct", "nginx"}:
+    print("\n| connections | target ÷ nginx hop: req/s | p50 | p99 |")
+    print("| --- | --- | --- | --- |")
+    for c in conns:
+        for t in (t for t in targets if t not in ("direct", "nginx")):
+            print(f"| {c} | {t}: **{med(t,c,'rps')/med('nginx',c,'rps'):.2f}** | {med(t,c,'p50_us')/med('nginx',c,'p50_us'):.2f}"
+                  f" | {med(t,c,'p99_us')/med('nginx',c,'p99_us'):.2f} |")
 print()
 PY
+    python3 bench/gateway/chart.py "$OUT/wrk.csv" "$OUT/data-plane-comparison.svg" \
+        --connections "$(echo $CONNECTIONS | awk '{print $NF}')" --portkey-version "$PORTKEY_VERSION" \
+        --note "$(nproc) CPUs shared by wrk and every target; ${ROUNDS} round(s) of ${RUN_SECONDS} s; $(date -u +%Y-%m-%d)" \
+        || log "no chart: chart.py failed (the run goes on)"
+    md "Chart: \`data-plane-comparison.svg\` (bench/gateway/chart.py; copy to docs/images/ from a full run only)."
+    md ""
     md "Ledger: wrk counted $gateway_wrk_total successful gateway answers in the measured runs; the gateway counted"
     md "$(( $(ok_requests) - gateway_ok_before )) successes over the same time; records written $written, dropped $dropped;"
     md "raw rows exported from PostgreSQL: $rows (all gateway requests of the run, including warm-up and checks); peak queue depth sampled: $peak_queue."
