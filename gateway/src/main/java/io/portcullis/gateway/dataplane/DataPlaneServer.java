@@ -87,12 +87,13 @@ public final class DataPlaneServer implements SmartLifecycle {
                                 settings.clientApi(), settings.fallback(), settings.addresses(), idleNanos, inFlight));
                     }
                 });
-        try {
-            listening = bootstrap.bind(settings.bindTo()).sync().channel();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("Interrupted while binding the data plane to " + settings.bindTo(), e);
+        var bound = bootstrap.bind(settings.bindTo()).awaitUninterruptibly();
+        if (!bound.isSuccess()) {
+            // the port is taken or not ours: fail the start, and leave no event loop threads behind
+            loops.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+            throw new IllegalStateException("The data plane could not listen on " + settings.bindTo(), bound.cause());
         }
+        listening = bound.channel();
         int port = ((InetSocketAddress) listening.localAddress()).getPort();
         publish(port);
         log.info("Data plane (Netty, {}) listening on {}:{}; control plane on 127.0.0.1:{}", epoll ? "epoll" : "nio",

@@ -44,4 +44,12 @@ class DataPlaneServerTest {
             assertThat(client.closedByServer()).isTrue();
         }
     }
+
+    @Test
+    void refusesToStartOnAPortAlreadyTaken() throws Exception {
+        try (var taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            assertThatThrownBy(() -> new TestDataPlane(taken.getLocalPort()))
+                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("could not listen on");
+        }
+    }
 }

@@ -17,9 +17,17 @@ final class TestDataPlane implements AutoCloseable {
     private final DataPlaneServer server;
 
     TestDataPlane(Duration idleTimeout, List<Cidr> trustedProxies) {
+        this(idleTimeout, trustedProxies, 0);
+    }
+
+    TestDataPlane(int port) {
+        this(Duration.ofSeconds(5), List.of(), port);
+    }
+
+    private TestDataPlane(Duration idleTimeout, List<Cidr> trustedProxies, int port) {
         var properties = new DataPlaneProperties(true, 1, idleTimeout, Duration.ofSeconds(5), Duration.ofSeconds(5));
         var settings = new DataPlaneServer.Settings(properties,
-                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), MAX_HEAD_BYTES,
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), port), MAX_HEAD_BYTES,
                 new ClientAddress(trustedProxies), new ClientApiRoute(handler, properties), new NotFoundRoute(),
                 Duration.ofSeconds(5).toNanos());
         server = new DataPlaneServer(settings, new ControlPlaneAddress(), environment);
