@@ -27,7 +27,9 @@ final class NotFoundRoute implements Route {
     @Override
     public RequestSink begin(Channel client, HttpRequest head, String clientAddress, String requestId,
                              Consumer<Boolean> answered) {
-        String path = head.uri();
+        String uri = head.uri();
+        int query = uri.indexOf('?');
+        String path = query < 0 ? uri : uri.substring(0, query); // a query may carry a secret: not echoed
         return new RequestSink() {
             @Override
             public void content(HttpContent part) {

@@ -73,7 +73,7 @@ class FrontDoorTest {
     }
 
     @Test
-    void refusesAMalformedRequestLineWith400() throws Exception {
+    void refusesAMalformedHeadWith400() throws Exception {
         try (var client = plane.connect()) {
             client.send("POST /v1/echo HTTP/1.1\r\nContent-Length: nonsense\r\n\r\n");
             var head = client.head();
