@@ -45,7 +45,7 @@ public class RequestIdFilter extends OncePerRequestFilter {
     }
 
     /** Client ids are echoed into headers and logs, so only plain printable tokens are taken. */
-    static boolean isAcceptable(String id) {
+    public static boolean isAcceptable(String id) {
         if (id == null || id.isEmpty() || id.length() > MAX_LENGTH) {
             return false;
         }
@@ -76,7 +76,7 @@ public class RequestIdFilter extends OncePerRequestFilter {
     }
 
     /** Request ids need to be unique, not secret: a fast random source is enough. */
-    static String generate() {
+    public static String generate() {
         var random = ThreadLocalRandom.current();
         return "req_" + Long.toHexString(random.nextLong() | Long.MIN_VALUE)
                 + Long.toHexString(random.nextLong() | Long.MIN_VALUE);

@@ -1,0 +1,77 @@
+package io.portcullis.gateway.dataplane;
+
+import io.portcullis.gateway.web.TrustedProxies;
+import io.portcullis.policy.Cidr;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.context.properties.bind.Bindable;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.web.server.ConfigurableWebServerFactory;
+import org.springframework.boot.web.server.WebServerFactoryCustomizer;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.Ordered;
+import org.springframework.core.env.ConfigurableEnvironment;
+import org.springframework.util.unit.DataSize;
+
+/**
+ * The data plane's beans, only with {@code gateway.data-plane.enabled=true}: without it nothing
+ * here exists and Tomcat keeps the public port.
+ */
+@Configuration(proxyBeanMethods = false)
+@ConditionalOnBooleanProperty(DataPlaneProperties.PREFIX + ".enabled")
+class DataPlaneConfiguration {
+
+    @Bean
+    ControlPlaneAddress controlPlaneAddress() {
+        return new ControlPlaneAddress();
+    }
+
+    /** Tomcat moves to an ephemeral loopback port: only the data plane (its relay) reaches it. */
+    @Bean
+    WebServerFactoryCustomizer<ConfigurableWebServerFactory> controlPlaneOnLoopback() {
+        return new LoopbackCustomizer();
+    }
+
+    @Bean
+    DataPlaneServer dataPlaneServer(DataPlaneProperties properties, ConfigurableEnvironment environment,
+                                    ObjectProvider<ClientApiHandler> clientApi, ObjectProvider<Route> fallback,
+                                    ControlPlaneAddress controlPlane) {
+        Binder binder = Binder.get(environment);
+        InetAddress address = binder.bind("server.address", InetAddress.class).orElse(null);
+        int port = binder.bind("server.port", Integer.class).orElse(8080);
+        long headBytes = binder.bind("server.max-http-request-header-size", DataSize.class)
+                .orElse(DataSize.ofKilobytes(8)).toBytes();
+        Duration stopTimeout = binder.bind("spring.lifecycle.timeout-per-shutdown-phase", Duration.class)
+                .orElse(Duration.ofSeconds(30));
+        List<Cidr> trusted = binder.bind(TrustedProxies.PROPERTY, Bindable.listOf(String.class)).orElse(List.of())
+                .stream().map(String::strip).filter(s -> !s.isEmpty()).map(Cidr::parse).toList();
+        var handler = clientApi.getIfAvailable();
+        var settings = new DataPlaneServer.Settings(properties,
+                address == null ? new InetSocketAddress(port) : new InetSocketAddress(address, port),
+                (int) Math.min(Integer.MAX_VALUE, headBytes), new ClientAddress(trusted),
+                handler == null ? null : new ClientApiRoute(handler, properties),
+                fallback.getIfAvailable(NotFoundRoute::new), stopTimeout.toNanos());
+        return new DataPlaneServer(settings, controlPlane, environment);
+    }
+
+    /** Runs after Boot's own customizers, which apply {@code server.address} and {@code server.port}. */
+    private static final class LoopbackCustomizer
+            implements WebServerFactoryCustomizer<ConfigurableWebServerFactory>, Ordered {
+
+        @Override
+        public void customize(ConfigurableWebServerFactory factory) {
+            factory.setAddress(InetAddress.getLoopbackAddress());
+            factory.setPort(0);
+        }
+
+        @Override
+        public int getOrder() {
+            return Ordered.LOWEST_PRECEDENCE;
+        }
+    }
+}

@@ -1,0 +1,48 @@
+package io.portcullis.gateway.dataplane;
+
+import java.time.Duration;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * The Netty data plane, {@code gateway.data-plane.*}: off by default while it is new; on, a Netty
+ * server owns {@code server.address}/{@code server.port}, serves the client API itself and relays
+ * everything else to Spring's Tomcat on a loopback port.
+ *
+ * @param enabled      whether the data plane owns the public port
+ * @param eventLoops   the Netty event loops accepting and decoding connections; 0 means one per core
+ * @param idleTimeout  how long a connection may go without sending a complete request head (a new
+ *                     one, or a kept-alive one between requests) before it is closed
+ * @param readTimeout  the longest a client-API handler waits for the next bytes of a request body
+ *                     before the read fails (answered 408 by the client API)
+ * @param writeTimeout the longest an answer's write waits for a client that stopped reading before
+ *                     the connection is closed
+ */
+@ConfigurationProperties(DataPlaneProperties.PREFIX)
+public record DataPlaneProperties(@DefaultValue("false") boolean enabled, @DefaultValue("0") int eventLoops,
+                                  @DefaultValue("20s") Duration idleTimeout, @DefaultValue("20s") Duration readTimeout,
+                                  @DefaultValue("60s") Duration writeTimeout) {
+
+    /** Where these properties bind. */
+    public static final String PREFIX = "gateway.data-plane";
+
+    public DataPlaneProperties {
+        if (eventLoops < 0) {
+            throw new IllegalArgumentException(PREFIX + ".event-loops must be 0 (one per core) or more");
+        }
+        positive("idle-timeout", idleTimeout);
+        positive("read-timeout", readTimeout);
+        positive("write-timeout", writeTimeout);
+    }
+
+    /** The event loops to start: as configured, or one per core. */
+    int loops() {
+        return eventLoops > 0 ? eventLoops : Runtime.getRuntime().availableProcessors();
+    }
+
+    private static void positive(String name, Duration value) {
+        if (value.isNegative() || value.isZero()) {
+            throw new IllegalArgumentException(PREFIX + "." + name + " must be positive");
+        }
+    }
+}

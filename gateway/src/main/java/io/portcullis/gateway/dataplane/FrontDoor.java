@@ -1,0 +1,234 @@
+package io.portcullis.gateway.dataplane;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.portcullis.gateway.web.ApiError;
+import io.portcullis.gateway.web.ErrorWriter;
+import io.portcullis.gateway.web.RequestIdFilter;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One client connection's front door, after the HTTP/1.1 codec: per request head it decides the
+ * request id and the client's address, picks the {@link Route} (the client API's own paths on the
+ * data plane, anything else the fallback) and hands it the body. One request at a time: what a
+ * client pipelines behind a request waits, unread, until that request is answered. Everything here
+ * runs on the connection's event loop.
+ */
+final class FrontDoor extends ChannelInboundHandlerAdapter {
+
+    private static final Logger log = LoggerFactory.getLogger(FrontDoor.class);
+
+    private final ClientApiRoute clientApi;
+    private final Route fallback;
+    private final ClientAddress addresses;
+    private final long idleNanos;
+    private final InFlight inFlight;
+
+    /** Messages that arrived behind a request that is not answered yet, in order. */
+    private final ArrayDeque<Object> waiting = new ArrayDeque<>();
+    /** The request being served (head seen, not answered), or null. */
+    private RequestSink current;
+    /** Whether the current request's body is still arriving. */
+    private boolean bodyOpen;
+    /** Counts requests, so that a late {@code answered} of an earlier one changes nothing. */
+    private long serial;
+    private ScheduledFuture<?> idle;
+
+    FrontDoor(ClientApiRoute clientApi, Route fallback, ClientAddress addresses, long idleNanos,
+              InFlight inFlight) {
+        this.clientApi = clientApi;
+        this.fallback = fallback;
+        this.addresses = addresses;
+        this.idleNanos = idleNanos;
+        this.inFlight = inFlight;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) throws Exception {
+        awaitHead(ctx);
+        super.channelActive(ctx);
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if ((current != null && !bodyOpen) || !waiting.isEmpty()) {
+            // a pipelined request: it is read once the one before it is answered
+            waiting.add(msg);
+            ctx.channel().config().setAutoRead(false);
+            return;
+        }
+        handle(ctx, msg);
+    }
+
+    private void handle(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof HttpRequest head) {
+            begin(ctx, head);
+        }
+        if (msg instanceof HttpContent part) {
+            body(ctx, part);
+        } else {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    private void begin(ChannelHandlerContext ctx, HttpRequest head) {
+        cancelIdle();
+        if (head.decoderResult().isFailure()) {
+            refuse(ctx, head.decoderResult().cause());
+            return;
+        }
+        String sent = head.headers().get(RequestIdFilter.HEADER);
+        String requestId = RequestIdFilter.isAcceptable(sent) ? sent : RequestIdFilter.generate();
+        String client = addresses.of(ctx.channel().remoteAddress(), head.headers());
+        String uri = head.uri();
+        int query = uri.indexOf('?');
+        String path = query < 0 ? uri : uri.substring(0, query);
+        Route route = clientApi != null && clientApi.serves(path) ? clientApi : fallback;
+        long request = ++serial;
+        boolean wantsKeepAlive = HttpUtil.isKeepAlive(head);
+        bodyOpen = true;
+        inFlight.begin();
+        current = route.begin(ctx.channel(), head, client, requestId,
+                keep -> ctx.executor().execute(() -> answered(ctx, request, keep && wantsKeepAlive)));
+    }
+
+    private void body(ChannelHandlerContext ctx, HttpContent part) {
+        if (part.decoderResult().isFailure()) {
+            // a broken chunk: the rest of the stream cannot be framed; closing tells the route
+            part.release();
+            ctx.close();
+            return;
+        }
+        if (current == null || !bodyOpen) {
+            part.release(); // the body of a request already answered (and so closing) or refused
+            return;
+        }
+        boolean last = part instanceof LastHttpContent;
+        if (last) {
+            bodyOpen = false;
+            ctx.channel().config().setAutoRead(false); // the next request waits for this answer
+        }
+        current.content(part);
+    }
+
+    private void answered(ChannelHandlerContext ctx, long request, boolean keep) {
+        if (request != serial || current == null || current == RefusedSink.INSTANCE) {
+            return;
+        }
+        current = null;
+        inFlight.end();
+        if (!keep || bodyOpen || inFlight.draining() || !ctx.channel().isActive()) {
+            // an unread body leaves no way to find where the next request starts
+            bodyOpen = false;
+            ctx.channel().writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
+        awaitHead(ctx);
+        Object next;
+        while ((current == null || bodyOpen) && (next = waiting.poll()) != null) {
+            handle(ctx, next);
+        }
+        if (waiting.isEmpty() && (current == null || bodyOpen)) {
+            ctx.channel().config().setAutoRead(true);
+            ctx.read();
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        cancelIdle();
+        Object left;
+        while ((left = waiting.poll()) != null) {
+            ReferenceCountUtil.release(left);
+        }
+        if (current != null) {
+            RequestSink gone = current;
+            current = null;
+            if (gone != RefusedSink.INSTANCE) {
+                inFlight.end();
+            }
+            gone.clientClosed();
+        }
+        super.channelInactive(ctx);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        log.debug("Client connection failed; closing it", cause);
+        ctx.close();
+    }
+
+    /** A head the codec could not take: answered in the contract's shape, then the connection is closed. */
+    private void refuse(ChannelHandlerContext ctx, Throwable cause) {
+        current = null;
+        ApiError error = switch (cause) {
+            case TooLongHttpHeaderException e -> ApiError.ofStatus(431, "Request headers are too large");
+            case TooLongHttpLineException e -> ApiError.ofStatus(414, "Request line is too long");
+            default -> ApiError.invalidRequest("Malformed HTTP request", null);
+        };
+        byte[] json = ErrorWriter.toJson(error).getBytes(StandardCharsets.UTF_8);
+        FullHttpResponse answer = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
+                HttpResponseStatus.valueOf(error.status()), Unpooled.wrappedBuffer(json));
+        answer.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
+                .setInt(HttpHeaderNames.CONTENT_LENGTH, json.length)
+                .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE)
+                .set(RequestIdFilter.HEADER, RequestIdFilter.generate());
+        ++serial;
+        current = RefusedSink.INSTANCE;
+        bodyOpen = false;
+        ctx.channel().config().setAutoRead(false);
+        ctx.writeAndFlush(answer).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    /** Until a complete head arrives, the connection is on a clock; then the route's own timeouts apply. */
+    private void awaitHead(ChannelHandlerContext ctx) {
+        cancelIdle();
+        idle = ctx.executor().schedule(() -> {
+            if (current == null) {
+                ctx.close();
+            }
+        }, idleNanos, TimeUnit.NANOSECONDS);
+    }
+
+    private void cancelIdle() {
+        if (idle != null) {
+            idle.cancel(false);
+            idle = null;
+        }
+    }
+
+    /** Holds the place of a refused request until its connection closes. */
+    private enum RefusedSink implements RequestSink {
+        INSTANCE;
+
+        @Override
+        public void content(HttpContent part) {
+            part.release();
+        }
+
+        @Override
+        public void clientClosed() {
+            // nothing was started
+        }
+    }
+}

@@ -1,0 +1,267 @@
+package io.portcullis.gateway.dataplane;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.portcullis.gateway.web.ApiError;
+import io.portcullis.gateway.web.ClientExchange;
+import io.portcullis.gateway.web.ErrorWriter;
+import io.portcullis.gateway.web.RequestIdFilter;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A client-API request on the data plane, seen from its serving virtual thread: the head copied
+ * off the event loop, the body as a {@link BodyStream}, and an answer written to the connection
+ * as the handler flushes it (status and headers on the first flush, chunked unless a length was
+ * set). A write waits, on this virtual thread, while the client reads more slowly than the answer
+ * is produced.
+ */
+final class NettyExchange implements ClientExchange {
+
+    private final Channel channel;
+    private final String method;
+    private final String path;
+    private final String query;
+    private final HttpHeaders requestHeaders;
+    private final long requestLength;
+    private final boolean wantsKeepAlive;
+    private final String remoteAddress;
+    private final String requestId;
+    private final long writeTimeoutNanos;
+    private final BodyStream body;
+
+    private int status = 200;
+    private final HttpHeaders answerHeaders = new DefaultHttpHeaders();
+    private long answerLength = -1;
+    private boolean committed;
+    private final ByteArrayOutputStream pending = new ByteArrayOutputStream();
+    private final OutputStream output = new OutputStream() {
+        @Override
+        public void write(int b) {
+            pending.write(b);
+        }
+
+        @Override
+        public void write(byte[] bytes, int offset, int length) {
+            pending.write(bytes, offset, length);
+        }
+
+        @Override
+        public void flush() throws IOException {
+            NettyExchange.this.flush();
+        }
+    };
+
+    /** Called on the event loop: copies what it needs of {@code head}, which is not kept. */
+    NettyExchange(Channel channel, HttpRequest head, String remoteAddress, String requestId,
+                  DataPlaneProperties properties) {
+        this.channel = channel;
+        this.method = head.method().name();
+        String uri = head.uri();
+        int mark = uri.indexOf('?');
+        this.path = mark < 0 ? uri : uri.substring(0, mark);
+        this.query = mark < 0 ? null : uri.substring(mark + 1);
+        this.requestHeaders = head.headers().copy();
+        this.requestLength = HttpUtil.isTransferEncodingChunked(head) ? -1 : HttpUtil.getContentLength(head, -1L);
+        this.wantsKeepAlive = HttpUtil.isKeepAlive(head);
+        this.remoteAddress = remoteAddress;
+        this.requestId = requestId;
+        this.writeTimeoutNanos = properties.writeTimeout().toNanos();
+        boolean expectsContinue = HttpUtil.is100ContinueExpected(head);
+        this.body = new BodyStream(channel, properties.readTimeout().toNanos(),
+                expectsContinue ? this::sendContinue : () -> { });
+        answerHeaders.set(RequestIdFilter.HEADER, requestId);
+    }
+
+    /** Where the front door puts the body's parts. */
+    RequestSink sink() {
+        return body;
+    }
+
+    @Override public String method() { return method; }
+    @Override public String path() { return path; }
+    @Override public String query() { return query; }
+    @Override public String header(String name) { return requestHeaders.get(name); }
+    @Override public List<String> headers(String name) { return requestHeaders.getAll(name); }
+    @Override public Iterable<String> headerNames() { return new LinkedHashSet<>(requestHeaders.names()); }
+    @Override public long contentLength() { return requestLength; }
+    @Override public String remoteAddress() { return remoteAddress; }
+    @Override public String requestId() { return requestId; }
+    @Override public InputStream body() { return body; }
+    @Override public void limitReadTime(long millis) { body.limitReadTime(millis); }
+    @Override public void restoreReadTime() { body.restoreReadTime(); }
+    @Override public boolean committed() { return committed; }
+    @Override public OutputStream output() { return output; }
+
+    @Override
+    public void status(int status) {
+        if (!committed) {
+            this.status = status;
+        }
+    }
+
+    @Override
+    public void header(String name, String value) {
+        if (!committed) {
+            answerHeaders.set(name, value);
+        }
+    }
+
+    @Override
+    public void contentLength(long length) {
+        if (!committed) {
+            answerLength = length;
+        }
+    }
+
+    @Override
+    public void resetBuffer() {
+        if (!committed) {
+            pending.reset();
+        }
+    }
+
+    @Override
+    public void flush() throws IOException {
+        if (!channel.isActive()) {
+            throw new IOException("The client closed the connection");
+        }
+        ChannelFuture written = null;
+        if (!committed) {
+            written = channel.write(head());
+        }
+        if (pending.size() > 0) {
+            written = channel.write(new DefaultHttpContent(drain()));
+        }
+        if (written != null) {
+            channel.flush();
+            awaitWritable(written);
+        }
+    }
+
+    /**
+     * Completes the answer after the handler returned: what is still buffered, then the end of
+     * the body. An answer never flushed gets its length, so a small one goes out whole.
+     *
+     * @return whether the connection may carry another request
+     */
+    boolean end() throws IOException {
+        body.discard();
+        if (!channel.isActive()) {
+            return false;
+        }
+        if (!committed && answerLength < 0) {
+            answerLength = pending.size();
+        }
+        if (!committed) {
+            channel.write(head());
+        }
+        ChannelFuture last = channel.writeAndFlush(new DefaultLastHttpContent(drain()));
+        if (!channel.isWritable()) {
+            awaitWritable(last);
+        }
+        return wantsKeepAlive && body.ended();
+    }
+
+    /**
+     * The handler failed: before the answer is committed the client gets an error in the
+     * contract's shape (408 for a body that stopped arriving, else 500); after, the connection is
+     * closed, which tells the client the answer was cut short.
+     *
+     * @return whether the connection may carry another request (never)
+     */
+    boolean fail(Throwable failure) {
+        body.discard();
+        if (committed || !channel.isActive()) {
+            channel.close();
+            return false;
+        }
+        ApiError error = failure instanceof SocketTimeoutException ? ApiError.requestTimeout() : ApiError.internal();
+        byte[] json = ErrorWriter.toJson(error).getBytes(StandardCharsets.UTF_8);
+        var answer = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(error.status()),
+                Unpooled.wrappedBuffer(json));
+        answer.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
+                .setInt(HttpHeaderNames.CONTENT_LENGTH, json.length)
+                .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE)
+                .set(RequestIdFilter.HEADER, requestId);
+        committed = true;
+        channel.writeAndFlush(answer);
+        return false;
+    }
+
+    private DefaultHttpResponse head() {
+        committed = true;
+        if (answerLength >= 0) {
+            answerHeaders.set(HttpHeaderNames.CONTENT_LENGTH, answerLength);
+            answerHeaders.remove(HttpHeaderNames.TRANSFER_ENCODING);
+        } else {
+            answerHeaders.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+            answerHeaders.remove(HttpHeaderNames.CONTENT_LENGTH);
+        }
+        if (!wantsKeepAlive) {
+            answerHeaders.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        }
+        return new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(status), answerHeaders);
+    }
+
+    private ByteBuf drain() {
+        if (pending.size() == 0) {
+            return Unpooled.EMPTY_BUFFER;
+        }
+        ByteBuf bytes = Unpooled.wrappedBuffer(pending.toByteArray());
+        pending.reset();
+        return bytes;
+    }
+
+    /** 100-continue: the client waits for this before it sends the body, so it goes out on the first read. */
+    private void sendContinue() {
+        if (!committed && channel.isActive()) {
+            channel.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE,
+                    Unpooled.EMPTY_BUFFER));
+        }
+    }
+
+    /**
+     * Waits (this virtual thread, never the loop) while the connection's outbound buffer is over
+     * its high-water mark, i.e. until this write has reached the socket; a client that reads
+     * nothing for the write timeout loses its connection.
+     */
+    private void awaitWritable(ChannelFuture written) throws IOException {
+        if (channel.isWritable() && !written.isDone()) {
+            return;
+        }
+        try {
+            if (!written.await(writeTimeoutNanos, TimeUnit.NANOSECONDS)) {
+                channel.close();
+                throw new SocketTimeoutException("The client read nothing of the answer in time");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("Interrupted while writing the answer");
+        }
+        if (!written.isSuccess()) {
+            throw new IOException("The answer could not be written to the client", written.cause());
+        }
+    }
+}

@@ -1,0 +1,57 @@
+package io.portcullis.gateway.dataplane;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.portcullis.gateway.web.ApiError;
+import io.portcullis.gateway.web.ErrorWriter;
+import io.portcullis.gateway.web.RequestIdFilter;
+import java.nio.charset.StandardCharsets;
+import java.util.function.Consumer;
+
+/**
+ * The fallback route when no other one (the relay to the control plane) is configured: every
+ * request off the client API is 404 in the contract's shape, answered once its body has arrived so
+ * that the connection can carry the next request.
+ */
+final class NotFoundRoute implements Route {
+
+    @Override
+    public RequestSink begin(Channel client, HttpRequest head, String clientAddress, String requestId,
+                             Consumer<Boolean> answered) {
+        String uri = head.uri();
+        int query = uri.indexOf('?');
+        String path = query < 0 ? uri : uri.substring(0, query); // a query may carry a secret: not echoed
+        return new RequestSink() {
+            @Override
+            public void content(HttpContent part) {
+                boolean last = part instanceof LastHttpContent;
+                part.release();
+                if (last) {
+                    byte[] json = ErrorWriter.toJson(ApiError.notFound("No such endpoint: " + path))
+                            .getBytes(StandardCharsets.UTF_8);
+                    FullHttpResponse answer = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
+                            HttpResponseStatus.NOT_FOUND, Unpooled.wrappedBuffer(json));
+                    answer.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
+                            .setInt(HttpHeaderNames.CONTENT_LENGTH, json.length)
+                            .set(RequestIdFilter.HEADER, requestId);
+                    client.writeAndFlush(answer);
+                    answered.accept(true);
+                }
+            }
+
+            @Override
+            public void clientClosed() {
+                // nothing held
+            }
+        };
+    }
+}

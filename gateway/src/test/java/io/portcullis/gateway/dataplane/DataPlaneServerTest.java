@@ -1,0 +1,55 @@
+package io.portcullis.gateway.dataplane;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.net.ConnectException;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** Stopping the data plane: nothing new is accepted, the answers in flight finish. */
+class DataPlaneServerTest {
+
+    @Test
+    void letsAnAnswerInFlightFinishWhileStopping() throws Exception {
+        var plane = new TestDataPlane();
+        int port = plane.port();
+        try (var client = plane.connect()) {
+            client.send("POST /v1/stream HTTP/1.1\r\nHost: gw\r\nContent-Length: 0\r\n\r\n");
+            var head = client.head();
+            assertThat(new String(client.chunk(), StandardCharsets.UTF_8)).isEqualTo("data: first\n\n");
+
+            Thread stopping = Thread.ofVirtual().start(plane::close);
+            Thread.sleep(200);
+            assertThat(stopping.isAlive()).as("stop waits for the answer in flight").isTrue();
+            assertThatThrownBy(() -> new RawHttp(port).close()).isInstanceOf(ConnectException.class);
+
+            plane.handler.finishStream.countDown();
+            assertThat(client.body(head)).isEqualTo("data: second\n\n");
+            assertThat(stopping.join(java.time.Duration.ofSeconds(5))).isTrue();
+            assertThat(client.closedByServer()).isTrue();
+        }
+    }
+
+    @Test
+    void closesIdleKeptAliveConnectionsWhenStopping() throws Exception {
+        var plane = new TestDataPlane();
+        try (var client = plane.connect()) {
+            client.send("POST /v1/echo HTTP/1.1\r\nHost: gw\r\nContent-Length: 2\r\n\r\nhi");
+            assertThat(client.body(client.head())).isEqualTo("hi");
+            long started = System.nanoTime();
+            plane.close();
+            assertThat(TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started)).isLessThan(3);
+            assertThat(client.closedByServer()).isTrue();
+        }
+    }
+
+    @Test
+    void refusesToStartOnAPortAlreadyTaken() throws Exception {
+        try (var taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            assertThatThrownBy(() -> new TestDataPlane(taken.getLocalPort()))
+                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("could not listen on");
+        }
+    }
+}

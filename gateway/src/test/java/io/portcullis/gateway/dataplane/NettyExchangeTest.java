@@ -1,0 +1,159 @@
+package io.portcullis.gateway.dataplane;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** A client-API request on the data plane, over real sockets: bodies in, answers out, clients that misbehave. */
+class NettyExchangeTest {
+
+    private final TestDataPlane plane = new TestDataPlane();
+
+    @AfterEach
+    void stop() {
+        plane.close();
+    }
+
+    @Test
+    void streamsTheFirstPartBeforeTheHandlerEnds() throws Exception {
+        try (var client = plane.connect()) {
+            client.send("POST /v1/stream HTTP/1.1\r\nHost: gw\r\nContent-Length: 0\r\n\r\n");
+            var head = client.head();
+            assertThat(head.status()).isEqualTo(200);
+            assertThat(head.header("transfer-encoding")).isEqualTo("chunked");
+            assertThat(new String(client.chunk(), StandardCharsets.UTF_8)).isEqualTo("data: first\n\n");
+            assertThat(plane.handler.streamReturned).isFalse();
+            plane.handler.finishStream.countDown();
+            assertThat(client.body(head)).isEqualTo("data: second\n\n");
+        }
+    }
+
+    @Test
+    void failsTheHandlersWriteOnceTheClientHasLeft() throws Exception {
+        var client = plane.connect();
+        client.send("POST /v1/endless HTTP/1.1\r\nHost: gw\r\nContent-Length: 0\r\n\r\n");
+        assertThat(client.head().status()).isEqualTo(200);
+        client.chunk();
+        client.close();
+        Throwable failure = plane.handler.failure.get(10, TimeUnit.SECONDS);
+        assertThat(failure).isInstanceOf(IOException.class);
+    }
+
+    @Test
+    void aBodyThatStopsArrivingHitsTheHandlersDeadline() throws Exception {
+        try (var client = plane.connect()) {
+            long started = System.nanoTime();
+            client.send("POST /v1/deadline HTTP/1.1\r\nHost: gw\r\nContent-Length: 100\r\n\r\nonly ten b");
+            var head = client.head();
+            long waited = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+            assertThat(plane.handler.failure.get(1, TimeUnit.SECONDS)).isInstanceOf(SocketTimeoutException.class);
+            assertThat(head.status()).isEqualTo(408);
+            assertThat(client.body(head)).contains("\"code\":\"request_timeout\"");
+            assertThat(waited).isBetween(250L, 4_000L);
+            assertThat(client.closedByServer()).isTrue();
+        }
+    }
+
+    @Test
+    void readsAChunkedBodyWithoutADeclaredLength() throws Exception {
+        try (var client = plane.connect()) {
+            client.send("POST /v1/echo?stream=1 HTTP/1.1\r\nHost: gw\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    + "5\r\nhello\r\n");
+            Thread.sleep(50);
+            client.send("1\r\n \r\n5\r\nworld\r\n0\r\n\r\n");
+            var head = client.head();
+            assertThat(head.header("x-declared-length")).isEqualTo("-1");
+            assertThat(head.header("x-query")).isEqualTo("stream=1");
+            assertThat(client.body(head)).isEqualTo("hello world");
+        }
+    }
+
+    @Test
+    void sendsContinueWhenTheHandlerFirstReadsTheBody() throws Exception {
+        try (var client = plane.connect()) {
+            client.send("POST /v1/echo HTTP/1.1\r\nHost: gw\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n");
+            assertThat(client.head().status()).isEqualTo(100);
+            client.send("12345");
+            var head = client.head();
+            assertThat(head.status()).isEqualTo(200);
+            assertThat(client.body(head)).isEqualTo("12345");
+        }
+    }
+
+    @Test
+    void sendsNoContinueToAHandlerThatAnswersWithoutTheBody() throws Exception {
+        try (var client = plane.connect()) {
+            client.send("POST /v1/ignore-body HTTP/1.1\r\nHost: gw\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n");
+            var head = client.head();
+            assertThat(head.status()).isEqualTo(200);
+            assertThat(client.body(head)).isEqualTo("not reading it");
+        }
+    }
+
+    @Test
+    void stopsReadingFromAClientWhoseBodyTheHandlerDoesNotTake() throws Exception {
+        long size = 48L * 1024 * 1024;
+        var sent = new java.util.concurrent.atomic.AtomicLong();
+        try (var client = plane.connect()) {
+            client.send("POST /v1/hold HTTP/1.1\r\nHost: gw\r\nContent-Length: " + size + "\r\n\r\n");
+            Thread writer = Thread.ofVirtual().start(() -> {
+                byte[] block = new byte[64 * 1024];
+                try {
+                    while (sent.get() < size) {
+                        client.send(block);
+                        sent.addAndGet(block.length);
+                    }
+                } catch (IOException e) {
+                    // the assertion below reports it
+                }
+            });
+            Thread.sleep(1_000);
+            // socket buffers hold a few MB; without the pause the server would have swallowed it all
+            assertThat(sent.get()).isLessThan(size / 3);
+            plane.handler.finishStream.countDown();
+            writer.join(20_000);
+            var head = client.head();
+            assertThat(client.body(head)).isEqualTo(Long.toString(size));
+        }
+    }
+
+    @Test
+    void carriesALargeBodyWholeThroughTheBoundedBuffer() throws Exception {
+        byte[] large = new byte[3 * 1024 * 1024];
+        for (int i = 0; i < large.length; i++) {
+            large[i] = (byte) ('a' + i % 26);
+        }
+        try (var client = plane.connect()) {
+            client.send("POST /v1/echo HTTP/1.1\r\nHost: gw\r\nContent-Length: " + large.length + "\r\n\r\n");
+            client.send(large);
+            var head = client.head();
+            assertThat(head.header("content-length")).isEqualTo(Integer.toString(large.length));
+            assertThat(client.body(head)).isEqualTo(new String(large, StandardCharsets.UTF_8));
+        }
+    }
+
+    @Test
+    void closesRatherThanGuessWhereTheNextRequestStartsWhenTheBodyWasLeftUnread() throws Exception {
+        try (var client = plane.connect()) {
+            client.send("POST /v1/ignore-body HTTP/1.1\r\nHost: gw\r\nContent-Length: 1000\r\n\r\npartial");
+            var head = client.head();
+            assertThat(client.body(head)).isEqualTo("not reading it");
+            assertThat(client.closedByServer()).isTrue();
+        }
+    }
+
+    @Test
+    void answersAHandlerBugWith500InTheContractsShape() throws Exception {
+        try (var client = plane.connect()) {
+            client.send("POST /v1/crash HTTP/1.1\r\nHost: gw\r\nContent-Length: 0\r\n\r\n");
+            var head = client.head();
+            assertThat(head.status()).isEqualTo(500);
+            assertThat(client.body(head)).contains("\"code\":\"internal_error\"");
+        }
+    }
+}

@@ -1,0 +1,53 @@
+package io.portcullis.gateway.dataplane;
+
+import io.portcullis.policy.Cidr;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import org.springframework.core.env.StandardEnvironment;
+
+/** A data plane server started directly (no Spring context) on an ephemeral loopback port. */
+final class TestDataPlane implements AutoCloseable {
+
+    static final int MAX_HEAD_BYTES = 16 * 1024;
+
+    final ScriptedHandler handler = new ScriptedHandler();
+    final StandardEnvironment environment = new StandardEnvironment();
+    private final DataPlaneServer server;
+
+    TestDataPlane(Duration idleTimeout, List<Cidr> trustedProxies) {
+        this(idleTimeout, trustedProxies, 0);
+    }
+
+    TestDataPlane(int port) {
+        this(Duration.ofSeconds(5), List.of(), port);
+    }
+
+    private TestDataPlane(Duration idleTimeout, List<Cidr> trustedProxies, int port) {
+        var properties = new DataPlaneProperties(true, 1, idleTimeout, Duration.ofSeconds(5), Duration.ofSeconds(5));
+        var settings = new DataPlaneServer.Settings(properties,
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), port), MAX_HEAD_BYTES,
+                new ClientAddress(trustedProxies), new ClientApiRoute(handler, properties), new NotFoundRoute(),
+                Duration.ofSeconds(5).toNanos());
+        server = new DataPlaneServer(settings, new ControlPlaneAddress(), environment);
+        server.start();
+    }
+
+    TestDataPlane() {
+        this(Duration.ofSeconds(5), List.of());
+    }
+
+    int port() {
+        return server.port();
+    }
+
+    RawHttp connect() throws java.io.IOException {
+        return new RawHttp(port());
+    }
+
+    @Override
+    public void close() {
+        server.stop();
+    }
+}
