@@ -9,6 +9,7 @@ import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
@@ -51,7 +52,12 @@ final class RelayedConnection {
     }
 
     RequestSink begin(HttpRequest relayed, String requestId, Consumer<Boolean> answered) {
-        current = new Exchange(requestId, answered, HttpUtil.isKeepAlive(relayed));
+        if (current != null) {
+            // the front door promised to read no further request before the answer: Tomcat's
+            // answers could no longer be told apart
+            throw new IllegalStateException("A request is already being relayed on this connection");
+        }
+        current = new Exchange(relayed, requestId, answered, upstream != null && upstream.isActive());
         send(relayed);
         return current;
     }
@@ -159,18 +165,35 @@ final class RelayedConnection {
 
         final String requestId;
         final Consumer<Boolean> answered;
+        final HttpRequest head;
         final boolean requestKeepAlive;
+        /** Sent on a connection an earlier request used, which Tomcat may have closed as idle meanwhile. */
+        boolean reusedConnection;
         boolean requestDone;
+        boolean bodyless = true;
         boolean answerStarted;
         /** Whether Tomcat keeps its connection after this answer. */
         boolean keepAlive = true;
         /** A 100 Continue was passed on: its end is not the answer's. */
         boolean interim;
 
-        Exchange(String requestId, Consumer<Boolean> answered, boolean requestKeepAlive) {
+        Exchange(HttpRequest head, String requestId, Consumer<Boolean> answered, boolean reusedConnection) {
+            this.head = head;
             this.requestId = requestId;
             this.answered = answered;
-            this.requestKeepAlive = requestKeepAlive;
+            this.requestKeepAlive = HttpUtil.isKeepAlive(head);
+            this.reusedConnection = reusedConnection;
+        }
+
+        /**
+         * Whether sending again on a new connection is safe and needed: Tomcat closed a reused
+         * connection before a byte of the answer (its keep-alive timeout racing this request), and
+         * the request is a bodiless GET, HEAD or OPTIONS, so Tomcat acted on nothing.
+         */
+        boolean resendable() {
+            HttpMethod method = head.method();
+            return reusedConnection && !answerStarted && requestDone && bodyless
+                    && (HttpMethod.GET.equals(method) || HttpMethod.HEAD.equals(method) || HttpMethod.OPTIONS.equals(method));
         }
 
         @Override
@@ -182,6 +205,9 @@ final class RelayedConnection {
             }
             if (part instanceof LastHttpContent) {
                 requestDone = true;
+            }
+            if (part.content().isReadable()) {
+                bodyless = false;
             }
             send(part);
         }
@@ -266,6 +292,13 @@ final class RelayedConnection {
         public void channelInactive(ChannelHandlerContext ctx) {
             if (upstream == ctx.channel()) {
                 upstream = null;
+            }
+            Exchange exchange = current;
+            if (exchange != null && !gone && exchange.resendable()) {
+                exchange.reusedConnection = false;
+                send(exchange.head);
+                send(LastHttpContent.EMPTY_LAST_CONTENT);
+                return;
             }
             if (current != null) {
                 fail("The gateway's control plane closed the connection before answering");

@@ -179,6 +179,55 @@ class ControlPlaneRelayStreamingTest {
         }
     }
 
+    @Test
+    void aGetOnAConnectionTomcatDroppedAsIdleIsSentAgainOnANewOne() throws Exception {
+        serveOnceThenDropTheNextRequest(socket -> {
+            readHead(socket.getInputStream());
+            socket.getOutputStream().write("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nagain".getBytes(StandardCharsets.US_ASCII));
+        });
+        try (var client = new Socket("127.0.0.1", door.port())) {
+            client.setSoTimeout(10_000);
+            byte[] get = "GET / HTTP/1.1\r\nHost: localhost\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+            client.getOutputStream().write(get);
+            assertThat(ControlPlaneRelayTest.readAnswer(client.getInputStream())).endsWith("first");
+
+            client.getOutputStream().write(get);
+
+            assertThat(ControlPlaneRelayTest.readAnswer(client.getInputStream())).startsWith("HTTP/1.1 200").endsWith("again");
+        }
+    }
+
+    @Test
+    void aPostOnAConnectionTomcatDroppedIsNotSentTwice() throws Exception {
+        var second = new AtomicLong();
+        serveOnceThenDropTheNextRequest(socket -> second.incrementAndGet());
+        try (var client = new Socket("127.0.0.1", door.port())) {
+            client.setSoTimeout(10_000);
+            client.getOutputStream().write("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            assertThat(ControlPlaneRelayTest.readAnswer(client.getInputStream())).endsWith("first");
+
+            client.getOutputStream().write("POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 2\r\n\r\nhi"
+                    .getBytes(StandardCharsets.US_ASCII));
+
+            assertThat(ControlPlaneRelayTest.readAnswer(client.getInputStream())).startsWith("HTTP/1.1 502");
+            Thread.sleep(300);
+            assertThat(second).hasValue(0);
+        }
+    }
+
+    /** Answers one request, closes the connection when the next arrives, then serves one more connection. */
+    private void serveOnceThenDropTheNextRequest(Handler next) {
+        serve(socket -> {
+            readHead(socket.getInputStream());
+            socket.getOutputStream().write("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfirst".getBytes(StandardCharsets.US_ASCII));
+            readHead(socket.getInputStream());
+            socket.close();
+            try (Socket again = tomcat.accept()) {
+                next.handle(again);
+            }
+        });
+    }
+
     private interface Handler {
         void handle(Socket socket) throws Exception;
     }

@@ -134,6 +134,41 @@ class ControlPlaneRelayTest extends GatewayIntegrationTest {
     }
 
     @Test
+    void passesTomcatsContinueOnBeforeTheBodyIsSent() throws IOException {
+        String body = "{\"name\":\"expecting\"}";
+        try (var socket = new Socket("127.0.0.1", door.port())) {
+            socket.setSoTimeout(10_000);
+            OutputStream out = socket.getOutputStream();
+            out.write(("POST /admin/api/keys HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + TestGateway.ADMIN_TOKEN
+                    + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length()
+                    + "\r\nExpect: 100-continue\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            String interim = head(socket.getInputStream());
+            out.write(body.getBytes(StandardCharsets.US_ASCII));
+
+            String answer = readAnswer(socket.getInputStream());
+
+            assertThat(interim).startsWith("HTTP/1.1 100");
+            assertThat(answer).startsWith("HTTP/1.1 201").contains("\"name\":\"expecting\"");
+        }
+    }
+
+    @Test
+    void answersAHeadWithoutABodyAndKeepsTheConnectionInStep() throws IOException {
+        try (var socket = new Socket("127.0.0.1", door.port())) {
+            socket.setSoTimeout(10_000);
+            OutputStream out = socket.getOutputStream();
+            out.write("HEAD /admin/assets/app.js HTTP/1.1\r\nHost: localhost\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            String headAnswer = head(socket.getInputStream());
+            out.write("GET /actuator/health HTTP/1.1\r\nHost: localhost\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+
+            String getAnswer = readAnswer(socket.getInputStream());
+
+            assertThat(headAnswer).startsWith("HTTP/1.1 200").containsIgnoringCase("content-length:");
+            assertThat(getAnswer).startsWith("HTTP/1.1 200").contains("\"status\":\"UP\"");
+        }
+    }
+
+    @Test
     void passesConnectionCloseOnAndClosesAfterTheAnswer() throws IOException {
         try (var socket = new Socket("127.0.0.1", door.port())) {
             socket.setSoTimeout(10_000);
@@ -255,6 +290,19 @@ class ControlPlaneRelayTest extends GatewayIntegrationTest {
             }
         }
         return head + body.toString();
+    }
+
+    /** Reads an answer's status line and headers only. */
+    private static String head(InputStream in) throws IOException {
+        var head = new StringBuilder();
+        while (!head.toString().endsWith("\r\n\r\n")) {
+            int c = in.read();
+            if (c < 0) {
+                throw new IOException("closed after: " + head);
+            }
+            head.append((char) c);
+        }
+        return head.toString();
     }
 
     private static String line(InputStream in) throws IOException {
