@@ -2,6 +2,10 @@ package io.portcullis.gateway.dataplane;
 
 import io.portcullis.gateway.web.TrustedProxies;
 import io.portcullis.policy.Cidr;
+import io.portcullis.gateway.proxy.ClientApi;
+import io.portcullis.gateway.web.ClientExchange;
+import io.portcullis.gateway.web.RelaySecret;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -29,6 +33,28 @@ class DataPlaneConfiguration {
     @Bean
     ControlPlaneAddress controlPlaneAddress() {
         return new ControlPlaneAddress();
+    }
+
+    /** The client API's request path ({@code proxy.ClientApi}), served on the data plane's virtual threads. */
+    @Bean
+    ClientApiHandler clientApiHandler(ClientApi api) {
+        return new ClientApiHandler() {
+            @Override
+            public boolean serves(String path) {
+                return api.serves(path);
+            }
+
+            @Override
+            public void serve(ClientExchange exchange) throws IOException {
+                api.serve(exchange);
+            }
+        };
+    }
+
+    /** Everything else (admin API, console, actuator, {@code /v1/models}, {@code /v1/me}) goes to Tomcat. */
+    @Bean
+    ControlPlaneRelay controlPlaneRelay(ControlPlaneAddress address, RelaySecret secret) {
+        return new ControlPlaneRelay(address, secret);
     }
 
     /** Tomcat moves to an ephemeral loopback port: only the data plane (its relay) reaches it. */

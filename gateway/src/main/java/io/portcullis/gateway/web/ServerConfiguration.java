@@ -1,10 +1,13 @@
 package io.portcullis.gateway.web;
 
+import java.util.ArrayList;
+import org.apache.catalina.Valve;
 import org.apache.catalina.core.StandardHost;
 import org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory;
 import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.Ordered;
 import org.springframework.core.env.Environment;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -73,6 +76,35 @@ class ServerConfiguration {
                 host.setErrorReportValveClass(JsonErrorReportValve.class.getName());
             }
         });
+    }
+
+    /**
+     * Installs {@link RelayedClientValve} first among the engine's valves, ahead of the
+     * {@code RemoteIpValve} Spring Boot adds for trusted proxies, so a relayed request's client is
+     * settled before anything reads it. Ordered last among customizers: the others add their valves
+     * first, and this one then puts its valve in front of them all.
+     */
+    @Bean
+    WebServerFactoryCustomizer<TomcatServletWebServerFactory> relayedClientAddress(RelaySecret secret) {
+        return new RelayedClientCustomizer(secret);
+    }
+
+    /** A class rather than a lambda, so that its order is seen by the customizer post-processor. */
+    private record RelayedClientCustomizer(RelaySecret secret)
+            implements WebServerFactoryCustomizer<TomcatServletWebServerFactory>, Ordered {
+
+        @Override
+        public void customize(TomcatServletWebServerFactory factory) {
+            var valves = new ArrayList<Valve>();
+            valves.add(new RelayedClientValve(secret));
+            valves.addAll(factory.getEngineValves());
+            factory.setEngineValves(valves);
+        }
+
+        @Override
+        public int getOrder() {
+            return Ordered.LOWEST_PRECEDENCE;
+        }
     }
 
     /**
