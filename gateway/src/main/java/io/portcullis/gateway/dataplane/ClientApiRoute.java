@@ -2,6 +2,7 @@ package io.portcullis.gateway.dataplane;
 
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpRequest;
+import io.portcullis.gateway.web.QueueingDelay;
 import java.io.IOException;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -11,6 +12,11 @@ import org.slf4j.LoggerFactory;
  * The client API served on the data plane: each request gets a virtual thread of its own that
  * runs the blocking request path ({@link ClientApiHandler}) against a {@link NettyExchange}, so
  * the event loop only moves bytes.
+ *
+ * <p>The time from the hand-over ({@link #begin}) to that thread's first instruction is the
+ * request's wait for a carrier thread: under load, the queue of runnable virtual threads. It is
+ * kept on the exchange ({@link NettyExchange#waitedNanos()}) and, when shedding is on, reported to
+ * {@link QueueingDelay}, which then judges the request by it before anything is read.
  */
 final class ClientApiRoute implements Route {
 
@@ -18,12 +24,15 @@ final class ClientApiRoute implements Route {
 
     private final ClientApiHandler handler;
     private final DataPlaneProperties properties;
+    /** Where waits are reported; null when shedding is off (nothing is recorded, so nothing is shed). */
+    private final QueueingDelay queueing;
     /** A factory, unlike a builder, may be shared by every event loop. */
     private final java.util.concurrent.ThreadFactory threads = Thread.ofVirtual().name("client-api-", 0).factory();
 
-    ClientApiRoute(ClientApiHandler handler, DataPlaneProperties properties) {
+    ClientApiRoute(ClientApiHandler handler, DataPlaneProperties properties, QueueingDelay queueing) {
         this.handler = handler;
         this.properties = properties;
+        this.queueing = queueing;
     }
 
     boolean serves(String path) {
@@ -34,7 +43,15 @@ final class ClientApiRoute implements Route {
     public RequestSink begin(Channel client, HttpRequest head, String clientAddress, String requestId,
                              Consumer<Boolean> answered) {
         var exchange = new NettyExchange(client, head, clientAddress, requestId, properties);
-        threads.newThread(() -> answered.accept(serve(exchange))).start();
+        long handedOver = System.nanoTime();
+        threads.newThread(() -> {
+            long started = System.nanoTime(); // first: anything before it would count as queueing
+            exchange.waited(started - handedOver);
+            if (queueing != null) {
+                queueing.record(started - handedOver, started);
+            }
+            answered.accept(serve(exchange));
+        }).start();
         return exchange.sink();
     }
 

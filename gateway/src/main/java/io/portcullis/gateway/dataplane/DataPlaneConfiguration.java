@@ -4,7 +4,9 @@ import io.portcullis.gateway.web.TrustedProxies;
 import io.portcullis.policy.Cidr;
 import io.portcullis.gateway.proxy.ClientApi;
 import io.portcullis.gateway.web.ClientExchange;
+import io.portcullis.gateway.web.QueueingDelay;
 import io.portcullis.gateway.web.RelaySecret;
+import io.portcullis.gateway.web.SheddingProperties;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -66,7 +68,8 @@ class DataPlaneConfiguration {
     @Bean
     DataPlaneServer dataPlaneServer(DataPlaneProperties properties, ConfigurableEnvironment environment,
                                     ObjectProvider<ClientApiHandler> clientApi, ObjectProvider<Route> fallback,
-                                    ControlPlaneAddress controlPlane) {
+                                    ControlPlaneAddress controlPlane, SheddingProperties shedding,
+                                    QueueingDelay queueing) {
         Binder binder = Binder.get(environment);
         InetAddress address = binder.bind("server.address", InetAddress.class).orElse(null);
         int port = binder.bind("server.port", Integer.class).orElse(8080);
@@ -80,7 +83,8 @@ class DataPlaneConfiguration {
         var settings = new DataPlaneServer.Settings(properties,
                 address == null ? new InetSocketAddress(port) : new InetSocketAddress(address, port),
                 (int) Math.min(Integer.MAX_VALUE, headBytes), new ClientAddress(trusted),
-                handler == null ? null : new ClientApiRoute(handler, properties),
+                handler == null ? null
+                        : new ClientApiRoute(handler, properties, shedding.enabled() ? queueing : null),
                 fallback.getIfAvailable(NotFoundRoute::new), stopTimeout.toNanos());
         return new DataPlaneServer(settings, controlPlane, environment);
     }

@@ -50,6 +50,11 @@ final class FrontDoor extends ChannelInboundHandlerAdapter {
     private RequestSink current;
     /** Whether the current request's body is still arriving. */
     private boolean bodyOpen;
+    /**
+     * Whether the rest of an answered request's body is being dropped as it arrives, so that the
+     * connection can carry the next request (the route judged it small: {@link NettyExchange}).
+     */
+    private boolean skippingBody;
     /** Counts requests, so that a late {@code answered} of an earlier one changes nothing. */
     private long serial;
     private ScheduledFuture<?> idle;
@@ -119,11 +124,20 @@ final class FrontDoor extends ChannelInboundHandlerAdapter {
             ctx.close();
             return;
         }
+        boolean last = part instanceof LastHttpContent;
+        if (skippingBody) {
+            part.release();
+            if (last) {
+                skippingBody = false;
+                bodyOpen = false;
+                next(ctx);
+            }
+            return;
+        }
         if (current == null || !bodyOpen) {
             part.release(); // the body of a request already answered (and so closing) or refused
             return;
         }
-        boolean last = part instanceof LastHttpContent;
         if (last) {
             bodyOpen = false;
             ctx.channel().config().setAutoRead(false); // the next request waits for this answer
@@ -137,12 +151,25 @@ final class FrontDoor extends ChannelInboundHandlerAdapter {
         }
         current = null;
         inFlight.end();
-        if (!keep || bodyOpen || inFlight.draining() || !ctx.channel().isActive()) {
-            // an unread body leaves no way to find where the next request starts
+        if (!keep || inFlight.draining() || !ctx.channel().isActive()) {
             bodyOpen = false;
             ctx.channel().writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
             return;
         }
+        if (bodyOpen) {
+            // answered before its (small) body had all come: the next request starts after it;
+            // the head's clock bounds how long the rest may take
+            skippingBody = true;
+            awaitHead(ctx);
+            ctx.channel().config().setAutoRead(true);
+            ctx.read();
+            return;
+        }
+        next(ctx);
+    }
+
+    /** The connection is free: serve what was pipelined, else read on. */
+    private void next(ChannelHandlerContext ctx) {
         awaitHead(ctx);
         Object next;
         while ((current == null || bodyOpen) && (next = waiting.poll()) != null) {

@@ -36,8 +36,21 @@ import java.util.concurrent.TimeUnit;
  * as the handler flushes it (status and headers on the first flush, chunked unless a length was
  * set). A write waits, on this virtual thread, while the client reads more slowly than the answer
  * is produced.
+ *
+ * <p>An answer given before the body has all arrived (a refusal, a shed 503) keeps the connection
+ * when what is left of the body is small ({@link #UNREAD_BODY_LIMIT}): the front door then skips
+ * the rest as it arrives. A larger or unknown rest, or one the client holds back for a
+ * {@code 100 Continue} it never got, closes the connection instead, and the answer says so.
  */
 final class NettyExchange implements ClientExchange {
+
+    /**
+     * The largest declared body that may be left unread without closing the connection. A body
+     * this small has usually arrived with its head, so skipping it costs the event loop a few
+     * buffer releases, while a close costs the client a new connection (and TLS handshake) on its
+     * next request; a larger one would be received only to be thrown away.
+     */
+    static final long UNREAD_BODY_LIMIT = BodyStream.HIGH_WATER;
 
     private final Channel channel;
     private final String method;
@@ -45,7 +58,14 @@ final class NettyExchange implements ClientExchange {
     private final String query;
     private final HttpHeaders requestHeaders;
     private final long requestLength;
+    private final boolean chunked;
     private final boolean wantsKeepAlive;
+    private final boolean expectsContinue;
+    /** Whether {@code 100 Continue} went out: only then is a client that asked for it sending the body. */
+    private boolean continued;
+    /** Decided when the head is sent: whether the connection carries another request after this answer. */
+    private boolean keepsConnection;
+    private long waitedNanos;
     private final String remoteAddress;
     private final String requestId;
     private final long writeTimeoutNanos;
@@ -83,15 +103,21 @@ final class NettyExchange implements ClientExchange {
         this.path = mark < 0 ? uri : uri.substring(0, mark);
         this.query = mark < 0 ? null : uri.substring(mark + 1);
         this.requestHeaders = head.headers().copy();
-        this.requestLength = HttpUtil.isTransferEncodingChunked(head) ? -1 : HttpUtil.getContentLength(head, -1L);
+        this.chunked = HttpUtil.isTransferEncodingChunked(head);
+        this.requestLength = chunked ? -1 : HttpUtil.getContentLength(head, -1L);
         this.wantsKeepAlive = HttpUtil.isKeepAlive(head);
         this.remoteAddress = remoteAddress;
         this.requestId = requestId;
         this.writeTimeoutNanos = properties.writeTimeout().toNanos();
-        boolean expectsContinue = HttpUtil.is100ContinueExpected(head);
+        this.expectsContinue = HttpUtil.is100ContinueExpected(head);
         this.body = new BodyStream(channel, properties.readTimeout().toNanos(),
                 expectsContinue ? this::sendContinue : () -> { });
         answerHeaders.set(RequestIdFilter.HEADER, requestId);
+    }
+
+    /** The serving thread's first act: how long it waited to start after the hand-over. */
+    void waited(long nanos) {
+        this.waitedNanos = nanos;
     }
 
     /** Where the front door puts the body's parts. */
@@ -108,6 +134,7 @@ final class NettyExchange implements ClientExchange {
     @Override public long contentLength() { return requestLength; }
     @Override public String remoteAddress() { return remoteAddress; }
     @Override public String requestId() { return requestId; }
+    @Override public long waitedNanos() { return waitedNanos; }
     @Override public InputStream body() { return body; }
     @Override public void limitReadTime(long millis) { body.limitReadTime(millis); }
     @Override public void restoreReadTime() { body.restoreReadTime(); }
@@ -181,7 +208,18 @@ final class NettyExchange implements ClientExchange {
         if (!channel.isWritable()) {
             awaitWritable(last);
         }
-        return wantsKeepAlive && body.ended();
+        return keepsConnection;
+    }
+
+    /**
+     * Whether the connection survives this answer even though the body has not all arrived: only
+     * when the rest is declared and small, and will come ({@link #UNREAD_BODY_LIMIT}).
+     */
+    private boolean restMayBeSkipped() {
+        if (!chunked && requestLength <= 0) {
+            return true; // no body at all: its end may simply not have reached the stream yet
+        }
+        return requestLength > 0 && requestLength <= UNREAD_BODY_LIMIT && (!expectsContinue || continued);
     }
 
     /**
@@ -219,7 +257,8 @@ final class NettyExchange implements ClientExchange {
             answerHeaders.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
             answerHeaders.remove(HttpHeaderNames.CONTENT_LENGTH);
         }
-        if (!wantsKeepAlive) {
+        keepsConnection = wantsKeepAlive && (body.ended() || restMayBeSkipped());
+        if (!keepsConnection) {
             answerHeaders.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         }
         return new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(status), answerHeaders);
@@ -237,6 +276,7 @@ final class NettyExchange implements ClientExchange {
     /** 100-continue: the client waits for this before it sends the body, so it goes out on the first read. */
     private void sendContinue() {
         if (!committed && channel.isActive()) {
+            continued = true;
             channel.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE,
                     Unpooled.EMPTY_BUFFER));
         }

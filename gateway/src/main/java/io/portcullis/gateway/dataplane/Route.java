@@ -18,7 +18,9 @@ import io.netty.handler.codec.http.HttpRequest;
  *   <li>the route writes the whole answer to {@code client} itself (an {@code HttpResponse}, its
  *       {@code HttpContent}s, a {@code LastHttpContent}) and then calls {@code answered} exactly
  *       once, on any thread, with whether the connection may carry another request (false closes
- *       it once the writes are flushed); the front door reads no further request before that;</li>
+ *       it once the writes are flushed); the front door reads no further request before that.
+ *       {@code true} while the body is still arriving means the route judged its rest small: the
+ *       front door drops it as it comes, then reads the next request;</li>
  *   <li>{@link RequestSink#clientClosed} is called once if the client connection closes before
  *       {@code answered}: the route gives up (cancels the upstream call, releases what it holds).</li>
  * </ul>

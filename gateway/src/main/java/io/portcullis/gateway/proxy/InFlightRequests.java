@@ -3,7 +3,6 @@ package io.portcullis.gateway.proxy;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.portcullis.gateway.web.GatewayHttp11NioProtocol;
 import io.portcullis.gateway.web.QueueingDelay;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -67,9 +66,11 @@ class InFlightRequests implements SmartLifecycle {
     /**
      * Counts the request in, unless it queued behind a standing queue or the limit is reached;
      * {@link #exit()} only after a {@code true}.
+     *
+     * @param waitedNanos how long the request waited for its thread ({@code ClientExchange.waitedNanos()})
      */
-    boolean tryEnter() {
-        if (queueing.sheds(GatewayHttp11NioProtocol.waitedNanos())) {
+    boolean tryEnter(long waitedNanos) {
+        if (queueing.sheds(waitedNanos)) {
             shedOnQueueing.increment();
             return false;
         }

@@ -105,7 +105,7 @@ class ProxyHandler {
     void handle(Endpoint endpoint, ClientExchange client) throws IOException {
         var exchange = new Exchange(endpoint, client.requestId(), System.nanoTime(), clock.instant());
         exchange.trace = tracing.start(endpoint, exchange.requestId, client);
-        if (!inFlight.tryEnter()) {
+        if (!inFlight.tryEnter(client.waitedNanos())) {
             // before reading anything: shedding must cost far less than serving
             var overloaded = new GatewayException(ApiError.overloaded(), Duration.ofSeconds(1));
             exchange.refused(overloaded.error());

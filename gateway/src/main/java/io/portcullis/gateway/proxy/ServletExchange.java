@@ -1,6 +1,7 @@
 package io.portcullis.gateway.proxy;
 
 import io.portcullis.gateway.web.ClientExchange;
+import io.portcullis.gateway.web.GatewayHttp11NioProtocol;
 import io.portcullis.gateway.web.RequestIdFilter;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -74,6 +75,12 @@ final class ServletExchange implements ClientExchange {
     public Iterable<String> headerNames() {
         Enumeration<String> names = request.getHeaderNames();
         return names == null ? List.of() : Collections.list(names);
+    }
+
+    /** Measured by the connector for the dispatch running on this thread ({@link GatewayHttp11NioProtocol}). */
+    @Override
+    public long waitedNanos() {
+        return GatewayHttp11NioProtocol.waitedNanos();
     }
 
     @Override

@@ -49,6 +49,14 @@ public interface ClientExchange {
     String requestId();
 
     /**
+     * How long the request waited for a thread before its handler started, in nanoseconds: from
+     * the server handing it over (Tomcat's connector to its executor, the data plane's front door
+     * to a new virtual thread) to the thread's first instruction; 0 when the server does not
+     * measure it. Shedding on queueing time ({@link QueueingDelay}) judges the request by this.
+     */
+    long waitedNanos();
+
+    /**
      * The request body as it arrives. A read blocks until bytes arrive, the body ends (-1), the
      * read timeout passes ({@link java.net.SocketTimeoutException}) or the client leaves
      * ({@link IOException}).

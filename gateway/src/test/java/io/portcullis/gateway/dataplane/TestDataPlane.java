@@ -28,7 +28,7 @@ final class TestDataPlane implements AutoCloseable {
         var properties = new DataPlaneProperties(true, 1, idleTimeout, Duration.ofSeconds(5), Duration.ofSeconds(5));
         var settings = new DataPlaneServer.Settings(properties,
                 new InetSocketAddress(InetAddress.getLoopbackAddress(), port), MAX_HEAD_BYTES,
-                new ClientAddress(trustedProxies), new ClientApiRoute(handler, properties), new NotFoundRoute(),
+                new ClientAddress(trustedProxies), new ClientApiRoute(handler, properties, null), new NotFoundRoute(),
                 Duration.ofSeconds(5).toNanos());
         server = new DataPlaneServer(settings, new ControlPlaneAddress(), environment);
         server.start();

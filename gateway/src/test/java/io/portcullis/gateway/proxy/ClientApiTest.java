@@ -193,6 +193,12 @@ class ClientApiTest extends GatewayIntegrationTest {
             return method;
         }
 
+        /** Handed over by no server: it never waited for a thread. */
+        @Override
+        public long waitedNanos() {
+            return 0;
+        }
+
         @Override
         public String path() {
             return path;
