@@ -138,10 +138,41 @@ class NettyExchangeTest {
     }
 
     @Test
-    void closesRatherThanGuessWhereTheNextRequestStartsWhenTheBodyWasLeftUnread() throws Exception {
+    void skipsASmallBodyLeftUnreadAndServesTheNextRequestOnTheConnection() throws Exception {
+        // the rest ends in what would parse as a request (a crash) were it not skipped by its length
+        String smuggled = "POST /v1/crash HTTP/1.1\r\nHost: gw\r\nContent-Length: 0\r\n\r\n";
+        String rest = "x".repeat(1000 - "partial".length() - smuggled.length()) + smuggled;
         try (var client = plane.connect()) {
             client.send("POST /v1/ignore-body HTTP/1.1\r\nHost: gw\r\nContent-Length: 1000\r\n\r\npartial");
             var head = client.head();
+            assertThat(head.header("connection")).as("the answer promises the connection").isNull();
+            assertThat(client.body(head)).isEqualTo("not reading it");
+            client.send(rest);
+            client.send("POST /v1/echo HTTP/1.1\r\nHost: gw\r\nContent-Length: 4\r\n\r\nnext");
+            var next = client.head();
+            assertThat(next.status()).isEqualTo(200);
+            assertThat(client.body(next)).isEqualTo("next");
+        }
+    }
+
+    @Test
+    void closesWhenTheRestOfASkippedBodyNeverComes() throws Exception {
+        try (var quick = new TestDataPlane(java.time.Duration.ofMillis(300), java.util.List.of());
+             var client = quick.connect()) {
+            client.send("POST /v1/ignore-body HTTP/1.1\r\nHost: gw\r\nContent-Length: 1000\r\n\r\npartial");
+            assertThat(client.body(client.head())).isEqualTo("not reading it");
+            client.readTimeout(5_000);
+            assertThat(client.closedByServer()).as("the head's clock bounds the rest").isTrue();
+        }
+    }
+
+    @Test
+    void closesRatherThanReceiveALargeBodyNobodyReads() throws Exception {
+        try (var client = plane.connect()) {
+            client.send("POST /v1/ignore-body HTTP/1.1\r\nHost: gw\r\nContent-Length: "
+                    + (NettyExchange.UNREAD_BODY_LIMIT + 1) + "\r\n\r\npartial");
+            var head = client.head();
+            assertThat(head.header("connection")).isEqualTo("close");
             assertThat(client.body(head)).isEqualTo("not reading it");
             assertThat(client.closedByServer()).isTrue();
         }
