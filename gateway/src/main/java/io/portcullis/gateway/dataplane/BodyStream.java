@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.portcullis.gateway.web.MalformedBodyException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.SocketTimeoutException;
@@ -38,6 +39,8 @@ final class BodyStream extends InputStream implements RequestSink {
     private boolean paused;
     private boolean read;
     private volatile long timeoutNanos;
+    /** A part arrived that the codec could not frame; guarded by the lock. */
+    private boolean malformed;
 
     BodyStream(Channel channel, long defaultTimeoutNanos, Runnable beforeFirstRead) {
         this.channel = channel;
@@ -53,6 +56,13 @@ final class BodyStream extends InputStream implements RequestSink {
         lock.lock();
         try {
             ByteBuf bytes = part.content();
+            if (part.decoderResult().isFailure()) {
+                malformed = true; // nothing after a broken chunk can be framed: the body ends here
+                ended = true;
+                part.release();
+                changed.signalAll();
+                return;
+            }
             if (discarding || gone || !bytes.isReadable()) {
                 part.release();
             } else {
@@ -90,6 +100,16 @@ final class BodyStream extends InputStream implements RequestSink {
         lock.lock();
         try {
             return ended;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Whether the body's framing broke: the connection cannot carry another request. */
+    boolean malformed() {
+        lock.lock();
+        try {
+            return malformed;
         } finally {
             lock.unlock();
         }
@@ -137,6 +157,9 @@ final class BodyStream extends InputStream implements RequestSink {
             while (parts.isEmpty()) {
                 if (gone || discarding) {
                     throw new IOException("The client closed the connection before sending the whole body");
+                }
+                if (malformed) {
+                    throw new MalformedBodyException("The request body's chunked framing is broken");
                 }
                 if (ended) {
                     return -1;

@@ -58,6 +58,11 @@ final class FrontDoor extends ChannelInboundHandlerAdapter {
     /** Counts requests, so that a late {@code answered} of an earlier one changes nothing. */
     private long serial;
     private ScheduledFuture<?> idle;
+    /** Answered with {@code Connection: close} while the body still came: read and dropped until it ends. */
+    private boolean lingering;
+    private long lingered;
+    static final long LINGER_BYTES = 2L * 1024 * 1024;
+    static final long LINGER_MILLIS = 2_000;
 
     FrontDoor(ClientApiRoute clientApi, Route fallback, ClientAddress addresses, long idleNanos,
               InFlight inFlight) {
@@ -76,6 +81,10 @@ final class FrontDoor extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (lingering) {
+            linger(ctx, msg);
+            return;
+        }
         if ((current != null && !bodyOpen) || !waiting.isEmpty()) {
             // a pipelined request: it is read once the one before it is answered
             waiting.add(msg);
@@ -119,7 +128,13 @@ final class FrontDoor extends ChannelInboundHandlerAdapter {
 
     private void body(ChannelHandlerContext ctx, HttpContent part) {
         if (part.decoderResult().isFailure()) {
-            // a broken chunk: the rest of the stream cannot be framed; closing tells the route
+            if (!skippingBody && current instanceof BodyStream served && bodyOpen) {
+                // a broken chunk on the client API: its reader answers 400, then the connection closes
+                bodyOpen = false;
+                served.content(part);
+                return;
+            }
+            // the rest of the stream cannot be framed; closing tells the route
             part.release();
             ctx.close();
             return;
@@ -152,6 +167,10 @@ final class FrontDoor extends ChannelInboundHandlerAdapter {
         current = null;
         inFlight.end();
         if (!keep || inFlight.draining() || !ctx.channel().isActive()) {
+            if (bodyOpen && ctx.channel().isActive()) {
+                startLingering(ctx);
+                return;
+            }
             bodyOpen = false;
             ctx.channel().writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
             return;
@@ -166,6 +185,41 @@ final class FrontDoor extends ChannelInboundHandlerAdapter {
             return;
         }
         next(ctx);
+    }
+
+    /**
+     * Closes a connection whose answer went out before its body had all come (a 413 refusing a
+     * declared length, say) only once the client has stopped sending: closing a socket with unread
+     * bytes makes the kernel reset it, and a client still writing its body then loses the answer
+     * it was sent ("no bytes"), instead of reading the refusal. Like Tomcat's swallow and nginx's
+     * lingering close, at most {@value #LINGER_BYTES} bytes and {@link #LINGER_MILLIS} ms are
+     * read and dropped; the answer said {@code Connection: close}, so nothing after it is served.
+     */
+    private void startLingering(ChannelHandlerContext ctx) {
+        lingering = true;
+        bodyOpen = false;
+        cancelIdle();
+        ctx.channel().flush();
+        ctx.executor().schedule(() -> {
+            ctx.close();
+        }, LINGER_MILLIS, TimeUnit.MILLISECONDS);
+        Object left;
+        while ((left = waiting.poll()) != null) {
+            ReferenceCountUtil.release(left);
+        }
+        ctx.channel().config().setAutoRead(true);
+        ctx.read();
+    }
+
+    private void linger(ChannelHandlerContext ctx, Object msg) {
+        boolean done = !(msg instanceof HttpContent) || msg instanceof LastHttpContent;
+        if (msg instanceof HttpContent part) {
+            lingered += part.content().readableBytes();
+        }
+        ReferenceCountUtil.release(msg);
+        if (done || lingered > LINGER_BYTES) {
+            ctx.channel().writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        }
     }
 
     /** The connection is free: serve what was pipelined, else read on. */
@@ -223,8 +277,8 @@ final class FrontDoor extends ChannelInboundHandlerAdapter {
         ++serial;
         current = RefusedSink.INSTANCE;
         bodyOpen = false;
-        ctx.channel().config().setAutoRead(false);
-        ctx.writeAndFlush(answer).addListener(ChannelFutureListener.CLOSE);
+        ctx.writeAndFlush(answer);
+        startLingering(ctx); // a client still sending its huge head must get to read the refusal
     }
 
     /** Until a complete head arrives, the connection is on a clock; then the route's own timeouts apply. */

@@ -257,7 +257,7 @@ final class NettyExchange implements ClientExchange {
             answerHeaders.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
             answerHeaders.remove(HttpHeaderNames.CONTENT_LENGTH);
         }
-        keepsConnection = wantsKeepAlive && (body.ended() || restMayBeSkipped());
+        keepsConnection = wantsKeepAlive && !body.malformed() && (body.ended() || restMayBeSkipped());
         if (!keepsConnection) {
             answerHeaders.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         }

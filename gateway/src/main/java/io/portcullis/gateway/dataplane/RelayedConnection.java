@@ -176,6 +176,12 @@ final class RelayedConnection {
         boolean keepAlive = true;
         /** A 100 Continue was passed on: its end is not the answer's. */
         boolean interim;
+        /**
+         * Tomcat answered, keeping its connection, before the body had all come (a refusal that did
+         * not read it): the rest still goes to Tomcat, which swallows it, and only then is the
+         * client's connection free for its next request.
+         */
+        boolean answeredEarly;
 
         Exchange(HttpRequest head, String requestId, Consumer<Boolean> answered, boolean reusedConnection) {
             this.head = head;
@@ -210,6 +216,10 @@ final class RelayedConnection {
                 bodyless = false;
             }
             send(part);
+            if (requestDone && answeredEarly) {
+                current = null;
+                answered.accept(true);
+            }
         }
 
         @Override
@@ -265,6 +275,10 @@ final class RelayedConnection {
         }
 
         private void finish(Exchange exchange, Channel tomcat) {
+            if (exchange.keepAlive && exchange.requestKeepAlive && !exchange.requestDone) {
+                exchange.answeredEarly = true; // the body's end frees the connection (Exchange.content)
+                return;
+            }
             current = null;
             boolean reusable = exchange.keepAlive && exchange.requestKeepAlive && exchange.requestDone;
             if (!reusable) {
@@ -298,6 +312,12 @@ final class RelayedConnection {
                 exchange.reusedConnection = false;
                 send(exchange.head);
                 send(LastHttpContent.EMPTY_LAST_CONTENT);
+                return;
+            }
+            if (exchange != null && exchange.answeredEarly) {
+                // Tomcat chose not to swallow the rest after all: the client's connection ends too
+                current = null;
+                exchange.answered.accept(false);
                 return;
             }
             if (current != null) {

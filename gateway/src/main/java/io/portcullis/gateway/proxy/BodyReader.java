@@ -4,6 +4,7 @@ import io.portcullis.gateway.auth.Caller;
 import io.portcullis.gateway.web.ApiError;
 import io.portcullis.gateway.web.ClientExchange;
 import io.portcullis.gateway.web.GatewayException;
+import io.portcullis.gateway.web.MalformedBodyException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
@@ -57,6 +58,8 @@ class BodyReader {
         takeSlot(caller);
         try {
             return receive(request.body(), declared, lease, request);
+        } catch (MalformedBodyException e) {
+            throw ApiError.invalidRequest("Malformed request body: " + e.getMessage(), null).toException();
         } catch (IOException e) {
             // past the deadline, a body that stops arriving (connection timeout) or a client that leaves
             // (Tomcat itself answers a read that timed out: the same 408, through its error dispatch)
