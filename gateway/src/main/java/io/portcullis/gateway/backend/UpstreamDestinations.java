@@ -50,10 +50,13 @@ public class UpstreamDestinations {
     private final List<HostPattern> allowed;
     private final Resolver resolver;
     private final Set<Integer> ownPorts = ConcurrentHashMap.newKeySet();
+    /** Read at each check: the data plane publishes its port as {@code local.server.port} once bound. */
+    private Environment environment;
 
     @Autowired
     public UpstreamDestinations(UpstreamProperties properties, Environment environment) {
         this(properties.allowedHosts(), InetAddress::getAllByName);
+        this.environment = environment;
         for (String port : List.of("server.port", "management.server.port")) {
             Integer value = environment.getProperty(port, Integer.class);
             if (value != null && value > 0) {
@@ -79,6 +82,14 @@ public class UpstreamDestinations {
     @EventListener
     void onWebServer(WebServerInitializedEvent event) {
         ownPorts.add(event.getWebServer().getPort());
+    }
+
+    private boolean isOwnPort(int port) {
+        if (ownPorts.contains(port)) {
+            return true;
+        }
+        Integer published = environment == null ? null : environment.getProperty("local.server.port", Integer.class);
+        return published != null && published == port;
     }
 
     void addOwnPort(int port) {
@@ -111,7 +122,7 @@ public class UpstreamDestinations {
                 return Optional.of("host '" + bare + "' is " + special + " (" + address.getHostAddress()
                         + "); list it in gateway.upstream.allowed-hosts to allow it");
             }
-            if (ownPorts.contains(port) && isOwnAddress(address) && !explicitlyListed(bare, address, port, true)) {
+            if (isOwnPort(port) && isOwnAddress(address) && !explicitlyListed(bare, address, port, true)) {
                 return Optional.of("'" + bare + ":" + port + "' is this gateway itself; list that host and port "
                         + "in gateway.upstream.allowed-hosts to allow it");
             }

@@ -29,7 +29,7 @@ import org.springframework.util.unit.DataSize;
  * here exists and Tomcat keeps the public port.
  */
 @Configuration(proxyBeanMethods = false)
-@ConditionalOnBooleanProperty(DataPlaneProperties.PREFIX + ".enabled")
+@ConditionalOnBooleanProperty(name = DataPlaneProperties.PREFIX + ".enabled", matchIfMissing = true)
 class DataPlaneConfiguration {
 
     @Bean

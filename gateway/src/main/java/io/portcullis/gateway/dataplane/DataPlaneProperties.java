@@ -19,7 +19,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *                     the connection is closed
  */
 @ConfigurationProperties(DataPlaneProperties.PREFIX)
-public record DataPlaneProperties(@DefaultValue("false") boolean enabled, @DefaultValue("0") int eventLoops,
+public record DataPlaneProperties(@DefaultValue("true") boolean enabled, @DefaultValue("0") int eventLoops,
                                   @DefaultValue("20s") Duration idleTimeout, @DefaultValue("20s") Duration readTimeout,
                                   @DefaultValue("60s") Duration writeTimeout) {
 

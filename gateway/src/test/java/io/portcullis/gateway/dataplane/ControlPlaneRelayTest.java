@@ -35,6 +35,10 @@ class ControlPlaneRelayTest extends GatewayIntegrationTest {
     RelaySecret secret;
 
     private final AtomicInteger tomcatConnections = new AtomicInteger();
+    /** Tomcat's own port: with the data plane on (the default), {@code port} is the data plane's. */
+    @org.springframework.beans.factory.annotation.Autowired
+    private ControlPlaneAddress controlPlane;
+    private GatewayClient tomcat;
     private RelayFrontDoor door;
     private GatewayClient relayed;
 
@@ -42,9 +46,10 @@ class ControlPlaneRelayTest extends GatewayIntegrationTest {
     void openFrontDoor() {
         door = new RelayFrontDoor(new ControlPlaneRelay(() -> {
             tomcatConnections.incrementAndGet();
-            return new InetSocketAddress("127.0.0.1", port);
+            return controlPlane.address();
         }, secret));
         relayed = new GatewayClient(door.port());
+        tomcat = new GatewayClient(controlPlane.port());
     }
 
     @AfterEach
@@ -238,7 +243,7 @@ class ControlPlaneRelayTest extends GatewayIntegrationTest {
         var office = client.createKey("{\"name\":\"office\",\"policy\":{\"allowedCidrs\":[\"203.0.113.0/24\"]}}");
 
         // straight to Tomcat's port from loopback, with a guessed secret
-        var guessed = client.send(chat(client, office.secret())
+        var guessed = tomcat.send(chat(tomcat, office.secret())
                 .header(RelaySecret.CLIENT_ADDRESS_HEADER, "203.0.113.7")
                 .header(RelaySecret.SECRET_HEADER, "guess").build());
         // through the relay, which overwrites both headers with the front door's decision
@@ -246,13 +251,18 @@ class ControlPlaneRelayTest extends GatewayIntegrationTest {
                 .header(RelaySecret.CLIENT_ADDRESS_HEADER, "203.0.113.7")
                 .header(RelaySecret.SECRET_HEADER, secret.value()).build());
         // the positive control: the real secret from loopback is believed
-        var genuine = client.send(chat(client, office.secret())
+        var genuine = tomcat.send(chat(tomcat, office.secret())
+                .header(RelaySecret.CLIENT_ADDRESS_HEADER, "203.0.113.7")
+                .header(RelaySecret.SECRET_HEADER, secret.value()).build());
+        // the data plane serves the client API itself and never reads the relay's headers, even the genuine secret
+        var dataPlane = client.send(chat(client, office.secret())
                 .header(RelaySecret.CLIENT_ADDRESS_HEADER, "203.0.113.7")
                 .header(RelaySecret.SECRET_HEADER, secret.value()).build());
 
         assertThat(guessed.statusCode()).isEqualTo(403);
         assertThat(overwritten.statusCode()).isEqualTo(403);
         assertThat(genuine.statusCode()).as(genuine.body()).isEqualTo(200);
+        assertThat(dataPlane.statusCode()).isEqualTo(403);
     }
 
     private static HttpRequest.Builder chat(GatewayClient gateway, String key) {

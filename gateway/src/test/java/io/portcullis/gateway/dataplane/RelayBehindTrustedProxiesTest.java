@@ -8,7 +8,6 @@ import io.portcullis.gateway.support.Multipart;
 import io.portcullis.gateway.support.StandaloneGateway;
 import io.portcullis.gateway.support.TestGateway;
 import io.portcullis.gateway.web.RelaySecret;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.time.Duration;
@@ -39,8 +38,9 @@ class RelayBehindTrustedProxiesTest {
                 "server.address", "127.0.0.1",
                 "gateway.trusted-proxies", "127.0.0.1/32",
                 "gateway.max-upload-bytes", "16MB"));
-        door = new RelayFrontDoor(new ControlPlaneRelay(
-                () -> new InetSocketAddress("127.0.0.1", gateway.port()), gateway.context().getBean(RelaySecret.class)));
+        // the gateway's own data plane owns its port; this test's front door relays to its Tomcat
+        door = new RelayFrontDoor(new ControlPlaneRelay(gateway.context().getBean(ControlPlaneAddress.class),
+                gateway.context().getBean(RelaySecret.class)));
     }
 
     @AfterAll
@@ -67,7 +67,7 @@ class RelayBehindTrustedProxiesTest {
         var relayedForged = relayed.send(chat(relayed, office.secret(), "203.0.113.7"));
         door.clientAddress = "203.0.113.7";
         var relayedDecided = relayed.send(chat(relayed, office.secret(), null));
-        // the same header straight to Tomcat from its trusted proxy is still believed there
+        // the same header straight to the gateway from its trusted proxy is believed there (by its data plane)
         var direct = gateway.client().send(chat(gateway.client(), office.secret(), "203.0.113.7"));
 
         assertThat(relayedForged.statusCode()).isEqualTo(403);
