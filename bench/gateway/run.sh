@@ -5,7 +5,10 @@
 #
 #   bench/gateway/run.sh                 # everything, ~12 minutes
 #   PHASES="wrk openloop" bench/gateway/run.sh
+#   MAIN_GATEWAY_ARGS=--gateway.data-plane.enabled=false \
 #   TARGETS="direct nginx gateway gateway-netty portkey" PHASES=wrk bench/gateway/run.sh   # the comparison
+#   (MAIN_GATEWAY_ARGS: arguments for the main gateway only; the data plane is on by default, so
+#   this makes "gateway" the servlet path and "gateway-netty" the data plane, in one run)
 #
 # Knobs (env): PHASES (wrk streams openloop, in that order, the overload last; hold keeps it all up for profiling), ROUNDS (3), RUN_SECONDS (10), CONNECTIONS
 # ("16 64"), RATES ("250 500 1000 2000 3000"), OPENLOOP_SECONDS (10), STREAMS (10000), STREAM_CHUNKS
@@ -149,7 +152,8 @@ gateway:
 YAML
 GATEWAY_PID=
 start_gateway() { # $1: log name; sets GATEWAY_PID and READY_MS
-    launch_gateway "$1" "$GATEWAY_PORT" "$WORK/postgres" || exit 1
+    # shellcheck disable=SC2086
+    launch_gateway "$1" "$GATEWAY_PORT" "$WORK/postgres" ${MAIN_GATEWAY_ARGS:-} || exit 1
     GATEWAY_PID=$LAUNCHED_PID
 }
 # $1: log name, $2: port, $3: database directory, then extra arguments; sets LAUNCHED_PID and

@@ -52,6 +52,7 @@ class LeaseMaintenance implements PeriodicWork, SmartLifecycle {
 
     @Override
     public void start() {
+        topUps.resume();
         started = true;
     }
 

@@ -25,8 +25,9 @@ import org.springframework.stereotype.Component;
 @Component
 class LeaseTopUps implements Executor, RefillObserver {
 
-    private final ExecutorService threads = Executors.newThreadPerTaskExecutor(
-            Thread.ofVirtual().name("quota-top-up-", 0).factory());
+    private final java.util.concurrent.ThreadFactory factory = Thread.ofVirtual().name("quota-top-up-", 0).factory();
+    /** Replaced when the context starts again after a stop (a paused test context does). */
+    private volatile ExecutorService threads = Executors.newThreadPerTaskExecutor(factory);
     private final Map<RefillPath, Counter> refills = new EnumMap<>(RefillPath.class);
     private final LongAdder started = new LongAdder();
 
@@ -54,6 +55,13 @@ class LeaseTopUps implements Executor, RefillObserver {
     @Override
     public void refilled(RefillPath path) {
         refills.get(path).increment();
+    }
+
+    /** Takes top-ups again after a {@link #drain} (the context was stopped and started). */
+    void resume() {
+        if (threads.isShutdown()) {
+            threads = Executors.newThreadPerTaskExecutor(factory);
+        }
     }
 
     /**

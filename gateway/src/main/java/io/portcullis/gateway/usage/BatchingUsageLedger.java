@@ -106,6 +106,9 @@ class BatchingUsageLedger implements UsageLedger, SmartLifecycle {
 
     @Override
     public void start() {
+        // a context may be stopped and started again (Spring's test contexts pause between uses):
+        // a ledger that stayed draining would accept records and never write them
+        draining = false;
         running = true;
         writer = Thread.ofPlatform().name("usage-ledger-writer").daemon().start(this::run);
     }

@@ -99,6 +99,8 @@ public final class TestGateway {
     public static Map<String, String> properties() {
         var p = new LinkedHashMap<String, String>();
         p.put("gateway.admin.bootstrap-token", ADMIN_TOKEN);
+        // servers started by tests listen on loopback only (the data plane would otherwise take every address)
+        p.put("server.address", "127.0.0.1");
         p.put("gateway.upstream.response-timeout", "1s");
         // many tests provoke 401s on purpose from 127.0.0.1; AuthFailureLimitTest sets its own limit
         p.put("gateway.keys.max-failures-per-minute", "1000000");
