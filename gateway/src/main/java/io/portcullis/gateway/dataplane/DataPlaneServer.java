@@ -69,6 +69,7 @@ public final class DataPlaneServer implements SmartLifecycle {
 
     @Override
     public void start() {
+        inFlight.resume(); // a stop drained it; started again, connections are kept alive as before
         boolean epoll = Epoll.isAvailable();
         IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
         Class<? extends ServerChannel> type = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;

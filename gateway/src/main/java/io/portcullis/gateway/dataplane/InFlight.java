@@ -20,6 +20,11 @@ final class InFlight {
         count.decrementAndGet();
     }
 
+    /** Keeps connections alive again: the server started after a stop (a paused test context does). */
+    void resume() {
+        draining = false;
+    }
+
     boolean draining() {
         return draining;
     }

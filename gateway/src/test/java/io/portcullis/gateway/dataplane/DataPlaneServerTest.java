@@ -45,6 +45,25 @@ class DataPlaneServerTest {
         }
     }
 
+    /**
+     * Spring pauses a cached test context between uses (stop, then start): a data plane that stayed
+     * draining after its stop closed every connection after one answer, without saying so.
+     */
+    @Test
+    void keepsConnectionsAliveAgainOnceStartedAfterAStop() throws Exception {
+        try (var plane = new TestDataPlane()) {
+            plane.restart();
+            try (var client = plane.connect()) {
+                for (int i = 0; i < 3; i++) {
+                    client.send("POST /v1/echo HTTP/1.1\r\nHost: gw\r\nContent-Length: 2\r\n\r\nhi");
+                    var head = client.head();
+                    assertThat(head.header("connection")).as("answer %d", i).isNull();
+                    assertThat(client.body(head)).isEqualTo("hi");
+                }
+            }
+        }
+    }
+
     @Test
     void refusesToStartOnAPortAlreadyTaken() throws Exception {
         try (var taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {

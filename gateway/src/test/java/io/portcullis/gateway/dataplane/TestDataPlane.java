@@ -38,6 +38,12 @@ final class TestDataPlane implements AutoCloseable {
         this(Duration.ofSeconds(5), List.of());
     }
 
+    /** Stops the server and starts it again, as a paused Spring context does (the port may change). */
+    void restart() {
+        server.stop();
+        server.start();
+    }
+
     int port() {
         return server.port();
     }
