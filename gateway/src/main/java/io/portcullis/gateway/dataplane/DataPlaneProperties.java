@@ -5,8 +5,7 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
 /**
- * The Netty data plane, {@code gateway.data-plane.*}: off by default while it is new; on, a Netty
- * server owns {@code server.address}/{@code server.port}, serves the client API itself and relays
+ * The Netty data plane, {@code gateway.data-plane.*}: on by default; a Netty server owns {@code server.address}/{@code server.port}, serves the client API itself and relays
  * everything else to Spring's Tomcat on a loopback port.
  *
  * @param enabled      whether the data plane owns the public port
@@ -17,11 +16,15 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *                     before the read fails (answered 408 by the client API)
  * @param writeTimeout the longest an answer's write waits for a client that stopped reading before
  *                     the connection is closed
+ * @param maxConnections   client connections held at once; one more is closed as soon as it is
+ *                         accepted (as nginx's {@code worker_connections}), so a flood of
+ *                         connections runs into this cap rather than the process's file limit
  */
 @ConfigurationProperties(DataPlaneProperties.PREFIX)
 public record DataPlaneProperties(@DefaultValue("true") boolean enabled, @DefaultValue("0") int eventLoops,
                                   @DefaultValue("20s") Duration idleTimeout, @DefaultValue("20s") Duration readTimeout,
-                                  @DefaultValue("60s") Duration writeTimeout) {
+                                  @DefaultValue("60s") Duration writeTimeout,
+                                  @DefaultValue("16384") int maxConnections) {
 
     /** Where these properties bind. */
     public static final String PREFIX = "gateway.data-plane";
@@ -29,6 +32,9 @@ public record DataPlaneProperties(@DefaultValue("true") boolean enabled, @Defaul
     public DataPlaneProperties {
         if (eventLoops < 0) {
             throw new IllegalArgumentException(PREFIX + ".event-loops must be 0 (one per core) or more");
+        }
+        if (maxConnections < 1) {
+            throw new IllegalArgumentException(PREFIX + ".max-connections must be at least 1");
         }
         positive("idle-timeout", idleTimeout);
         positive("read-timeout", readTimeout);

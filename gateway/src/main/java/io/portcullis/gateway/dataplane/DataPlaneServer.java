@@ -59,6 +59,9 @@ public final class DataPlaneServer implements SmartLifecycle {
     private final InFlight inFlight = new InFlight();
     private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     private volatile EventLoopGroup loops;
+    private final java.util.concurrent.atomic.LongAdder refusedConnections = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.AtomicLong lastRefusalLog =
+            new java.util.concurrent.atomic.AtomicLong(System.nanoTime() - java.util.concurrent.TimeUnit.MINUTES.toNanos(2));
     private volatile Channel listening;
 
     DataPlaneServer(Settings settings, ControlPlaneAddress controlPlane, ConfigurableEnvironment environment) {
@@ -83,6 +86,10 @@ public final class DataPlaneServer implements SmartLifecycle {
                 .childHandler(new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel connection) {
+                        if (connections.size() >= settings.properties().maxConnections()) {
+                            refuseConnection(connection);
+                            return;
+                        }
                         connections.add(connection);
                         connection.pipeline().addLast(new HttpServerCodec(decoding), new FrontDoor(
                                 settings.clientApi(), settings.fallback(), settings.addresses(), idleNanos, inFlight));
@@ -99,6 +106,21 @@ public final class DataPlaneServer implements SmartLifecycle {
         publish(port);
         log.info("Data plane (Netty, {}) listening on {}:{}; control plane on 127.0.0.1:{}", epoll ? "epoll" : "nio",
                 settings.bindTo().getHostString(), port, controlPlane.port());
+    }
+
+    /**
+     * Past {@code max-connections}: closed at once, before a byte is read, and said once a minute at
+     * most (a flood would otherwise write a line per connection).
+     */
+    private void refuseConnection(Channel connection) {
+        connection.close();
+        refusedConnections.increment();
+        long now = System.nanoTime();
+        long last = lastRefusalLog.get();
+        if (now - last >= java.util.concurrent.TimeUnit.MINUTES.toNanos(1) && lastRefusalLog.compareAndSet(last, now)) {
+            log.warn("Data plane at gateway.data-plane.max-connections ({}): closing new connections ({} so far)",
+                    settings.properties().maxConnections(), refusedConnections.sum());
+        }
     }
 
     /** Where tests and tools look for the server's port: the data plane's is the public one now. */

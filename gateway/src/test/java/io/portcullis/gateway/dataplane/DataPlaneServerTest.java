@@ -64,6 +64,20 @@ class DataPlaneServerTest {
         }
     }
 
+    /** A flood of connections meets the cap, not the process's file limit; the ones held keep working. */
+    @Test
+    void closesConnectionsBeyondTheCapAndKeepsServingTheOnesItHolds() throws Exception {
+        try (var plane = TestDataPlane.holding(2); var first = plane.connect(); var second = plane.connect()) {
+            first.send("POST /v1/echo HTTP/1.1\r\nHost: gw\r\nContent-Length: 2\r\n\r\nhi");
+            assertThat(first.body(first.head())).isEqualTo("hi");
+            try (var third = plane.connect()) {
+                assertThat(third.closedByServer()).as("the connection past the cap").isTrue();
+            }
+            second.send("POST /v1/echo HTTP/1.1\r\nHost: gw\r\nContent-Length: 2\r\n\r\nok");
+            assertThat(second.body(second.head())).isEqualTo("ok");
+        }
+    }
+
     @Test
     void refusesToStartOnAPortAlreadyTaken() throws Exception {
         try (var taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {

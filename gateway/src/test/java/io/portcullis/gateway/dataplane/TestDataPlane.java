@@ -17,15 +17,21 @@ final class TestDataPlane implements AutoCloseable {
     private final DataPlaneServer server;
 
     TestDataPlane(Duration idleTimeout, List<Cidr> trustedProxies) {
-        this(idleTimeout, trustedProxies, 0);
+        this(idleTimeout, trustedProxies, 0, 16_384);
     }
 
     TestDataPlane(int port) {
-        this(Duration.ofSeconds(5), List.of(), port);
+        this(Duration.ofSeconds(5), List.of(), port, 16_384);
     }
 
-    private TestDataPlane(Duration idleTimeout, List<Cidr> trustedProxies, int port) {
-        var properties = new DataPlaneProperties(true, 1, idleTimeout, Duration.ofSeconds(5), Duration.ofSeconds(5));
+    /** A data plane that holds at most {@code maxConnections} client connections. */
+    static TestDataPlane holding(int maxConnections) {
+        return new TestDataPlane(Duration.ofSeconds(5), List.of(), 0, maxConnections);
+    }
+
+    private TestDataPlane(Duration idleTimeout, List<Cidr> trustedProxies, int port, int maxConnections) {
+        var properties = new DataPlaneProperties(true, 1, idleTimeout, Duration.ofSeconds(5), Duration.ofSeconds(5),
+                maxConnections);
         var settings = new DataPlaneServer.Settings(properties,
                 new InetSocketAddress(InetAddress.getLoopbackAddress(), port), MAX_HEAD_BYTES,
                 new ClientAddress(trustedProxies), new ClientApiRoute(handler, properties, null), new NotFoundRoute(),
