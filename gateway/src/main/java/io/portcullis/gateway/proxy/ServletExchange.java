@@ -52,9 +52,13 @@ final class ServletExchange implements ClientExchange {
         return request.getHeader(name);
     }
 
-    /** Most headers are sent once, and then no list is built for them beyond {@code List.of}. */
     @Override
     public List<String> headers(String name) {
+        return headers(request, name);
+    }
+
+    /** Most headers are sent once, and then no list is built for them beyond {@code List.of}. */
+    static List<String> headers(HttpServletRequest request, String name) {
         Enumeration<String> values = request.getHeaders(name);
         if (values == null || !values.hasMoreElements()) {
             return List.of();

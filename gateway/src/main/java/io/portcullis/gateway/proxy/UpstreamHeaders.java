@@ -8,7 +8,6 @@ import jakarta.servlet.http.HttpServletRequest;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
-import java.util.Enumeration;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -78,26 +77,10 @@ final class UpstreamHeaders {
         }
 
         /**
-         * A servlet request's headers (stored responses, still a servlet). Most are sent once, and then no list is built for them
-         * ({@code Collections.list} made an {@code ArrayList} and its array per header per call).
+         * A servlet request's headers (stored responses, still a servlet), read as {@link ServletExchange} reads them.
          */
         static ClientHeaders of(HttpServletRequest request) {
-            return name -> {
-                Enumeration<String> values = request.getHeaders(name);
-                if (values == null || !values.hasMoreElements()) {
-                    return List.of();
-                }
-                String first = values.nextElement();
-                if (!values.hasMoreElements()) {
-                    return List.of(first);
-                }
-                List<String> all = new ArrayList<>(4);
-                all.add(first);
-                while (values.hasMoreElements()) {
-                    all.add(values.nextElement());
-                }
-                return all;
-            };
+            return name -> ServletExchange.headers(request, name);
         }
     }
 
