@@ -45,6 +45,24 @@ final class ClientAddress {
         return client;
     }
 
+    /**
+     * The scheme the client used: {@code https} when the peer is a trusted proxy whose
+     * {@code X-Forwarded-Proto} says so (its last value, the nearest proxy's), else {@code http}.
+     */
+    String scheme(SocketAddress peer, HttpHeaders headers) {
+        if (trusted.isEmpty()) {
+            return "http";
+        }
+        String direct = peer instanceof InetSocketAddress inet && inet.getAddress() != null
+                ? inet.getAddress().getHostAddress() : String.valueOf(peer);
+        List<String> values = headers.getAll("X-Forwarded-Proto");
+        if (!isTrusted(direct) || values.isEmpty()) {
+            return "http";
+        }
+        String[] protos = values.getLast().split(",");
+        return "https".equalsIgnoreCase(protos[protos.length - 1].strip()) ? "https" : "http";
+    }
+
     private boolean isTrusted(String address) {
         byte[] bytes = NetUtil.createByteArrayFromIpAddressString(address);
         for (Cidr network : trusted) {

@@ -20,6 +20,7 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.portcullis.gateway.web.ApiError;
 import io.portcullis.gateway.web.ErrorWriter;
+import io.portcullis.gateway.web.RelaySecret;
 import io.portcullis.gateway.web.RequestIdFilter;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
@@ -118,6 +119,11 @@ final class FrontDoor extends ChannelInboundHandlerAdapter {
         int query = uri.indexOf('?');
         String path = query < 0 ? uri : uri.substring(0, query);
         Route route = clientApi != null && clientApi.serves(path) ? clientApi : fallback;
+        if (route == fallback) {
+            // what a trusted proxy said of the scheme, decided here as the address is; a client's own
+            // value of this header is replaced (Tomcat believes it only with the relay's secret)
+            head.headers().set(RelaySecret.SCHEME_HEADER, addresses.scheme(ctx.channel().remoteAddress(), head.headers()));
+        }
         long request = ++serial;
         boolean wantsKeepAlive = HttpUtil.isKeepAlive(head);
         bodyOpen = true;

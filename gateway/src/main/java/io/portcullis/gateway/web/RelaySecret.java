@@ -17,6 +17,11 @@ public final class RelaySecret {
 
     /** The client's address as the data plane's front door decided it. */
     public static final String CLIENT_ADDRESS_HEADER = "x-portcullis-relayed-client";
+    /**
+     * The scheme the client used as the front door decided it: {@code https} only when a trusted
+     * proxy said so in {@code X-Forwarded-Proto}, else {@code http}.
+     */
+    public static final String SCHEME_HEADER = "x-portcullis-relayed-scheme";
     /** Proof that the request came through this process's relay. */
     public static final String SECRET_HEADER = "x-portcullis-relay-secret";
 

@@ -42,12 +42,21 @@ final class RelayedClientValve extends ValveBase {
     @Override
     public void invoke(Request request, Response response) throws IOException, ServletException {
         String client = relayedClient(request);
+        List<String> schemes = Collections.list(request.getHeaders(RelaySecret.SCHEME_HEADER));
         request.getCoyoteRequest().getMimeHeaders().removeHeader(RelaySecret.CLIENT_ADDRESS_HEADER);
         request.getCoyoteRequest().getMimeHeaders().removeHeader(RelaySecret.SECRET_HEADER);
+        request.getCoyoteRequest().getMimeHeaders().removeHeader(RelaySecret.SCHEME_HEADER);
         Valve next = getNext();
         if (client != null) {
             request.setRemoteAddr(client);
             request.setRemoteHost(client);
+            if (schemes.size() == 1 && "https".equals(schemes.getFirst())) {
+                // as RemoteIpValve does for a trusted proxy's X-Forwarded-Proto: redirects and
+                // secure cookies follow the scheme the client used, not the loopback hop's
+                request.getCoyoteRequest().scheme().setString("https");
+                request.setSecure(true);
+                request.setServerPort(443);
+            }
             while (next instanceof RemoteIpValve) {
                 next = next.getNext();
             }

@@ -265,6 +265,18 @@ class ControlPlaneRelayTest extends GatewayIntegrationTest {
         assertThat(dataPlane.statusCode()).isEqualTo(403);
     }
 
+    /** Without trusted proxies nobody names the scheme: neither X-Forwarded-Proto nor the relay's own header. */
+    @Test
+    void aClientCannotClaimHttpsThroughTheDataPlane() {
+        var claimed = client.send(HttpRequest.newBuilder(URI.create(client.base() + "/admin/"))
+                .header("X-Forwarded-Proto", "https").header(RelaySecret.SCHEME_HEADER, "https")
+                .header(RelaySecret.SECRET_HEADER, "guess").GET().build());
+
+        assertThat(claimed.statusCode()).isEqualTo(302);
+        assertThat(claimed.headers().firstValue("Location")).hasValueSatisfying(
+                location -> assertThat(location).startsWith("http://"));
+    }
+
     private static HttpRequest.Builder chat(GatewayClient gateway, String key) {
         return HttpRequest.newBuilder(URI.create(gateway.base() + "/v1/chat/completions"))
                 .header("Authorization", "Bearer " + key).header("Content-Type", "application/json")

@@ -109,4 +109,24 @@ class RelayBehindTrustedProxiesTest {
         }
         return builder.build();
     }
+
+    /**
+     * Behind a TLS-terminating proxy the console's redirects must say https: the data plane decides
+     * the scheme from its trusted proxy's {@code X-Forwarded-Proto} and Tomcat believes it only
+     * through the relay (before, Tomcat's RemoteIpValve read the header itself).
+     */
+    @Test
+    void aTrustedProxysForwardedProtoReachesTheControlPlaneThroughTheRelay() {
+        var gateway = RelayBehindTrustedProxiesTest.gateway.client();
+
+        var behindTls = gateway.send(HttpRequest.newBuilder(URI.create(gateway.base() + "/admin/"))
+                .header("X-Forwarded-Proto", "https").GET().build());
+        var plain = gateway.send(HttpRequest.newBuilder(URI.create(gateway.base() + "/admin/")).GET().build());
+
+        assertThat(behindTls.statusCode()).isEqualTo(302);
+        assertThat(behindTls.headers().firstValue("Location")).hasValueSatisfying(
+                location -> assertThat(location).startsWith("https://"));
+        assertThat(plain.headers().firstValue("Location")).hasValueSatisfying(
+                location -> assertThat(location).startsWith("http://"));
+    }
 }
