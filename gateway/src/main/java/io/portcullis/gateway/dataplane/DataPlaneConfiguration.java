@@ -2,6 +2,7 @@ package io.portcullis.gateway.dataplane;
 
 import io.portcullis.gateway.web.TrustedProxies;
 import io.portcullis.policy.Cidr;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.portcullis.gateway.proxy.ClientApi;
 import io.portcullis.gateway.web.ClientExchange;
 import io.portcullis.gateway.web.QueueingDelay;
@@ -69,7 +70,7 @@ class DataPlaneConfiguration {
     DataPlaneServer dataPlaneServer(DataPlaneProperties properties, ConfigurableEnvironment environment,
                                     ObjectProvider<ClientApiHandler> clientApi, ObjectProvider<Route> fallback,
                                     ControlPlaneAddress controlPlane, SheddingProperties shedding,
-                                    QueueingDelay queueing) {
+                                    QueueingDelay queueing, ObjectProvider<MeterRegistry> registry) {
         Binder binder = Binder.get(environment);
         InetAddress address = binder.bind("server.address", InetAddress.class).orElse(null);
         int port = binder.bind("server.port", Integer.class).orElse(8080);
@@ -86,7 +87,9 @@ class DataPlaneConfiguration {
                 handler == null ? null
                         : new ClientApiRoute(handler, properties, shedding.enabled() ? queueing : null),
                 fallback.getIfAvailable(NotFoundRoute::new), stopTimeout.toNanos());
-        return new DataPlaneServer(settings, controlPlane, environment);
+        var server = new DataPlaneServer(settings, controlPlane, environment);
+        registry.ifAvailable(server::bindMetrics);
+        return server;
     }
 
     /** Runs after Boot's own customizers, which apply {@code server.address} and {@code server.port}. */

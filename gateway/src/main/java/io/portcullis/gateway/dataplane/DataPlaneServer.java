@@ -123,6 +123,20 @@ public final class DataPlaneServer implements SmartLifecycle {
         }
     }
 
+    /**
+     * {@code portcullis_dataplane_connections} (client connections open now) and
+     * {@code portcullis_dataplane_connections_refused_total} (closed at {@code max-connections}).
+     */
+    void bindMetrics(io.micrometer.core.instrument.MeterRegistry registry) {
+        io.micrometer.core.instrument.Gauge.builder("portcullis.dataplane.connections", connections, ChannelGroup::size)
+                .description("Client connections the data plane holds now")
+                .register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder("portcullis.dataplane.connections.refused",
+                        refusedConnections, java.util.concurrent.atomic.LongAdder::sum)
+                .description("Client connections closed on accept at gateway.data-plane.max-connections")
+                .register(registry);
+    }
+
     /** Where tests and tools look for the server's port: the data plane's is the public one now. */
     private void publish(int port) {
         PropertySource<?> source = environment.getPropertySources().get(PORTS_SOURCE);

@@ -265,6 +265,18 @@ class ControlPlaneRelayTest extends GatewayIntegrationTest {
         assertThat(dataPlane.statusCode()).isEqualTo(403);
     }
 
+    /** Ops see the connections the data plane holds, the scrape's own among them, and any it refused. */
+    @Test
+    void exportsTheDataPlanesConnections() {
+        String scrape = client.get("/actuator/prometheus", null).body();
+
+        var open = java.util.regex.Pattern.compile("(?m)^portcullis_dataplane_connections(?:\\{[^}]*})? (\\S+)$")
+                .matcher(scrape);
+        assertThat(open.find()).as("portcullis_dataplane_connections in the scrape").isTrue();
+        assertThat(Double.parseDouble(open.group(1))).isGreaterThanOrEqualTo(1);
+        assertThat(scrape).contains("portcullis_dataplane_connections_refused_total");
+    }
+
     /** Without trusted proxies nobody names the scheme: neither X-Forwarded-Proto nor the relay's own header. */
     @Test
     void aClientCannotClaimHttpsThroughTheDataPlane() {
