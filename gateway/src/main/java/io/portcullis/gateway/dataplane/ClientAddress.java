@@ -21,8 +21,7 @@ final class ClientAddress {
     }
 
     String of(SocketAddress peer, HttpHeaders headers) {
-        String direct = peer instanceof InetSocketAddress inet && inet.getAddress() != null
-                ? inet.getAddress().getHostAddress() : String.valueOf(peer);
+        String direct = addressOf(peer);
         if (trusted.isEmpty() || !isTrusted(direct)) {
             return direct;
         }
@@ -53,14 +52,17 @@ final class ClientAddress {
         if (trusted.isEmpty()) {
             return "http";
         }
-        String direct = peer instanceof InetSocketAddress inet && inet.getAddress() != null
-                ? inet.getAddress().getHostAddress() : String.valueOf(peer);
         List<String> values = headers.getAll("X-Forwarded-Proto");
-        if (!isTrusted(direct) || values.isEmpty()) {
+        if (!isTrusted(addressOf(peer)) || values.isEmpty()) {
             return "http";
         }
         String[] protos = values.getLast().split(",");
         return "https".equalsIgnoreCase(protos[protos.length - 1].strip()) ? "https" : "http";
+    }
+
+    private static String addressOf(SocketAddress peer) {
+        return peer instanceof InetSocketAddress inet && inet.getAddress() != null
+                ? inet.getAddress().getHostAddress() : String.valueOf(peer);
     }
 
     private boolean isTrusted(String address) {

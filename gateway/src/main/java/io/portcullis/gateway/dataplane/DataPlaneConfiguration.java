@@ -1,13 +1,13 @@
 package io.portcullis.gateway.dataplane;
 
-import io.portcullis.gateway.web.TrustedProxies;
-import io.portcullis.policy.Cidr;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.portcullis.gateway.proxy.ClientApi;
 import io.portcullis.gateway.web.ClientExchange;
 import io.portcullis.gateway.web.QueueingDelay;
 import io.portcullis.gateway.web.RelaySecret;
 import io.portcullis.gateway.web.SheddingProperties;
+import io.portcullis.gateway.web.TrustedProxies;
+import io.portcullis.policy.Cidr;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -15,7 +15,6 @@ import java.time.Duration;
 import java.util.List;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
-import org.springframework.boot.context.properties.bind.Bindable;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.web.server.ConfigurableWebServerFactory;
 import org.springframework.boot.web.server.WebServerFactoryCustomizer;
@@ -78,8 +77,7 @@ class DataPlaneConfiguration {
                 .orElse(DataSize.ofKilobytes(8)).toBytes();
         Duration stopTimeout = binder.bind("spring.lifecycle.timeout-per-shutdown-phase", Duration.class)
                 .orElse(Duration.ofSeconds(30));
-        List<Cidr> trusted = binder.bind(TrustedProxies.PROPERTY, Bindable.listOf(String.class)).orElse(List.of())
-                .stream().map(String::strip).filter(s -> !s.isEmpty()).map(Cidr::parse).toList();
+        List<Cidr> trusted = TrustedProxies.of(environment);
         var handler = clientApi.getIfAvailable();
         var settings = new DataPlaneServer.Settings(properties,
                 address == null ? new InetSocketAddress(port) : new InetSocketAddress(address, port),

@@ -1,5 +1,8 @@
 package io.portcullis.gateway.dataplane;
 
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -8,11 +11,11 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
-import io.netty.channel.group.ChannelGroup;
-import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
@@ -22,6 +25,8 @@ import java.net.InetSocketAddress;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
@@ -59,9 +64,9 @@ public final class DataPlaneServer implements SmartLifecycle {
     private final InFlight inFlight = new InFlight();
     private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     private volatile EventLoopGroup loops;
-    private final java.util.concurrent.atomic.LongAdder refusedConnections = new java.util.concurrent.atomic.LongAdder();
-    private final java.util.concurrent.atomic.AtomicLong lastRefusalLog =
-            new java.util.concurrent.atomic.AtomicLong(System.nanoTime() - java.util.concurrent.TimeUnit.MINUTES.toNanos(2));
+    private final LongAdder refusedConnections = new LongAdder();
+    private final AtomicLong lastRefusalLog =
+            new AtomicLong(System.nanoTime() - TimeUnit.MINUTES.toNanos(2));
     private volatile Channel listening;
 
     DataPlaneServer(Settings settings, ControlPlaneAddress controlPlane, ConfigurableEnvironment environment) {
@@ -117,7 +122,7 @@ public final class DataPlaneServer implements SmartLifecycle {
         refusedConnections.increment();
         long now = System.nanoTime();
         long last = lastRefusalLog.get();
-        if (now - last >= java.util.concurrent.TimeUnit.MINUTES.toNanos(1) && lastRefusalLog.compareAndSet(last, now)) {
+        if (now - last >= TimeUnit.MINUTES.toNanos(1) && lastRefusalLog.compareAndSet(last, now)) {
             log.warn("Data plane at gateway.data-plane.max-connections ({}): closing new connections ({} so far)",
                     settings.properties().maxConnections(), refusedConnections.sum());
         }
@@ -127,12 +132,12 @@ public final class DataPlaneServer implements SmartLifecycle {
      * {@code portcullis_dataplane_connections} (client connections open now) and
      * {@code portcullis_dataplane_connections_refused_total} (closed at {@code max-connections}).
      */
-    void bindMetrics(io.micrometer.core.instrument.MeterRegistry registry) {
-        io.micrometer.core.instrument.Gauge.builder("portcullis.dataplane.connections", connections, ChannelGroup::size)
+    void bindMetrics(MeterRegistry registry) {
+        Gauge.builder("portcullis.dataplane.connections", connections, ChannelGroup::size)
                 .description("Client connections the data plane holds now")
                 .register(registry);
-        io.micrometer.core.instrument.FunctionCounter.builder("portcullis.dataplane.connections.refused",
-                        refusedConnections, java.util.concurrent.atomic.LongAdder::sum)
+        FunctionCounter.builder("portcullis.dataplane.connections.refused",
+                        refusedConnections, LongAdder::sum)
                 .description("Client connections closed on accept at gateway.data-plane.max-connections")
                 .register(registry);
     }

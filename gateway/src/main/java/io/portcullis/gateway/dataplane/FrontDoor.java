@@ -4,25 +4,17 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
-import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.portcullis.gateway.web.ApiError;
-import io.portcullis.gateway.web.ErrorWriter;
 import io.portcullis.gateway.web.RelaySecret;
 import io.portcullis.gateway.web.RequestIdFilter;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -206,13 +198,8 @@ final class FrontDoor extends ChannelInboundHandlerAdapter {
         bodyOpen = false;
         cancelIdle();
         ctx.channel().flush();
-        ctx.executor().schedule(() -> {
-            ctx.close();
-        }, LINGER_MILLIS, TimeUnit.MILLISECONDS);
-        Object left;
-        while ((left = waiting.poll()) != null) {
-            ReferenceCountUtil.release(left);
-        }
+        ctx.executor().schedule((Runnable) ctx::close, LINGER_MILLIS, TimeUnit.MILLISECONDS);
+        releaseWaiting();
         ctx.channel().config().setAutoRead(true);
         ctx.read();
     }
@@ -225,6 +212,13 @@ final class FrontDoor extends ChannelInboundHandlerAdapter {
         ReferenceCountUtil.release(msg);
         if (done || lingered > LINGER_BYTES) {
             ctx.channel().writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    private void releaseWaiting() {
+        Object left;
+        while ((left = waiting.poll()) != null) {
+            ReferenceCountUtil.release(left);
         }
     }
 
@@ -244,10 +238,7 @@ final class FrontDoor extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         cancelIdle();
-        Object left;
-        while ((left = waiting.poll()) != null) {
-            ReferenceCountUtil.release(left);
-        }
+        releaseWaiting();
         if (current != null) {
             RequestSink gone = current;
             current = null;
@@ -273,17 +264,10 @@ final class FrontDoor extends ChannelInboundHandlerAdapter {
             case TooLongHttpLineException e -> ApiError.ofStatus(414, "Request line is too long");
             default -> ApiError.invalidRequest("Malformed HTTP request", null);
         };
-        byte[] json = ErrorWriter.toJson(error).getBytes(StandardCharsets.UTF_8);
-        FullHttpResponse answer = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
-                HttpResponseStatus.valueOf(error.status()), Unpooled.wrappedBuffer(json));
-        answer.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
-                .setInt(HttpHeaderNames.CONTENT_LENGTH, json.length)
-                .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE)
-                .set(RequestIdFilter.HEADER, RequestIdFilter.generate());
         ++serial;
         current = RefusedSink.INSTANCE;
         bodyOpen = false;
-        ctx.writeAndFlush(answer);
+        ctx.writeAndFlush(ErrorAnswer.of(error, RequestIdFilter.generate(), true));
         startLingering(ctx); // a client still sending its huge head must get to read the refusal
     }
 

@@ -18,14 +18,12 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.portcullis.gateway.web.ApiError;
 import io.portcullis.gateway.web.ClientExchange;
-import io.portcullis.gateway.web.ErrorWriter;
 import io.portcullis.gateway.web.RequestIdFilter;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.SocketTimeoutException;
-import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -236,15 +234,8 @@ final class NettyExchange implements ClientExchange {
             return false;
         }
         ApiError error = failure instanceof SocketTimeoutException ? ApiError.requestTimeout() : ApiError.internal();
-        byte[] json = ErrorWriter.toJson(error).getBytes(StandardCharsets.UTF_8);
-        var answer = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(error.status()),
-                Unpooled.wrappedBuffer(json));
-        answer.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
-                .setInt(HttpHeaderNames.CONTENT_LENGTH, json.length)
-                .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE)
-                .set(RequestIdFilter.HEADER, requestId);
         committed = true;
-        channel.writeAndFlush(answer);
+        channel.writeAndFlush(ErrorAnswer.of(error, requestId, true));
         return false;
     }
 

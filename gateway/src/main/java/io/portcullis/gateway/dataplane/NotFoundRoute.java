@@ -1,20 +1,10 @@
 package io.portcullis.gateway.dataplane;
 
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
-import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.portcullis.gateway.web.ApiError;
-import io.portcullis.gateway.web.ErrorWriter;
-import io.portcullis.gateway.web.RequestIdFilter;
-import java.nio.charset.StandardCharsets;
 import java.util.function.Consumer;
 
 /**
@@ -36,14 +26,8 @@ final class NotFoundRoute implements Route {
                 boolean last = part instanceof LastHttpContent;
                 part.release();
                 if (last) {
-                    byte[] json = ErrorWriter.toJson(ApiError.notFound("No such endpoint: " + path))
-                            .getBytes(StandardCharsets.UTF_8);
-                    FullHttpResponse answer = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
-                            HttpResponseStatus.NOT_FOUND, Unpooled.wrappedBuffer(json));
-                    answer.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
-                            .setInt(HttpHeaderNames.CONTENT_LENGTH, json.length)
-                            .set(RequestIdFilter.HEADER, requestId);
-                    client.writeAndFlush(answer);
+                    client.writeAndFlush(ErrorAnswer.of(ApiError.notFound("No such endpoint: " + path), requestId,
+                            false));
                     answered.accept(true);
                 }
             }

@@ -1,28 +1,19 @@
 package io.portcullis.gateway.dataplane;
 
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
-import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.portcullis.gateway.web.ApiError;
-import io.portcullis.gateway.web.ErrorWriter;
-import io.portcullis.gateway.web.RequestIdFilter;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.function.BiFunction;
 import java.util.function.Consumer;
@@ -148,15 +139,7 @@ final class RelayedConnection {
             client.close();
             return;
         }
-        byte[] body = ErrorWriter.toJson(ApiError.upstreamError(message)).getBytes(StandardCharsets.UTF_8);
-        var response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.BAD_GATEWAY,
-                Unpooled.wrappedBuffer(body));
-        response.headers()
-                .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
-                .setInt(HttpHeaderNames.CONTENT_LENGTH, body.length)
-                .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE)
-                .set(RequestIdFilter.HEADER, exchange.requestId);
-        client.writeAndFlush(response);
+        client.writeAndFlush(ErrorAnswer.of(ApiError.upstreamError(message), exchange.requestId, true));
         exchange.answered.accept(false);
     }
 

@@ -11,6 +11,7 @@ import org.springframework.boot.context.properties.bind.Bindable;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.core.Ordered;
 import org.springframework.core.env.ConfigurableEnvironment;
+import org.springframework.core.env.Environment;
 import org.springframework.core.env.MapPropertySource;
 
 /**
@@ -39,8 +40,7 @@ public final class TrustedProxies implements EnvironmentPostProcessor, Ordered {
 
     @Override
     public void postProcessEnvironment(ConfigurableEnvironment environment, SpringApplication application) {
-        List<String> entries = Binder.get(environment).bind(PROPERTY, Bindable.listOf(String.class)).orElse(List.of());
-        Map<String, Object> derived = settings(networks(entries));
+        Map<String, Object> derived = settings(networks(entries(environment)));
         for (var setting : derived.entrySet()) {
             String given = environment.getProperty(setting.getKey());
             if (given != null && !given.equalsIgnoreCase(setting.getValue().toString())) {
@@ -55,6 +55,18 @@ public final class TrustedProxies implements EnvironmentPostProcessor, Ordered {
     @Override
     public int getOrder() {
         return Ordered.LOWEST_PRECEDENCE;
+    }
+
+    /**
+     * The trusted networks, read and checked as Tomcat's settings are derived from them, for a
+     * server that applies the rule itself (the data plane's front door).
+     */
+    public static List<Cidr> of(Environment environment) {
+        return networks(entries(environment)).stream().map(Cidr::parse).toList();
+    }
+
+    private static List<String> entries(Environment environment) {
+        return Binder.get(environment).bind(PROPERTY, Bindable.listOf(String.class)).orElse(List.of());
     }
 
     /**
