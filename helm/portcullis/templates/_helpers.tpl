@@ -77,6 +77,11 @@ management:
   server:
     port: {{ .Values.ports.management }}
 gateway:
+  {{- if .Values.ports.admin }}
+  data-plane:
+    # The admin API and console on their own port; the public port serves only the client API.
+    control-plane-port: {{ .Values.ports.admin | int }}
+  {{- end }}
   max-request-bytes: {{ .Values.gateway.maxRequestBytes }}
   max-upload-bytes: {{ .Values.gateway.maxUploadBytes }}
   # Only these peers may name the client in X-Forwarded-For; this also sets server.forward-headers-strategy.

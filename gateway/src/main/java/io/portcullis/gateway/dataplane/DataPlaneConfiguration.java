@@ -3,6 +3,7 @@ package io.portcullis.gateway.dataplane;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.portcullis.gateway.proxy.ClientApi;
 import io.portcullis.gateway.web.ClientExchange;
+import io.portcullis.gateway.web.ControlPlaneListener;
 import io.portcullis.gateway.web.QueueingDelay;
 import io.portcullis.gateway.web.RelaySecret;
 import io.portcullis.gateway.web.SheddingProperties;
@@ -15,6 +16,7 @@ import java.time.Duration;
 import java.util.List;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.web.server.ConfigurableWebServerFactory;
 import org.springframework.boot.web.server.WebServerFactoryCustomizer;
@@ -65,6 +67,18 @@ class DataPlaneConfiguration {
         return new LoopbackCustomizer();
     }
 
+    /**
+     * With {@code gateway.data-plane.control-plane-port}, Tomcat also listens there, on
+     * {@code server.address}, for admins: the public port then relays only the client API.
+     */
+    @Bean
+    @ConditionalOnExpression("${" + DataPlaneProperties.PREFIX + ".control-plane-port:0} > 0")
+    ControlPlaneListener controlPlaneListener(DataPlaneProperties properties, ConfigurableEnvironment environment) {
+        Binder binder = Binder.get(environment);
+        return new ControlPlaneListener(binder.bind("server.address", InetAddress.class).orElse(null),
+                properties.controlPlanePort(), headBytes(binder));
+    }
+
     @Bean
     DataPlaneServer dataPlaneServer(DataPlaneProperties properties, ConfigurableEnvironment environment,
                                     ObjectProvider<ClientApiHandler> clientApi, ObjectProvider<Route> fallback,
@@ -73,21 +87,30 @@ class DataPlaneConfiguration {
         Binder binder = Binder.get(environment);
         InetAddress address = binder.bind("server.address", InetAddress.class).orElse(null);
         int port = binder.bind("server.port", Integer.class).orElse(8080);
-        long headBytes = binder.bind("server.max-http-request-header-size", DataSize.class)
-                .orElse(DataSize.ofKilobytes(8)).toBytes();
         Duration stopTimeout = binder.bind("spring.lifecycle.timeout-per-shutdown-phase", Duration.class)
                 .orElse(Duration.ofSeconds(30));
         List<Cidr> trusted = TrustedProxies.of(environment);
         var handler = clientApi.getIfAvailable();
         var settings = new DataPlaneServer.Settings(properties,
                 address == null ? new InetSocketAddress(port) : new InetSocketAddress(address, port),
-                (int) Math.min(Integer.MAX_VALUE, headBytes), new ClientAddress(trusted),
+                headBytes(binder), new ClientAddress(trusted),
                 handler == null ? null
                         : new ClientApiRoute(handler, properties, shedding.enabled() ? queueing : null),
-                fallback.getIfAvailable(NotFoundRoute::new), stopTimeout.toNanos());
+                publicFallback(properties, fallback.getIfAvailable(NotFoundRoute::new)), stopTimeout.toNanos());
         var server = new DataPlaneServer(settings, controlPlane, environment);
         registry.ifAvailable(server::bindMetrics);
         return server;
+    }
+
+    /** Off the client API, the public port relays everything, or with a control-plane port of its own only {@code /v1/...}. */
+    private static Route publicFallback(DataPlaneProperties properties, Route relay) {
+        return properties.separateControlPlane() ? new ClientPathsOnly(relay, new NotFoundRoute()) : relay;
+    }
+
+    private static int headBytes(Binder binder) {
+        long bytes = binder.bind("server.max-http-request-header-size", DataSize.class)
+                .orElse(DataSize.ofKilobytes(8)).toBytes();
+        return (int) Math.min(Integer.MAX_VALUE, bytes);
     }
 
     /** Runs after Boot's own customizers, which apply {@code server.address} and {@code server.port}. */

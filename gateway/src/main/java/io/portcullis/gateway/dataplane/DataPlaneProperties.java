@@ -19,12 +19,19 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param maxConnections   client connections held at once; one more is closed as soon as it is
  *                         accepted (as nginx's {@code worker_connections}), so a flood of
  *                         connections runs into this cap rather than the process's file limit
+ * @param controlPlanePort 0 (the default): one port serves everything, the control plane reached
+ *                         through the relay. Otherwise the control plane (admin API, console,
+ *                         actuator) also listens on this port, on {@code server.address}, and the
+ *                         public port serves only the client API ({@code /v1/...}; anything else is
+ *                         404): Kong's proxy and admin ports, so the admin surface can stay off the
+ *                         network the clients reach
  */
 @ConfigurationProperties(DataPlaneProperties.PREFIX)
 public record DataPlaneProperties(@DefaultValue("true") boolean enabled, @DefaultValue("0") int eventLoops,
                                   @DefaultValue("20s") Duration idleTimeout, @DefaultValue("20s") Duration readTimeout,
                                   @DefaultValue("60s") Duration writeTimeout,
-                                  @DefaultValue("16384") int maxConnections) {
+                                  @DefaultValue("16384") int maxConnections,
+                                  @DefaultValue("0") int controlPlanePort) {
 
     /** Where these properties bind. */
     public static final String PREFIX = "gateway.data-plane";
@@ -36,9 +43,17 @@ public record DataPlaneProperties(@DefaultValue("true") boolean enabled, @Defaul
         if (maxConnections < 1) {
             throw new IllegalArgumentException(PREFIX + ".max-connections must be at least 1");
         }
+        if (controlPlanePort < 0 || controlPlanePort > 65535) {
+            throw new IllegalArgumentException(PREFIX + ".control-plane-port must be 0 (none) or a port number");
+        }
         positive("idle-timeout", idleTimeout);
         positive("read-timeout", readTimeout);
         positive("write-timeout", writeTimeout);
+    }
+
+    /** Whether the control plane has a port of its own, so the public port serves only the client API. */
+    boolean separateControlPlane() {
+        return controlPlanePort > 0;
     }
 
     /** The event loops to start: as configured, or one per core. */

@@ -1,8 +1,13 @@
 package io.portcullis.gateway.web;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import org.apache.catalina.Valve;
+import org.apache.catalina.connector.Connector;
 import org.apache.catalina.core.StandardHost;
+import org.apache.coyote.http11.Http11NioProtocol;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.tomcat.autoconfigure.TomcatServerProperties;
 import org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory;
 import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.context.annotation.Bean;
@@ -105,6 +110,32 @@ class ServerConfiguration {
         public int getOrder() {
             return Ordered.LOWEST_PRECEDENCE;
         }
+    }
+
+    /**
+     * The control plane's own port, when the data plane gives it one ({@link ControlPlaneListener}):
+     * an extra connector beside the main one, which stays the relay's loopback listener (its port
+     * is the one the relay learns). Plain Tomcat HTTP/1.1 with the public port's head limit and
+     * body timeout; the engine's valves (the relay check, trusted proxies) apply to both.
+     */
+    @Bean
+    WebServerFactoryCustomizer<TomcatServletWebServerFactory> controlPlaneConnector(
+            ObjectProvider<ControlPlaneListener> listener, TomcatServerProperties tomcat) {
+        return factory -> listener.ifAvailable(own -> {
+            var connector = new Connector(Http11NioProtocol.class.getName());
+            connector.setPort(own.port());
+            if (own.address() != null) {
+                connector.setProperty("address", own.address().getHostAddress());
+            }
+            connector.setProperty("maxHttpRequestHeaderSize", Integer.toString(own.maxHeaderBytes()));
+            Duration timeout = tomcat.getConnectionTimeout();
+            if (timeout != null) {
+                connector.setProperty("connectionTimeout", Long.toString(timeout.toMillis()));
+            }
+            connector.setProperty("socket.appReadBufSize", "4096");
+            connector.setProperty("socket.appWriteBufSize", "4096");
+            factory.addAdditionalConnectors(connector);
+        });
     }
 
     /**

@@ -31,7 +31,7 @@ final class TestDataPlane implements AutoCloseable {
 
     private TestDataPlane(Duration idleTimeout, List<Cidr> trustedProxies, int port, int maxConnections) {
         var properties = new DataPlaneProperties(true, 1, idleTimeout, Duration.ofSeconds(5), Duration.ofSeconds(5),
-                maxConnections);
+                maxConnections, 0);
         var settings = new DataPlaneServer.Settings(properties,
                 new InetSocketAddress(InetAddress.getLoopbackAddress(), port), MAX_HEAD_BYTES,
                 new ClientAddress(trustedProxies), new ClientApiRoute(handler, properties, null), new NotFoundRoute(),
