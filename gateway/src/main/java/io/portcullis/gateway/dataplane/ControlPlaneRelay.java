@@ -1,5 +1,6 @@
 package io.portcullis.gateway.dataplane;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -39,6 +40,7 @@ public final class ControlPlaneRelay implements Route {
 
     private final Supplier<InetSocketAddress> address;
     private final RelaySecret secret;
+    private final Consumer<RelayOutcome> outcomes;
 
     /** Relays to the address Tomcat was given when it started. */
     public ControlPlaneRelay(ControlPlaneAddress address, RelaySecret secret) {
@@ -47,8 +49,18 @@ public final class ControlPlaneRelay implements Route {
 
     /** Relays to the address the supplier names at each new connection (Tomcat's port is known only once it listens). */
     public ControlPlaneRelay(Supplier<InetSocketAddress> address, RelaySecret secret) {
+        this(address, secret, RelayOutcome.uncounted());
+    }
+
+    /** As {@link #ControlPlaneRelay(Supplier, RelaySecret)}, counting how relayed requests end ({@link RelayOutcome}). */
+    ControlPlaneRelay(Supplier<InetSocketAddress> address, RelaySecret secret, MeterRegistry registry) {
+        this(address, secret, RelayOutcome.counters(registry));
+    }
+
+    private ControlPlaneRelay(Supplier<InetSocketAddress> address, RelaySecret secret, Consumer<RelayOutcome> outcomes) {
         this.address = address;
         this.secret = secret;
+        this.outcomes = outcomes;
     }
 
     @Override
@@ -61,7 +73,7 @@ public final class ControlPlaneRelay implements Route {
                 .set(RequestIdFilter.HEADER, requestId);
         RelayedConnection connection = client.attr(CONNECTION).get();
         if (connection == null) {
-            RelayedConnection opened = new RelayedConnection(client, this::connect);
+            RelayedConnection opened = new RelayedConnection(client, this::connect, outcomes);
             client.attr(CONNECTION).set(opened);
             client.closeFuture().addListener(f -> opened.clientGone());
             connection = opened;

@@ -57,8 +57,10 @@ class DataPlaneConfiguration {
 
     /** Everything else (admin API, console, actuator, {@code /v1/models}, {@code /v1/me}) goes to Tomcat. */
     @Bean
-    ControlPlaneRelay controlPlaneRelay(ControlPlaneAddress address, RelaySecret secret) {
-        return new ControlPlaneRelay(address, secret);
+    ControlPlaneRelay controlPlaneRelay(ControlPlaneAddress address, RelaySecret secret,
+                                        ObjectProvider<MeterRegistry> registry) {
+        MeterRegistry meters = registry.getIfAvailable();
+        return meters == null ? new ControlPlaneRelay(address, secret) : new ControlPlaneRelay(address::address, secret, meters);
     }
 
     /** Tomcat moves to an ephemeral loopback port: only the data plane (its relay) reaches it. */

@@ -28,6 +28,7 @@ final class RelayedConnection {
 
     private final Channel client;
     private final BiFunction<Channel, Upstream, ChannelFuture> connector;
+    private final Consumer<RelayOutcome> outcomes;
     /** Parts written before the connection to Tomcat is open; sent in order once it is. */
     private final ArrayDeque<Object> pending = new ArrayDeque<>();
     private Channel upstream;
@@ -37,9 +38,11 @@ final class RelayedConnection {
     /** Whether this relay stopped the client's reads (so only it restarts them). */
     private boolean clientPaused;
 
-    RelayedConnection(Channel client, BiFunction<Channel, Upstream, ChannelFuture> connector) {
+    RelayedConnection(Channel client, BiFunction<Channel, Upstream, ChannelFuture> connector,
+                      Consumer<RelayOutcome> outcomes) {
         this.client = client;
         this.connector = connector;
+        this.outcomes = outcomes;
     }
 
     RequestSink begin(HttpRequest relayed, String requestId, Consumer<Boolean> answered) {
@@ -135,10 +138,12 @@ final class RelayedConnection {
         }
         resumeClient();
         if (exchange.answerStarted) {
+            outcomes.accept(RelayOutcome.CUT);
             exchange.answered.accept(false);
             client.close();
             return;
         }
+        outcomes.accept(RelayOutcome.BAD_GATEWAY);
         client.writeAndFlush(ErrorAnswer.of(ApiError.upstreamError(message), exchange.requestId, true));
         exchange.answered.accept(false);
     }
@@ -258,6 +263,7 @@ final class RelayedConnection {
         }
 
         private void finish(Exchange exchange, Channel tomcat) {
+            outcomes.accept(RelayOutcome.ANSWERED);
             if (exchange.keepAlive && exchange.requestKeepAlive && !exchange.requestDone) {
                 exchange.answeredEarly = true; // the body's end frees the connection (Exchange.content)
                 return;

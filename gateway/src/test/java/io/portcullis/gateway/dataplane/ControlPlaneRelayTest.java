@@ -277,6 +277,30 @@ class ControlPlaneRelayTest extends GatewayIntegrationTest {
         assertThat(scrape).contains("portcullis_dataplane_connections_refused_total");
     }
 
+    /** Ops see how relayed requests end: a link to Tomcat that fails shows before anyone reads the logs. */
+    @Test
+    void countsRelayedRequestsByHowTheyEnded() throws Exception {
+        var registry = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+        try (var dead = new RelayFrontDoor(new ControlPlaneRelay(
+                () -> new InetSocketAddress("127.0.0.1", TestGateway.CLOSED_PORT), secret, registry));
+             var live = new RelayFrontDoor(new ControlPlaneRelay(controlPlane::address, secret, registry))) {
+            new GatewayClient(dead.port()).get("/admin/api/keys", null);
+            new GatewayClient(live.port()).admin("GET", "/admin/api/keys", null);
+            new GatewayClient(live.port()).get("/admin/api/keys", null);
+        }
+
+        assertThat(registry.get(RelayOutcome.METRIC).tag("outcome", "bad_gateway").counter().count()).isEqualTo(1);
+        assertThat(registry.get(RelayOutcome.METRIC).tag("outcome", "answered").counter().count()).isEqualTo(2);
+        assertThat(registry.get(RelayOutcome.METRIC).tag("outcome", "cut").counter().count()).isZero();
+        // the gateway's own relay counts too: the first scrape was relayed, the second sees it answered
+        client.get("/actuator/prometheus", null);
+        var answered = java.util.regex.Pattern.compile(
+                "(?m)^portcullis_dataplane_relayed_requests_total\\{[^}]*outcome=\"answered\"[^}]*} (\\S+)$")
+                .matcher(client.get("/actuator/prometheus", null).body());
+        assertThat(answered.find()).as("relayed requests in the scrape").isTrue();
+        assertThat(Double.parseDouble(answered.group(1))).isGreaterThanOrEqualTo(1);
+    }
+
     /** Without trusted proxies nobody names the scheme: neither X-Forwarded-Proto nor the relay's own header. */
     @Test
     void aClientCannotClaimHttpsThroughTheDataPlane() {
