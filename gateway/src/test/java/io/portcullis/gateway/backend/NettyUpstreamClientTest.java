@@ -92,6 +92,33 @@ class NettyUpstreamClientTest {
         assertThat(((NettyUpstreamClient) upstream).openConnections()).isEqualTo(1);
     }
 
+    @Test
+    void retriesOnceOnANewConnectionWhenAKeptAliveOneIsClosedWithoutAnAnswer() throws Exception {
+        var upstream = client(UpstreamClientKind.NETTY);
+        assertThat(readAll(upstream.post(server.uri("/then-hang-up"), new byte[0]))).isEqualTo("hello");
+
+        assertThat(readAll(upstream.post(server.uri("/ok"), new byte[0]))).isEqualTo("hello");
+        assertThat(server.accepted()).isEqualTo(2);
+    }
+
+    @Test
+    void anAnswerThatCameBeforeTheWholeUploadClosesItsConnection() throws Exception {
+        var upstream = client(UpstreamClientKind.NETTY);
+        long length = 200L << 20;
+        var answer = upstream.post(server.uri("/early"), zeros(length));
+        assertThat(answer.status()).isEqualTo(413);
+        assertThat(readAll(answer)).isEqualTo("too big");
+
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (server.earlyBodyBytes() < 0 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertThat(server.earlyBodyBytes()).as("body bytes sent before the connection closed")
+                .isBetween(0L, length - 1);
+        assertThat(readAll(upstream.post(server.uri("/ok"), new byte[0]))).isEqualTo("hello");
+        assertThat(server.accepted()).isEqualTo(2);
+    }
+
     @ParameterizedTest
     @EnumSource(UpstreamClientKind.class)
     void doesNotReuseAConnectionAnsweredWithConnectionClose(UpstreamClientKind kind) throws Exception {
@@ -205,7 +232,14 @@ class NettyUpstreamClientTest {
     void streamsAnUploadWhole(UpstreamClientKind kind) throws Exception {
         var upstream = client(kind);
         long length = 5L << 20;
-        var body = new StreamedBody() {
+        var body = zeros(length);
+        assertThat(readAll(upstream.post(server.uri("/count"), body))).isEqualTo(Long.toString(length));
+        assertThat(readAll(upstream.post(server.uri("/count"), body))).isEqualTo(Long.toString(length));
+        assertThat(server.accepted()).isEqualTo(1);
+    }
+
+    private static StreamedBody zeros(long length) {
+        return new StreamedBody() {
             @Override
             public String contentType() {
                 return "application/octet-stream";
@@ -225,9 +259,6 @@ class NettyUpstreamClientTest {
                 }
             }
         };
-        assertThat(readAll(upstream.post(server.uri("/count"), body))).isEqualTo(Long.toString(length));
-        assertThat(readAll(upstream.post(server.uri("/count"), body))).isEqualTo(Long.toString(length));
-        assertThat(server.accepted()).isEqualTo(1);
     }
 
     @ParameterizedTest

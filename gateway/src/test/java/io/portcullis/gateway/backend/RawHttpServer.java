@@ -19,7 +19,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code /ok} (kept alive), {@code /close} ({@code Connection: close}), {@code /idle-close} (kept
  * alive, then closed 50 ms later), {@code /big?n=BYTES}, {@code /slow-head} (3 s before the head),
  * {@code /stall} (part of the body, then silence), {@code /silent} (closed without a byte),
- * {@code /count} (the request body's length as the answer).
+ * {@code /count} (the request body's length as the answer), {@code /then-hang-up} (as {@code /ok}, then
+ * the next request on that connection is met with a close), {@code /early} (413 as soon as the head
+ * arrives, the body then read and counted but never answered).
  */
 final class RawHttpServer implements AutoCloseable {
 
@@ -27,6 +29,7 @@ final class RawHttpServer implements AutoCloseable {
     private final AtomicInteger accepted = new AtomicInteger();
     private final AtomicInteger closedByClient = new AtomicInteger();
     private final AtomicLong bigBytesWritten = new AtomicLong();
+    private final AtomicLong earlyBodyBytes = new AtomicLong(-1);
 
     RawHttpServer() throws IOException {
         this(new ServerSocket(0, 50, InetAddress.getLoopbackAddress()));
@@ -51,6 +54,11 @@ final class RawHttpServer implements AutoCloseable {
         return closedByClient.get();
     }
 
+    /** How much of the body an {@code /early} request sent before its connection closed; -1 until then. */
+    long earlyBodyBytes() {
+        return earlyBodyBytes.get();
+    }
+
     long bigBytesWritten() {
         return bigBytesWritten.get();
     }
@@ -71,16 +79,26 @@ final class RawHttpServer implements AutoCloseable {
         try (socket) {
             InputStream in = socket.getInputStream();
             OutputStream out = socket.getOutputStream();
+            boolean hangUpNext = false;
             while (true) {
                 String head = readHead(in);
                 if (head == null) {
                     closedByClient.incrementAndGet();
                     return;
                 }
+                if (hangUpNext) {
+                    return; // as a server does that closed a kept-alive connection as the request came
+                }
                 String target = head.substring(head.indexOf(' ') + 1, head.indexOf(' ', head.indexOf(' ') + 1));
                 long length = contentLength(head);
+                if (target.equals("/early")) {
+                    write(out, "HTTP/1.1 413 Payload Too Large\r\nContent-Length: 7\r\n\r\ntoo big");
+                    earlyBodyBytes.set(in.transferTo(OutputStream.nullOutputStream()));
+                    return;
+                }
                 in.skipNBytes(length); // all of it arrived, or EOFException
-                if (!answer(target, length, out)) {
+                hangUpNext = target.equals("/then-hang-up");
+                if (!answer(hangUpNext ? "/ok" : target, length, out)) {
                     return;
                 }
             }
