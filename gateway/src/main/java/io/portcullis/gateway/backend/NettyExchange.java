@@ -13,6 +13,8 @@ import io.portcullis.gateway.backend.NettyConnections.Connection;
 import io.portcullis.gateway.backend.UpstreamClient.UpstreamAnswer;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.net.SocketTimeoutException;
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
@@ -30,8 +32,12 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 final class NettyExchange implements UpstreamAnswer {
 
-    /** Bytes queued before the connection stops reading; reading resumes below half of it. */
-    static final int QUEUE_LIMIT = 128 * 1024;
+    /**
+     * Bytes queued before the connection stops reading; reading resumes below half of it. Each
+     * open stream may hold this much (plus one socket read), so it stays small: a chat answer or a
+     * stream's events fit, a large body just pauses the backend more often.
+     */
+    static final int QUEUE_LIMIT = 64 * 1024;
     private static final long RECHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
 
     private final Connection connection;
@@ -216,7 +222,7 @@ final class NettyExchange implements UpstreamAnswer {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new java.io.InterruptedIOException("interrupted while sending");
+            throw new InterruptedIOException("interrupted while sending");
         } finally {
             lock.unlock();
         }
@@ -226,13 +232,13 @@ final class NettyExchange implements UpstreamAnswer {
         long left = deadline - System.nanoTime();
         if (left <= 0) {
             channel().close();
-            throw new java.net.SocketTimeoutException("no answer from the backend within the socket backstop");
+            throw new SocketTimeoutException("no answer from the backend within the socket backstop");
         }
         try {
             changed.awaitNanos(left);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new java.io.InterruptedIOException("interrupted waiting for the backend");
+            throw new InterruptedIOException("interrupted waiting for the backend");
         }
     }
 
@@ -337,16 +343,6 @@ final class NettyExchange implements UpstreamAnswer {
                     channel().config().setAutoRead(true);
                 }
                 return n;
-            } finally {
-                lock.unlock();
-            }
-        }
-
-        @Override
-        public int available() {
-            lock.lock();
-            try {
-                return queuedBytes;
             } finally {
                 lock.unlock();
             }
