@@ -216,7 +216,6 @@ class ArchitectureTest {
                 .should().dependOnClassesThat().resideInAPackage("org.apache.hc..")
                 .orShould().dependOnClassesThat().haveSimpleNameStartingWith("NettyUpstream")
                 .orShould().dependOnClassesThat().haveSimpleNameStartingWith("ApacheUpstream")
-                .orShould().dependOnClassesThat().haveSimpleNameStartingWith("NettyConnections")
                 .because("one shared upstream client interface (backend.UpstreamClient) whose implementations,"
                         + " and their exceptions, stay in backend; callers see the JDK's and backend's exceptions")
                 .check(CLASSES);

@@ -28,8 +28,8 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.util.concurrent.FastThreadLocalThread;
-import io.portcullis.gateway.backend.NettyConnections.Address;
-import io.portcullis.gateway.backend.NettyConnections.Connection;
+import io.portcullis.gateway.backend.NettyUpstreamPool.Address;
+import io.portcullis.gateway.backend.NettyUpstreamPool.Connection;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.SocketTimeoutException;
@@ -44,11 +44,11 @@ import javax.net.ssl.SSLException;
  * The {@link UpstreamClient} on Netty ({@code gateway.upstream.client=netty}, the default): the
  * request's virtual thread writes the request and waits for the answer's head; the client's own
  * event loops ({@code upstream-io-N}, one per core, epoll where available) do the socket work and
- * feed the body to the caller through a small bounded queue ({@link NettyExchange}). Compared
+ * feed the body to the caller through a small bounded queue ({@link NettyUpstreamExchange}). Compared
  * with blocking sockets on virtual threads, no read registers with the JDK's poller and wakes a
  * parked thread: the event loop reads whatever is ready for all connections at once.
  *
- * <p>Connections are pooled per address ({@link NettyConnections}). A kept-alive connection that
+ * <p>Connections are pooled per address ({@link NettyUpstreamPool}). A kept-alive connection that
  * turns out to have been closed by the backend without a byte of answer is retried once on a new
  * connection, as nothing was processed.
  */
@@ -58,7 +58,7 @@ final class NettyUpstreamClient implements UpstreamClient {
     static final int UPLOAD_CHUNK = 64 * 1024;
 
     private final EventLoopGroup loops;
-    private final NettyConnections connections;
+    private final NettyUpstreamPool connections;
     private final CallSweeper sweeper;
     private final long responseNanos;
     private final long idleNanos;
@@ -75,7 +75,7 @@ final class NettyUpstreamClient implements UpstreamClient {
                         (int) Math.min(Integer.MAX_VALUE, config.connectTimeout().toMillis()))
                 // an upload waits while more than this is on its way out
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(UPLOAD_CHUNK, 4 * UPLOAD_CHUNK));
-        this.connections = new NettyConnections(bootstrap, tls(), config.maxConnections(), config.connectTimeout());
+        this.connections = new NettyUpstreamPool(bootstrap, tls(), config.maxConnections(), config.connectTimeout());
         this.sweeper = new CallSweeper(config);
         this.responseNanos = config.responseTimeout().toNanos();
         this.idleNanos = config.idleTimeout().toNanos();
@@ -148,7 +148,7 @@ final class NettyUpstreamClient implements UpstreamClient {
 
     /** Writes a request's bytes to the exchange's connection. */
     private interface Request {
-        void write(NettyExchange exchange, CallWatch watch) throws IOException;
+        void write(NettyUpstreamExchange exchange, CallWatch watch) throws IOException;
     }
 
     private UpstreamAnswer exchange(URI uri, String[] headers, Request request) throws IOException {
@@ -166,7 +166,7 @@ final class NettyUpstreamClient implements UpstreamClient {
             for (boolean retry = false; ; retry = true) {
                 Connection connection = connections.acquire(address, retry);
                 current.set(connection.channel());
-                var exchange = new NettyExchange(connection, connections, sweeper, watch, idleNanos, backstopNanos);
+                var exchange = new NettyUpstreamExchange(connection, connections, sweeper, watch, idleNanos, backstopNanos);
                 connection.handler().begin(exchange);
                 try {
                     if (watch.timedOut()) {
@@ -198,7 +198,7 @@ final class NettyUpstreamClient implements UpstreamClient {
     }
 
     /** Writes the request's last part; once it has left, the connection may be reused after the answer. */
-    private static void send(NettyExchange exchange, Object last) {
+    private static void send(NettyUpstreamExchange exchange, Object last) {
         exchange.channel().writeAndFlush(last).addListener(written -> {
             if (written.isSuccess()) {
                 exchange.requestSent();
@@ -249,10 +249,10 @@ final class NettyUpstreamClient implements UpstreamClient {
      * once the connection has room, so a large upload is never held in memory.
      */
     private static final class Upload extends OutputStream {
-        private final NettyExchange exchange;
+        private final NettyUpstreamExchange exchange;
         private ByteBuf chunk;
 
-        Upload(NettyExchange exchange) {
+        Upload(NettyUpstreamExchange exchange) {
             this.exchange = exchange;
         }
 

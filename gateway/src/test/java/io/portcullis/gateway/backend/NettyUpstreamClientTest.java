@@ -216,8 +216,8 @@ class NettyUpstreamClientTest {
                 read += Math.max(0, answer.body().read(buffer));
                 Thread.sleep(100);
             }
-            int peak = ((NettyExchange) answer).peakQueuedBytes();
-            assertThat(peak).as("bytes queued at most").isLessThanOrEqualTo(NettyExchange.QUEUE_LIMIT + 128 * 1024);
+            int peak = ((NettyUpstreamExchange) answer).peakQueuedBytes();
+            assertThat(peak).as("bytes queued at most").isLessThanOrEqualTo(NettyUpstreamExchange.QUEUE_LIMIT + 128 * 1024);
             for (int n; (n = answer.body().read(buffer)) > 0; ) {
                 read += n;
             }

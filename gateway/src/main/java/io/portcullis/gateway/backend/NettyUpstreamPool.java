@@ -29,7 +29,7 @@ import java.util.concurrent.TimeUnit;
  * closes while idle leaves the pool at once (its close frees the permit); one found dead when
  * taken is skipped.
  */
-final class NettyConnections implements AutoCloseable {
+final class NettyUpstreamPool implements AutoCloseable {
 
     /** Longest a connection sits unused before it is closed (as the Apache client did). */
     static final Duration MAX_IDLE = Duration.ofSeconds(10);
@@ -55,7 +55,7 @@ final class NettyConnections implements AutoCloseable {
     }
 
     /** One open connection and the handler that feeds its current exchange. */
-    record Connection(Address address, Channel channel, UpstreamHandler handler, boolean reused) {
+    record Connection(Address address, Channel channel, NettyUpstreamHandler handler, boolean reused) {
     }
 
     private record Idle(Connection connection, long sinceNanos) {
@@ -68,7 +68,7 @@ final class NettyConnections implements AutoCloseable {
     private final long connectNanos;
     private final Map<Address, Deque<Idle>> idle = new ConcurrentHashMap<>();
 
-    NettyConnections(Bootstrap bootstrap, SslContext tls, int maxConnections, Duration connectTimeout) {
+    NettyUpstreamPool(Bootstrap bootstrap, SslContext tls, int maxConnections, Duration connectTimeout) {
         this.bootstrap = bootstrap;
         this.tls = tls;
         this.permits = new Semaphore(maxConnections);
@@ -129,7 +129,7 @@ final class NettyConnections implements AutoCloseable {
         ChannelFuture connecting = null;
         try {
             InetAddress ip = InetAddress.getByName(address.host()); // on the caller's thread, never an event loop
-            var handler = new UpstreamHandler();
+            var handler = new NettyUpstreamHandler();
             connecting = bootstrap.clone().handler(new ChannelInitializer<>() {
                 @Override
                 protected void initChannel(Channel channel) {

@@ -6,14 +6,14 @@ import io.netty.util.ReferenceCountUtil;
 
 /**
  * The last handler of an upstream connection: hands what the codec decodes to the connection's
- * current exchange ({@link NettyExchange}), on the event loop. Between exchanges (idle in the
+ * current exchange ({@link NettyUpstreamExchange}), on the event loop. Between exchanges (idle in the
  * pool) nothing should arrive; anything that does makes the connection unusable, so it is closed.
  */
-final class UpstreamHandler extends ChannelInboundHandlerAdapter {
+final class NettyUpstreamHandler extends ChannelInboundHandlerAdapter {
 
-    private volatile NettyExchange exchange;
+    private volatile NettyUpstreamExchange exchange;
 
-    void begin(NettyExchange next) {
+    void begin(NettyUpstreamExchange next) {
         exchange = next;
     }
 
@@ -23,7 +23,7 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        NettyExchange current = exchange;
+        NettyUpstreamExchange current = exchange;
         if (current == null) {
             ReferenceCountUtil.release(msg);
             ctx.close();
@@ -34,7 +34,7 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        NettyExchange current = exchange;
+        NettyUpstreamExchange current = exchange;
         if (current != null) {
             current.wake();
         }
@@ -43,7 +43,7 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        NettyExchange current = exchange;
+        NettyUpstreamExchange current = exchange;
         if (current != null) {
             current.connectionClosed();
         }
@@ -52,9 +52,9 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        NettyExchange current = exchange;
+        NettyUpstreamExchange current = exchange;
         if (current != null) {
-            current.failed(NettyConnections.asIo(cause));
+            current.failed(NettyUpstreamPool.asIo(cause));
         }
         ctx.close();
     }

@@ -9,7 +9,7 @@ import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
-import io.portcullis.gateway.backend.NettyConnections.Connection;
+import io.portcullis.gateway.backend.NettyUpstreamPool.Connection;
 import io.portcullis.gateway.backend.UpstreamClient.UpstreamAnswer;
 import java.io.IOException;
 import java.io.InputStream;
@@ -21,8 +21,8 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * One request and its answer on one {@link NettyConnections.Connection}: the event loop delivers
- * the answer's head and body ({@link UpstreamHandler}); the caller's virtual thread waits for the
+ * One request and its answer on one {@link NettyUpstreamPool.Connection}: the event loop delivers
+ * the answer's head and body ({@link NettyUpstreamHandler}); the caller's virtual thread waits for the
  * head, then reads the body from a small queue of buffers. While the queue holds
  * {@link #QUEUE_LIMIT} bytes or more the connection stops reading (autoRead off), so a slow client
  * makes the backend wait rather than the gateway buffer its whole stream.
@@ -30,7 +30,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>Timeouts are the caller's {@link CallWatch}: cancelling closes the channel, which wakes
  * whoever waits here with a failure.
  */
-final class NettyExchange implements UpstreamAnswer {
+final class NettyUpstreamExchange implements UpstreamAnswer {
 
     /**
      * Bytes queued before the connection stops reading; reading resumes below half of it. Each
@@ -41,7 +41,7 @@ final class NettyExchange implements UpstreamAnswer {
     private static final long RECHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
 
     private final Connection connection;
-    private final NettyConnections pool;
+    private final NettyUpstreamPool pool;
     private final CallSweeper sweeper;
     private final CallWatch watch;
     private final long backstopNanos;
@@ -62,7 +62,7 @@ final class NettyExchange implements UpstreamAnswer {
     private volatile boolean requestSent; // the last byte of the request left (a write listener)
     private volatile boolean requestKeepAlive = true;
 
-    NettyExchange(Connection connection, NettyConnections pool, CallSweeper sweeper, CallWatch watch,
+    NettyUpstreamExchange(Connection connection, NettyUpstreamPool pool, CallSweeper sweeper, CallWatch watch,
                   long idleNanos, long backstopNanos) {
         this.connection = connection;
         this.pool = pool;
