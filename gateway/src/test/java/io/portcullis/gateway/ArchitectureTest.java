@@ -211,10 +211,13 @@ class ArchitectureTest {
     }
 
     @Test
-    void onlyBackendAndProxyCallUpstream() {
-        noClasses().that(gateway()).and().resideOutsideOfPackages(GATEWAY + ".backend..", GATEWAY + ".proxy..")
+    void onlyBackendKnowsHowUpstreamIsCalled() {
+        noClasses().that(gateway()).and().resideOutsideOfPackage(GATEWAY + ".backend..")
                 .should().dependOnClassesThat().resideInAPackage("org.apache.hc..")
-                .because("one shared upstream client (backend.UpstreamClient), driven by proxy's Failover")
+                .orShould().dependOnClassesThat().haveSimpleNameStartingWith("NettyUpstream")
+                .orShould().dependOnClassesThat().haveSimpleNameStartingWith("ApacheUpstream")
+                .because("one shared upstream client interface (backend.UpstreamClient) whose implementations,"
+                        + " and their exceptions, stay in backend; callers see the JDK's and backend's exceptions")
                 .check(CLASSES);
     }
 

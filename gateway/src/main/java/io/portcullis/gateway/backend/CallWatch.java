@@ -4,7 +4,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongSupplier;
 
 /**
- * How long one upstream call has been waiting, checked by {@link UpstreamClient}'s sweeper: first
+ * How long one upstream call has been waiting, checked by the upstream client's {@link CallSweeper}: first
  * for the answer's head (the response timeout), then for each read of its body (the idle
  * timeout). A wait past its limit cancels the call, which closes its connection and fails the
  * blocked read; {@link #timedOut()} then tells a timeout from any other failure.

@@ -9,6 +9,9 @@ class UpstreamClientConfiguration {
 
     @Bean(destroyMethod = "close")
     UpstreamClient upstreamClient(UpstreamProperties properties) {
-        return new UpstreamClient(properties);
+        return switch (properties.client()) {
+            case NETTY -> new NettyUpstreamClient(properties);
+            case APACHE -> new ApacheUpstreamClient(properties);
+        };
     }
 }

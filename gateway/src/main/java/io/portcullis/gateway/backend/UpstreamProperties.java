@@ -26,6 +26,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *                        link-local (cloud metadata), unspecified addresses and the gateway's own
  *                        ports are refused unless a pattern names them ({@link UpstreamDestinations},
  *                        which also parses them). Configured backends are not held to it.
+ * @param client          which implementation calls backends: {@code netty} (the default) or {@code apache},
+ *                        the blocking client kept as a fallback ({@link UpstreamClientKind})
  */
 @ConfigurationProperties(UpstreamProperties.PREFIX)
 public record UpstreamProperties(@DefaultValue("5s") Duration connectTimeout,
@@ -33,7 +35,8 @@ public record UpstreamProperties(@DefaultValue("5s") Duration connectTimeout,
                                  @DefaultValue("120s") Duration idleTimeout,
                                  @DefaultValue("20000") int maxConnections,
                                  String encryptionKey,
-                                 @DefaultValue List<String> allowedHosts) {
+                                 @DefaultValue List<String> allowedHosts,
+                                 @DefaultValue("netty") UpstreamClientKind client) {
 
     public static final String PREFIX = "gateway.upstream";
 
@@ -52,6 +55,6 @@ public record UpstreamProperties(@DefaultValue("5s") Duration connectTimeout,
     public String toString() {
         return "UpstreamProperties[connectTimeout=" + connectTimeout + ", responseTimeout=" + responseTimeout
                 + ", idleTimeout=" + idleTimeout + ", maxConnections=" + maxConnections + ", encryptionKey="
-                + (encryptionKey == null ? "unset" : "***") + ", allowedHosts=" + allowedHosts + "]";
+                + (encryptionKey == null ? "unset" : "***") + ", allowedHosts=" + allowedHosts + ", client=" + client + "]";
     }
 }

@@ -3,11 +3,13 @@ package io.portcullis.gateway.proxy;
 import io.github.resilience4j.retry.Retry;
 import io.portcullis.gateway.backend.BackendRegistry;
 import io.portcullis.gateway.backend.BackendRegistry.Route;
+import io.portcullis.gateway.backend.ClosedWithoutAnswerException;
 import io.portcullis.gateway.backend.Deployment;
 import io.portcullis.gateway.backend.DeploymentHealth;
 import io.portcullis.gateway.backend.DeploymentHealth.AttemptResult;
 import io.portcullis.gateway.backend.DeploymentRouter;
 import io.portcullis.gateway.backend.InProcessBackend;
+import io.portcullis.gateway.backend.NoFreeConnectionException;
 import io.portcullis.gateway.backend.StreamedBody;
 import io.portcullis.gateway.backend.UpstreamClient;
 import io.portcullis.gateway.backend.UpstreamClient.UpstreamAnswer;
@@ -25,9 +27,6 @@ import java.time.Duration;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.function.Function;
-import org.apache.hc.client5.http.ConnectTimeoutException;
-import org.apache.hc.core5.http.ConnectionRequestTimeoutException;
-import org.apache.hc.core5.http.NoHttpResponseException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
@@ -146,12 +145,12 @@ class Failover {
             }
             permit.report(AttemptResult.SUCCESS);
             return Attempt.answer(permit, answer);
-        } catch (ConnectionRequestTimeoutException e) {
+        } catch (NoFreeConnectionException e) {
             // the gateway's own limit (gateway.upstream.max-connections), not the backend's fault
             permit.release();
             return Attempt.failed(permit, ApiError.upstreamUnavailable("Too many open calls to backend '" + backend
                     + "'; retry later"), false);
-        } catch (ConnectTimeoutException | ConnectException | UnknownHostException e) {
+        } catch (ConnectException | UnknownHostException e) {
             permit.report(AttemptResult.UNREACHABLE);
             return Attempt.failed(permit, ApiError.upstreamUnavailable("Backend '" + backend + "' is unreachable"), true);
         } catch (SocketTimeoutException e) {
@@ -162,7 +161,7 @@ class Failover {
                     + responseTimeout.toMillis() + " ms"), false);
         } catch (IOException e) {
             permit.report(AttemptResult.BROKEN);
-            if (e instanceof NoHttpResponseException) {
+            if (e instanceof ClosedWithoutAnswerException) {
                 // closed without a word, typically a kept-alive connection the backend had just
                 // dropped: nothing was processed, another attempt is safe
                 return Attempt.failed(permit, ApiError.upstreamError("Backend '" + backend

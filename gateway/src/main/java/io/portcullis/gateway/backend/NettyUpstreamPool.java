@@ -1,0 +1,234 @@
+package io.portcullis.gateway.backend;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.time.Duration;
+import java.util.Deque;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@link NettyUpstreamClient}'s keep-alive connections: per address, idle ones are taken last in,
+ * first out (the warmest stay busy, the rest expire); one permit per open connection bounds them
+ * per address and in all ({@code gateway.upstream.max-connections}). A connection the backend
+ * closes while idle leaves the pool at once (its close frees the permit); one found dead when
+ * taken is skipped.
+ */
+final class NettyUpstreamPool implements AutoCloseable {
+
+    /** Longest a connection sits unused before it is closed (as the Apache client did). */
+    static final Duration MAX_IDLE = Duration.ofSeconds(10);
+    private static final int MAX_HEAD_BYTES = 64 * 1024;
+    /** How often a caller waiting for a permit looks for an idle connection handed back meanwhile. */
+    private static final long RECHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+
+    /** Where connections go: one pool each. */
+    record Address(boolean tls, String host, int port) {
+        static Address of(URI uri) throws IOException {
+            String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+            if (!scheme.equals("http") && !scheme.equals("https") || uri.getHost() == null) {
+                throw new IOException("not an http(s) URL with a host: " + uri);
+            }
+            boolean tls = scheme.equals("https");
+            return new Address(tls, uri.getHost(), uri.getPort() >= 0 ? uri.getPort() : tls ? 443 : 80);
+        }
+
+        /** The host without an IPv6 literal's brackets. */
+        String bareHost() {
+            return host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+        }
+    }
+
+    /** One open connection and the handler that feeds its current exchange. */
+    record Connection(Address address, Channel channel, NettyUpstreamHandler handler, boolean reused) {
+    }
+
+    private record Idle(Connection connection, long sinceNanos) {
+    }
+
+    private final Bootstrap bootstrap;
+    private final SslContext tls;
+    private final Semaphore permits;
+    private final int maxConnections;
+    private final long connectNanos;
+    private final Map<Address, Deque<Idle>> idle = new ConcurrentHashMap<>();
+
+    NettyUpstreamPool(Bootstrap bootstrap, SslContext tls, int maxConnections, Duration connectTimeout) {
+        this.bootstrap = bootstrap;
+        this.tls = tls;
+        this.permits = new Semaphore(maxConnections);
+        this.maxConnections = maxConnections;
+        this.connectNanos = connectTimeout.toNanos();
+    }
+
+    /**
+     * A kept-alive connection to the address, or a new one.
+     *
+     * @param fresh only a new connection (a retry after a reused one turned out closed)
+     * @throws NoFreeConnectionException none became free within the connect timeout
+     */
+    Connection acquire(Address address, boolean fresh) throws IOException {
+        long deadline = System.nanoTime() + connectNanos;
+        while (true) {
+            Connection kept = fresh ? null : takeIdle(address);
+            if (kept != null) {
+                return kept;
+            }
+            if (permits.tryAcquire()) {
+                return open(address);
+            }
+            evictOneIdle(); // an idle connection elsewhere gives way to a call that needs one here
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                throw new NoFreeConnectionException("no free connection to " + address.host() + ":"
+                        + address.port() + " within the connect timeout");
+            }
+            try {
+                if (permits.tryAcquire(Math.min(left, RECHECK_NANOS), TimeUnit.NANOSECONDS)) {
+                    return open(address);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("interrupted waiting for a connection");
+            }
+        }
+    }
+
+    private Connection takeIdle(Address address) {
+        Deque<Idle> waiting = idle.get(address);
+        if (waiting == null) {
+            return null;
+        }
+        for (Idle next; (next = waiting.pollFirst()) != null; ) {
+            if (next.connection.channel().isActive()) {
+                var c = next.connection;
+                return new Connection(c.address(), c.channel(), c.handler(), true);
+            }
+            next.connection.channel().close(); // dead: its close frees its permit
+        }
+        return null;
+    }
+
+    /** Opens a connection under a permit already taken; the connection's close gives it back. */
+    private Connection open(Address address) throws IOException {
+        ChannelFuture connecting = null;
+        try {
+            InetAddress ip = InetAddress.getByName(address.host()); // on the caller's thread, never an event loop
+            var handler = new NettyUpstreamHandler();
+            connecting = bootstrap.clone().handler(new ChannelInitializer<>() {
+                @Override
+                protected void initChannel(Channel channel) {
+                    if (address.tls()) {
+                        channel.pipeline().addLast(tls.newHandler(channel.alloc(), address.bareHost(), address.port()));
+                    }
+                    var decoding = new HttpDecoderConfig().setMaxInitialLineLength(MAX_HEAD_BYTES)
+                            .setMaxHeaderSize(MAX_HEAD_BYTES);
+                    channel.pipeline().addLast(new HttpClientCodec(decoding, false, false), handler);
+                }
+            }).connect(new InetSocketAddress(ip, address.port()));
+            Channel channel = connecting.channel();
+            channel.closeFuture().addListener(closed -> closed(address, channel));
+            connecting.awaitUninterruptibly();
+            if (!connecting.isSuccess()) {
+                throw asIo(connecting.cause());
+            }
+            SslHandler ssl = channel.pipeline().get(SslHandler.class);
+            if (ssl != null && !ssl.handshakeFuture().awaitUninterruptibly().isSuccess()) {
+                channel.close();
+                throw asIo(ssl.handshakeFuture().cause());
+            }
+            return new Connection(address, channel, handler, false);
+        } catch (IOException | RuntimeException e) {
+            if (connecting == null) {
+                permits.release(); // no channel whose close would give it back
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Hands a connection whose exchange ended cleanly back for the next call, or closes it when a
+     * caller is waiting for a permit (it then opens its own).
+     */
+    void release(Connection connection) {
+        Channel channel = connection.channel();
+        if (!channel.isActive() || permits.hasQueuedThreads()) {
+            channel.close();
+            return;
+        }
+        Deque<Idle> waiting = idle.computeIfAbsent(connection.address(), a -> new ConcurrentLinkedDeque<>());
+        var entry = new Idle(connection, System.nanoTime());
+        waiting.offerFirst(entry);
+        if (!channel.isActive()) {
+            waiting.remove(entry); // closed meanwhile, its listener may have looked before it was here
+        }
+    }
+
+    private void closed(Address address, Channel channel) {
+        Deque<Idle> waiting = idle.get(address);
+        if (waiting != null) {
+            waiting.removeIf(i -> i.connection.channel() == channel);
+        }
+        permits.release();
+    }
+
+    private void evictOneIdle() {
+        for (Deque<Idle> waiting : idle.values()) {
+            Idle oldest = waiting.pollLast();
+            if (oldest != null) {
+                oldest.connection.channel().close();
+                return;
+            }
+        }
+    }
+
+    /** Closes the connections unused for longer than {@link #MAX_IDLE}: the oldest are at each tail. */
+    void evictExpired() {
+        long now = System.nanoTime();
+        for (Deque<Idle> waiting : idle.values()) {
+            for (Idle oldest; (oldest = waiting.peekLast()) != null
+                    && now - oldest.sinceNanos > MAX_IDLE.toNanos(); ) {
+                if (waiting.removeLastOccurrence(oldest)) {
+                    oldest.connection.channel().close();
+                }
+            }
+        }
+    }
+
+    /** Connections open now, idle or busy (for tests). */
+    int openConnections() {
+        return maxConnections - permits.availablePermits();
+    }
+
+    @Override
+    public void close() {
+        for (Deque<Idle> waiting : idle.values()) {
+            for (Idle next; (next = waiting.pollFirst()) != null; ) {
+                next.connection.channel().close();
+            }
+        }
+    }
+
+    static IOException asIo(Throwable cause) {
+        Throwable root = cause;
+        while (!(root instanceof IOException) && root != null && root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root instanceof IOException io ? io : new IOException(cause);
+    }
+}
