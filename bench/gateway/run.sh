@@ -33,7 +33,8 @@
 # shedding-off gateway, or OVERLOAD_CAPACITY (req/s) to skip that. OVERLOAD_MULTIPLES ("0.5 1 2 3": 1 is the closed loop's
 # saturation, where an open loop already queues),
 # OVERLOAD_SHEDDING ("off on"), OVERLOAD_MAX_IN_FLIGHT (2000: OpenLoop counts a request due beyond it
-# as failed instead of queueing it). Results: overload.csv and the "Overload" table.
+# as failed instead of queueing it). Last, the top rate through the nginx hop alone: the
+# generator's own floor on its CPU. Results: overload.csv and the "Overload" table.
 #   PHASES=overload bench/gateway/run.sh
 # Ports (env): BACKEND_PORT, HOP_PORT, STREAM_PORT, GATEWAY_PORT, PORTKEY_PORT (18084), NETTY_PORT (18085).
 # Streams and the open loop always measure the nginx hop and the gateway.
@@ -595,6 +596,15 @@ print(json.dumps({"name": "bench-overload", "policy": {"denyPatterns": [f"projec
         done
         stop_gateway
     done
+    # the generator's own floor: the same load through the nginx hop (no gateway), pinned as above
+    top=$(awk -v c="$capacity" -v m="$(echo ${OVERLOAD_MULTIPLES:-0.5 1 2 3} | awk '{print $NF}')" 'BEGIN{printf "%d", c * m}')
+    log "overload: the generator alone, $top/s through the nginx hop"
+    line=$(timeout $((OPENLOOP_SECONDS + 60)) taskset -c "$load_cpus" "$JAVA" -Xmx512m -cp "$BENCH_JAR" \
+        io.portcullis.bench.gateway.OpenLoop "$(target_url nginx)" "$overload_body" "$top" "$OPENLOOP_SECONDS" 3 \
+        none "${OVERLOAD_MAX_IN_FLIGHT:-2000}" | tee -a "$OUT/overload-raw.txt" | grep '^rate=') || line=
+    declare -A r=(); for kv in $line; do r[${kv%%=*}]=${kv#*=}; done
+    [[ -n $line ]] && md "| nginx hop (the generator's floor) | – | $top | $(( r[ok] / OPENLOOP_SECONDS )) | $(( r[shed] / OPENLOOP_SECONDS )) | $(( (r[other] + r[unsent] + r[unanswered]) / OPENLOOP_SECONDS )) |" \
+        "$(awk -v a="${r[p50]}" -v b="${r[p99]}" 'BEGIN{printf "%.2f / %.2f", a/1000, b/1000}') | – | – | – |"
     md ""
 fi
 
