@@ -4,11 +4,6 @@ import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpRequest;
 import io.portcullis.gateway.web.QueueingDelay;
 import java.io.IOException;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,12 +17,6 @@ import org.slf4j.LoggerFactory;
  * request's wait for a carrier thread: under load, the queue of runnable virtual threads. It is
  * kept on the exchange ({@link NettyExchange#waitedNanos()}) and, when shedding is on, reported to
  * {@link QueueingDelay}, which then judges the request by it before anything is read.
- *
- * <p>When shedding is on, a request arriving while others still wait for a carrier and the limiter
- * says the queue stands ({@link QueueingDelay#shedsArrival()}) does not join that queue: its 503 is
- * written by a platform thread of {@link #SHEDDERS}, which the operating system schedules beside the
- * carriers, so the refusal takes microseconds instead of the queue's length. It goes through the
- * same handler (contract shape per endpoint, metrics, ledger) with the wait it would have had.
  */
 final class ClientApiRoute implements Route {
 
@@ -39,17 +28,6 @@ final class ClientApiRoute implements Route {
     private final QueueingDelay queueing;
     /** A factory, unlike a builder, may be shared by every event loop. */
     private final java.util.concurrent.ThreadFactory threads = Thread.ofVirtual().name("client-api-", 0).factory();
-    /** Requests handed over whose virtual thread has not started yet (counted when shedding is on). */
-    private final AtomicInteger queued = new AtomicInteger();
-
-    /**
-     * Writes refusals of arrivals: two platform threads (a refusal reads nothing and calls no
-     * backend), with a bounded queue; past it, a request takes the virtual-thread path and is
-     * judged when it starts, as without this.
-     */
-    private static final ThreadPoolExecutor SHEDDERS = new ThreadPoolExecutor(2, 2, 0, TimeUnit.SECONDS,
-            new ArrayBlockingQueue<>(10_000), Thread.ofPlatform().name("client-api-shed-", 0).daemon().factory(),
-            new ThreadPoolExecutor.AbortPolicy());
 
     ClientApiRoute(ClientApiHandler handler, DataPlaneProperties properties, QueueingDelay queueing) {
         this.handler = handler;
@@ -65,34 +43,16 @@ final class ClientApiRoute implements Route {
     public RequestSink begin(Channel client, HttpRequest head, String clientAddress, String requestId,
                              Consumer<Boolean> answered) {
         var exchange = new NettyExchange(client, head, clientAddress, requestId, properties);
-        if (queueing != null) {
-            if (queued.get() > 0 && queueing.shedsArrival() && refuseAtOnce(exchange, answered)) {
-                return exchange.sink();
-            }
-            queued.incrementAndGet();
-        }
         long handedOver = System.nanoTime();
         threads.newThread(() -> {
             long started = System.nanoTime(); // first: anything before it would count as queueing
             exchange.waited(started - handedOver);
             if (queueing != null) {
-                queued.decrementAndGet();
                 queueing.record(started - handedOver, started);
             }
             answered.accept(serve(exchange));
         }).start();
         return exchange.sink();
-    }
-
-    /** @return whether a shedder took the request (false: its queue is full) */
-    private boolean refuseAtOnce(NettyExchange exchange, Consumer<Boolean> answered) {
-        exchange.waited(queueing.lastWaitNanos()); // the wait it would have had, which the handler refuses
-        try {
-            SHEDDERS.execute(() -> answered.accept(serve(exchange)));
-            return true;
-        } catch (RejectedExecutionException e) {
-            return false;
-        }
     }
 
     /** @return whether the connection may carry another request */

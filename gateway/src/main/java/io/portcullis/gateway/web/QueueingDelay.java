@@ -16,16 +16,6 @@ import java.util.concurrent.atomic.AtomicLong;
  * is still served. A burst drains within an interval and sheds nothing; a replica at three times
  * its capacity answers the excess at once instead of letting every request wait.
  *
- * <p>The sojourn rule alone refuses a request only once it has waited, so each 503 is as slow as
- * the queue is long. A front door that knows how many requests are waiting for a thread asks
- * {@link #shedsArrival()} as a request arrives: while overloaded, with requests queued and the last
- * one to start having waited beyond the target, the newcomer would wait as long, and is refused at
- * once instead of joining the queue. Refusing arrivals keeps the queue short, so the smallest wait
- * of an interval falls below the target although the demand has not; an interval in which
- * arrivals were refused therefore keeps the replica overloaded (it leaves only after an interval
- * that needed no such refusal), or it would admit everything for an interval, let the queue grow
- * by twice its capacity's worth at 3x, and shed late again.
- *
  * <p>Only the wait for the server is reported, never the wait for a backend: a slow model or a
  * long stream parks its thread without a dispatch, so it cannot make the replica shed.
  *
@@ -42,10 +32,6 @@ public final class QueueingDelay {
     private final AtomicLong windowEnd;
     private volatile boolean overloaded;
     private volatile long lastMinNanos;
-    /** The wait of the request that started last: about what one arriving now would wait. */
-    private volatile long lastWaitNanos;
-    /** Whether an arrival was refused in the current interval (the queue was kept short, not short). */
-    private volatile boolean refusedArrivals;
 
     /**
      * @param target   the wait a request may have without the queue counting as standing
@@ -63,7 +49,6 @@ public final class QueueingDelay {
 
     /** One request (or connector task) waited {@code waitedNanos} before a thread started on it. */
     public void record(long waitedNanos, long nowNanos) {
-        lastWaitNanos = waitedNanos;
         long min = windowMin.get();
         while (waitedNanos < min && !windowMin.compareAndSet(min, waitedNanos)) {
             min = windowMin.get();
@@ -73,27 +58,8 @@ public final class QueueingDelay {
         if (nowNanos - end >= 0 && windowEnd.compareAndSet(end, nowNanos + intervalNanos)) {
             long closed = windowMin.getAndSet(NONE);
             lastMinNanos = closed == NONE ? 0 : closed;
-            overloaded = closed != NONE && closed > targetNanos || overloaded && refusedArrivals;
-            refusedArrivals = false;
+            overloaded = closed != NONE && closed > targetNanos;
         }
-    }
-
-    /**
-     * Whether a request arriving now, while others wait for a thread, should be refused before it
-     * joins them: overloaded, and the last request to start waited beyond the target. Its wait is
-     * judged as {@link #lastWaitNanos()}, which {@link #sheds} then refuses too.
-     */
-    public boolean shedsArrival() {
-        if (overloaded && lastWaitNanos > targetNanos) {
-            refusedArrivals = true;
-            return true;
-        }
-        return false;
-    }
-
-    /** The wait of the request that started last, in nanoseconds. */
-    public long lastWaitNanos() {
-        return lastWaitNanos;
     }
 
     /** Whether a request that waited {@code waitedNanos} should be refused now. */

@@ -144,50 +144,6 @@ class DataPlaneSheddingTest {
     }
 
     /**
-     * Behind a standing queue, a request that arrives while another still waits for a carrier is
-     * refused at once (by a platform thread) instead of waiting out the queue for its 503: with
-     * every carrier busy for seconds, its answer comes in well under one.
-     */
-    @Test
-    void refusesAnArrivalBehindAStandingQueueWithoutWaitingForACarrier() throws Exception {
-        try (var postgres = EmbeddedPostgresServer.ephemeral();
-             var gateway = StandaloneGateway.start(postgres.jdbcUrl(), Map.of("gateway.data-plane.enabled", "true",
-                     "gateway.shedding.enabled", "true", "gateway.shedding.target", "100ms",
-                     "gateway.shedding.interval", "10ms"));
-             var waiting = new RawHttp(gateway.port());
-             var arriving = new RawHttp(gateway.port())) {
-            var key = new GatewayClient(gateway.port()).createKey();
-            var limiter = gateway.context().getBean(QueueingDelay.class);
-            RawHttp.Head shed = null;
-            for (int round = 0; round < 4 && (shed == null || shed.status() != 503); round++) {
-                busyCarriers(400);
-                shed = waiting.send(chat(key.secret(), GatewayClient.chat("fake-chat"))).head();
-                waiting.body(shed);
-            }
-            assertThat(shed.status()).isEqualTo(503);
-            assertThat(limiter.overloaded()).isTrue();
-
-            busyCarriers(4_000);
-            waiting.send(chat(key.secret(), GatewayClient.chat("fake-chat"))); // queues behind the busy carriers
-            Thread.sleep(50);
-            long sent = System.nanoTime();
-            var refused = arriving.send(chat(key.secret(), GatewayClient.chat("fake-chat"))).head();
-            long millis = (System.nanoTime() - sent) / 1_000_000;
-            assertThat(refused.status()).isEqualTo(503);
-            assertThat(millis).as("answered while the carriers were still busy").isLessThan(1_500);
-            assertThat(refused.header("retry-after")).isEqualTo("1");
-            assertThat(refused.header("connection")).as("the connection is kept").isNull();
-            assertThat(arriving.body(refused)).contains("\"code\":\"overloaded\"");
-
-            waiting.body(waiting.head()); // the queued one, once a carrier is free (shed or served)
-            Thread.sleep(50);
-            var quick = arriving.send(chat(key.secret(), GatewayClient.chat("fake-chat"))).head();
-            assertThat(quick.status()).as("nothing queued any more: an arrival is not refused").isEqualTo(200);
-            arriving.body(quick);
-        }
-    }
-
-    /**
      * Occupies every carrier thread for {@code millis}: more spinning virtual threads than there
      * can be carriers, each until one deadline, so whatever is started after them waits for it.
      */

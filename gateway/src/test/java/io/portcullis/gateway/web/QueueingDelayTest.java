@@ -105,54 +105,6 @@ class QueueingDelayTest {
     }
 
     @Test
-    void refusesAnArrivalBehindAStandingQueueWhoseLastWaitIsAboveTheTarget() {
-        dispatches(101, 20);
-
-        assertThat(delay.shedsArrival()).isTrue();
-        assertThat(delay.sheds(delay.lastWaitNanos())).as("the handler refuses it by the wait it would have had")
-                .isTrue();
-    }
-
-    @Test
-    void admitsArrivalsDuringABurstThatIsNoStandingQueueYet() {
-        dispatches(99, 40); // a queue, but not for a whole interval
-
-        assertThat(delay.overloaded()).isFalse();
-        assertThat(delay.shedsArrival()).isFalse();
-    }
-
-    @Test
-    void admitsAnArrivalWhileOverloadedOnceTheLastRequestCameThroughQuickly() {
-        dispatches(101, 20);
-        dispatches(1, 2);
-
-        assertThat(delay.overloaded()).isTrue();
-        assertThat(delay.shedsArrival()).isFalse();
-    }
-
-    @Test
-    void staysOverloadedThroughAnIntervalKeptShortOnlyByRefusingArrivals() {
-        dispatches(101, 20);
-        // refusing arrivals keeps the queue near the target: the smallest wait drops below it
-        for (int i = 0; i < 100; i++) {
-            dispatches(1, i % 10 == 0 ? 1 : 8);
-            delay.shedsArrival();
-        }
-
-        assertThat(delay.standingDelayNanos()).as("the interval's smallest wait").isLessThanOrEqualTo(5 * MS);
-        assertThat(delay.overloaded()).as("the demand has not fallen: still overloaded").isTrue();
-    }
-
-    @Test
-    void leavesOverloadAfterAnIntervalThatRefusedNoArrival() {
-        dispatches(101, 20);
-        dispatches(100, 3); // the queue is gone and nothing had to be refused to keep it so
-
-        assertThat(delay.overloaded()).isFalse();
-        assertThat(delay.shedsArrival()).isFalse();
-    }
-
-    @Test
     void refusesANonPositiveTargetOrInterval() {
         assertThatThrownBy(() -> new QueueingDelay(Duration.ZERO, INTERVAL, now))
                 .isInstanceOf(IllegalArgumentException.class);
