@@ -10,7 +10,8 @@
 #   (MAIN_GATEWAY_ARGS: arguments for the main gateway only; the data plane is on by default, so
 #   this makes "gateway" the servlet path and "gateway-netty" the data plane, in one run)
 #
-# Knobs (env): PHASES (wrk streams openloop, in that order, the overload last; hold keeps it all up for profiling), ROUNDS (3), RUN_SECONDS (10), CONNECTIONS
+# Knobs (env): PHASES (wrk streams openloop overload, in that order; the default leaves overload out;
+# hold keeps it all up for profiling), ROUNDS (3), RUN_SECONDS (10), CONNECTIONS
 # ("16 64"), RATES ("250 500 1000 2000 3000"), OPENLOOP_SECONDS (10), STREAMS (10000), STREAM_CHUNKS
 # (60), STREAM_RAMP_SECONDS (30), GATEWAY_JAVA_OPTS (-Xmx768m), GATEWAY_ARGS (extra
 # --property=value arguments), JFR (1: record a flight recording of
@@ -23,6 +24,18 @@
 #     (portcullis-netty)   its own database; skipped, with the reason, when the jar has no data plane
 #   portkey                the Portkey gateway (npm @portkey-ai/gateway@PORTKEY_VERSION), installed with
 #                          npm into bench/target/portkey on first use; Node, one process; needs node, npm
+# Overload phase (PHASES=overload, ~5 minutes): 0.5x, 1x, 2x, 3x the gateway's capacity, open loop, with
+# gateway.shedding off and on. The gateway runs on one CPU (taskset -c OVERLOAD_GATEWAY_CPUS (0),
+# -XX:ActiveProcessorCount=1), nginx, wrk and OpenLoop on the other (OVERLOAD_LOAD_CPUS (1)), and the
+# request is a longer conversation (OVERLOAD_PROMPT_KB (4)) sent with a key whose policy has
+# OVERLOAD_DENY_PATTERNS (40) deny patterns that never match (each reads the whole prompt), so
+# that 3x capacity is within what the generator can offer on its one CPU. Capacity: wrk -t1 -cOVERLOAD_CONNECTIONS (32) for RUN_SECONDS against the
+# shedding-off gateway, or OVERLOAD_CAPACITY (req/s) to skip that. OVERLOAD_MULTIPLES ("0.5 1 2 3": 1 is the closed loop's
+# saturation, where an open loop already queues),
+# OVERLOAD_SHEDDING ("off on"), OVERLOAD_MAX_IN_FLIGHT (2000: OpenLoop counts a request due beyond it
+# as failed instead of queueing it). Last, the top rate through the nginx hop alone: the
+# generator's own floor on its CPU. Results: overload.csv and the "Overload" table.
+#   PHASES=overload bench/gateway/run.sh
 # Ports (env): BACKEND_PORT, HOP_PORT, STREAM_PORT, GATEWAY_PORT, PORTKEY_PORT (18084), NETTY_PORT (18085).
 # Streams and the open loop always measure the nginx hop and the gateway.
 set -euo pipefail
@@ -164,7 +177,7 @@ launch_gateway() {
     [[ ${JFR:-0} == 1 ]] && jfr=("-XX:StartFlightRecording=filename=$OUT/gateway-$name.jfr,settings=profile")
     local t0; t0=$(date +%s%N)
     # shellcheck disable=SC2086
-    GATEWAY_ADMIN_TOKEN=$ADMIN_TOKEN "$JAVA" $GATEWAY_JAVA_OPTS "${jfr[@]}" -jar "$GATEWAY_JAR" \
+    GATEWAY_ADMIN_TOKEN=$ADMIN_TOKEN ${GATEWAY_PREFIX:-} "$JAVA" $GATEWAY_JAVA_OPTS "${jfr[@]}" -jar "$GATEWAY_JAR" \
         --server.address=127.0.0.1 --server.port="$port" \
         --server.tomcat.max-connections=20000 --server.tomcat.accept-count=1000 \
         --gateway.embedded-postgres.data-dir="$data" ${LIMIT_ARGS:-} \
@@ -482,6 +495,117 @@ if [[ " $PHASES " == *" openloop "* ]]; then
     md ""
     "$JAVA" -Djava.awt.headless=true -cp "$BENCH_JAR" io.portcullis.bench.gateway.LatencyChart "$OUT/openloop.csv" \
         "$OUT/latency-vs-load.png" "POST chat completion, open loop: nginx hop vs gateway ($(nproc) CPUs shared with the load)"
+fi
+
+# ---- overload: 1x, 2x, 3x capacity open-loop, shedding off and on ------------------------------
+# Two CPUs cannot offer three times what a gateway on two CPUs serves, so the gateway gets one
+# (taskset, -XX:ActiveProcessorCount=1, its embedded PostgreSQL with it) and the load the other
+# (nginx, wrk, OpenLoop), and the request carries a longer conversation (OVERLOAD_PROMPT_KB) that the
+# gateway parses, inspects and relays. Capacity is measured closed-loop (wrk) on the shedding-off
+# gateway; every rate is a multiple of it.
+if [[ " $PHASES " == *" overload "* ]]; then
+    gw_cpus=${OVERLOAD_GATEWAY_CPUS:-0}; load_cpus=${OVERLOAD_LOAD_CPUS:-1}
+    overload_body=$WORK/overload-request.json
+    python3 - "${OVERLOAD_PROMPT_KB:-4}" > "$overload_body" <<'PY'
+import json, sys
+words = ("the gateway reads every message of this conversation before it relays it so a longer "
+         "prompt costs it parsing and inspection time as it would in production ").split()
+budget, messages, i = int(sys.argv[1]) * 1024, [{"role": "system", "content": "You are a helpful assistant."}], 0
+while len(json.dumps(messages)) < budget:
+    text = " ".join(words[(i + k) % len(words)] for k in range(80))
+    messages.append({"role": "user" if i % 2 == 0 else "assistant", "content": f"turn {i}: {text}"})
+    i += 1
+print(json.dumps({"model": "bench-chat", "messages": messages, "max_tokens": 16}), end="")
+PY
+    # nginx (master and workers) moves to the load's CPUs; it stays up, its caches warm
+    for pid in $(cat "$WORK/nginx/nginx.pid") $(pgrep -P "$(cat "$WORK/nginx/nginx.pid")"); do
+        taskset -p -c "$load_cpus" "$pid" > /dev/null
+    done
+    # the key's policy: deny patterns that never match, so each one reads the whole prompt
+    overload_key=$(python3 -c '
+import json, sys
+n = int(sys.argv[1])
+print(json.dumps({"name": "bench-overload", "policy": {"denyPatterns": [f"project (?:alpha|beta) {i} (?:leak|secret)s?" for i in range(n)]},
+    "limits": {"requestsPerMinute": 1000000000, "tokensPerMinute": 1000000000, "tokensPerDay": 1000000000,
+               "tokensPerMonth": 1000000000, "maxConcurrentRequests": 100000}}))' "${OVERLOAD_DENY_PATTERNS:-40}" \
+        | curl -fs -X POST "http://127.0.0.1:$GATEWAY_PORT/admin/api/keys" -H "Authorization: Bearer $ADMIN_TOKEN" \
+            -H 'Content-Type: application/json' --data-binary @- \
+        | python3 -c 'import json,sys; print(json.load(sys.stdin)["key"])')
+    stop_gateway
+    overload_wrk() { # $1: seconds; prints wrk's RESULT line
+        BENCH_BODY=$overload_body BENCH_KEY=$overload_key taskset -c "$load_cpus" wrk -t1 -c"${OVERLOAD_CONNECTIONS:-32}" -d"$1s" \
+            -s bench/gateway/chat.lua "$(target_url gateway)" | grep '^RESULT'
+    }
+    capacity=${OVERLOAD_CAPACITY:-}
+    echo "shedding,multiple,offered,ok_per_s,shed_per_s,other_per_s,unsent,p50_us,p99_us,shed_p99_us,peak_connections,gateway_shed" \
+        > "$OUT/overload.csv"
+    md "## Overload (gateway on CPU $gw_cpus with \`-XX:ActiveProcessorCount=1\`, load on CPU $load_cpus; $(wc -c < "$overload_body") B request, ${OVERLOAD_DENY_PATTERNS:-40} deny patterns)"
+    md ""
+    for mode in ${OVERLOAD_SHEDDING:-off on}; do
+        enabled=false; [[ $mode == on ]] && enabled=true
+        log "overload: gateway with shedding $mode on CPU $gw_cpus"
+        saved_opts=$GATEWAY_JAVA_OPTS
+        GATEWAY_JAVA_OPTS="$GATEWAY_JAVA_OPTS -XX:ActiveProcessorCount=1" GATEWAY_PREFIX="taskset -c $gw_cpus"
+        # shellcheck disable=SC2086
+        launch_gateway "overload-$mode" "$GATEWAY_PORT" "$WORK/postgres" ${MAIN_GATEWAY_ARGS:-} \
+            --gateway.shedding.enabled=$enabled || exit 1
+        GATEWAY_PID=$LAUNCHED_PID; GATEWAY_JAVA_OPTS=$saved_opts; GATEWAY_PREFIX=
+        code=$(curl -s -o "$WORK/check.json" -w '%{http_code}' "$(target_url gateway)" -H "Authorization: Bearer $overload_key" \
+            -H 'Content-Type: application/json' --data-binary @"$overload_body")
+        [[ $code == 200 ]] || { log "overload request answered $code: $(cat "$WORK/check.json")"; exit 1; }
+        log "overload: warm-up, wrk -c${OVERLOAD_CONNECTIONS:-32} ${WARMUP_SECONDS} s"
+        overload_wrk "$WARMUP_SECONDS" > /dev/null
+        if [[ -z $capacity ]]; then
+            line=$(overload_wrk "$RUN_SECONDS"); eval "${line#RESULT }"
+            capacity=$rps
+            log "overload: capacity $capacity req/s closed-loop (p50 ${p50} µs, p99 ${p99} µs, errors $((non2xx + sockerr)))"
+            md "Capacity (closed loop, wrk -t1 -c${OVERLOAD_CONNECTIONS:-32}, ${RUN_SECONDS} s, shedding $mode): **$capacity req/s**, p50 $(awk -v a="$p50" 'BEGIN{printf "%.2f", a/1000}') ms, p99 $(awk -v a="$p99" 'BEGIN{printf "%.2f", a/1000}') ms, $((non2xx + sockerr)) errors."
+        fi
+        if [[ -z ${overload_header:-} ]]; then
+            overload_header=1
+            md ""
+            md "Open loop (OpenLoop on CPU $load_cpus, ${OPENLOOP_SECONDS} s after 3 s at the same rate, at most ${OVERLOAD_MAX_IN_FLIGHT:-2000} in flight: one due beyond that is not sent and counted as other);"
+            md "latencies from each request's scheduled send; 200 = admitted, 503 = shed, other = any other status, no answer or not sent."
+            md ""
+            md "| shedding | × capacity | offered/s | 200/s | 503/s | other/s | admitted p50 / p99 ms | 503 p99 ms | peak connections | gateway's shed count |"
+            md "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+        fi
+        for multiple in ${OVERLOAD_MULTIPLES:-0.5 1 2 3}; do
+            rate=$(awk -v c="$capacity" -v m="$multiple" 'BEGIN{printf "%d", c * m}')
+            log "overload: shedding $mode, ${multiple}x = $rate/s"
+            # the gateway's count from the end of OpenLoop's 3 s warm-up, as OpenLoop's own counts
+            ( sleep 3; metric portcullis_shed_requests_total > "$WORK/shed-before.txt" ) &
+            shed_sampler=$!
+            ( while true; do metric portcullis_dataplane_connections; echo; sleep 1; done ) > "$WORK/connections.txt" 2>/dev/null &
+            sampler=$!
+            line=$(timeout $((OPENLOOP_SECONDS + 60)) taskset -c "$load_cpus" "$JAVA" -Xmx512m -cp "$BENCH_JAR" \
+                io.portcullis.bench.gateway.OpenLoop "$(target_url gateway)" "$overload_body" "$rate" "$OPENLOOP_SECONDS" 3 \
+                "$overload_key" "${OVERLOAD_MAX_IN_FLIGHT:-2000}" | tee -a "$OUT/overload-raw.txt" | grep '^rate=') \
+                || { kill "$sampler"; log "OpenLoop did not finish at $rate/s"; continue; }
+            kill "$sampler"; wait "$sampler" 2>/dev/null || true
+            wait "$shed_sampler" || true; shed_before=$(cat "$WORK/shed-before.txt")
+            peak=$(sort -n "$WORK/connections.txt" | tail -1)
+            gateway_shed=$(( $(metric portcullis_shed_requests_total) - shed_before ))
+            declare -A r=(); for kv in $line; do r[${kv%%=*}]=${kv#*=}; done
+            other=$(( r[other] + r[unsent] + r[unanswered] ))
+            echo "$mode,$multiple,$rate,$(( r[ok] / OPENLOOP_SECONDS )),$(( r[shed] / OPENLOOP_SECONDS )),$(( other / OPENLOOP_SECONDS )),${r[unsent]},${r[p50]},${r[p99]},${r[shed_p99]},${peak:-0},$gateway_shed" \
+                >> "$OUT/overload.csv"
+            md "| $mode | $multiple | $rate | $(( r[ok] / OPENLOOP_SECONDS )) | $(( r[shed] / OPENLOOP_SECONDS )) | $(( other / OPENLOOP_SECONDS )) |" \
+               "$(awk -v a="${r[p50]}" -v b="${r[p99]}" 'BEGIN{printf "%.2f / **%.2f**", a/1000, b/1000}') |" \
+               "$(awk -v a="${r[shed_p99]}" -v n="${r[shed]}" 'BEGIN{if (n > 0) printf "%.2f", a/1000; else printf "–"}') | ${peak:-?} | $gateway_shed |"
+        done
+        stop_gateway
+    done
+    # the generator's own floor: the same load through the nginx hop (no gateway), pinned as above
+    top=$(awk -v c="$capacity" -v m="$(echo ${OVERLOAD_MULTIPLES:-0.5 1 2 3} | awk '{print $NF}')" 'BEGIN{printf "%d", c * m}')
+    log "overload: the generator alone, $top/s through the nginx hop"
+    line=$(timeout $((OPENLOOP_SECONDS + 60)) taskset -c "$load_cpus" "$JAVA" -Xmx512m -cp "$BENCH_JAR" \
+        io.portcullis.bench.gateway.OpenLoop "$(target_url nginx)" "$overload_body" "$top" "$OPENLOOP_SECONDS" 3 \
+        none "${OVERLOAD_MAX_IN_FLIGHT:-2000}" | tee -a "$OUT/overload-raw.txt" | grep '^rate=') || line=
+    declare -A r=(); for kv in $line; do r[${kv%%=*}]=${kv#*=}; done
+    [[ -n $line ]] && md "| nginx hop (the generator's floor) | – | $top | $(( r[ok] / OPENLOOP_SECONDS )) | $(( r[shed] / OPENLOOP_SECONDS )) | $(( (r[other] + r[unsent] + r[unanswered]) / OPENLOOP_SECONDS )) |" \
+        "$(awk -v a="${r[p50]}" -v b="${r[p99]}" 'BEGIN{printf "%.2f / %.2f", a/1000, b/1000}') | – | – | – |"
+    md ""
 fi
 
 # ---- hold: keep everything up for profiling by hand (jcmd, curl, wrk) -------------------------
