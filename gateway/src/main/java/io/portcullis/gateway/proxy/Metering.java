@@ -21,9 +21,10 @@ class Metering {
 
     /**
      * One INFO line per client-API request, under its own logger name so it can be turned off or
-     * routed alone: the request id and the trace id side by side join logs to traces.
+     * routed alone: the request id and the trace id side by side join logs to traces. On Boot's
+     * default console it has a lean appender of its own ({@link AccessLog}).
      */
-    private static final Logger access = LoggerFactory.getLogger("io.portcullis.gateway.access");
+    private static final Logger access = LoggerFactory.getLogger(AccessLog.LOGGER);
 
     private final UsageLedger ledger;
     private final GatewayMetrics metrics;
