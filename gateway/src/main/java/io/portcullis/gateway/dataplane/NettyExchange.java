@@ -6,16 +6,18 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpContent;
-import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValidationUtil;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.AsciiString;
 import io.portcullis.gateway.web.ApiError;
 import io.portcullis.gateway.web.ClientExchange;
 import io.portcullis.gateway.web.RequestIdFilter;
@@ -26,6 +28,7 @@ import java.io.OutputStream;
 import java.net.SocketTimeoutException;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -50,6 +53,8 @@ final class NettyExchange implements ClientExchange {
      */
     static final long UNREAD_BODY_LIMIT = BodyStream.HIGH_WATER;
 
+    private static final AsciiString REQUEST_ID = AsciiString.cached(RequestIdFilter.HEADER);
+
     private final Channel channel;
     private final String method;
     private final String path;
@@ -70,7 +75,13 @@ final class NettyExchange implements ClientExchange {
     private final BodyStream body;
 
     private int status = 200;
-    private final HttpHeaders answerHeaders = new DefaultHttpHeaders();
+    /**
+     * Names are checked once each by {@link AnswerHeaderNames} rather than char by char on every
+     * answer; values are still checked by Netty on every set, so a value with CR, LF or another
+     * control character (a backend's content type, say) is refused and can never split the answer.
+     */
+    private final HttpHeaders answerHeaders =
+            DefaultHttpHeadersFactory.headersFactory().withNameValidation(false).newHeaders();
     private long answerLength = -1;
     private boolean committed;
     private final ByteArrayOutputStream pending = new ByteArrayOutputStream();
@@ -110,7 +121,7 @@ final class NettyExchange implements ClientExchange {
         this.expectsContinue = HttpUtil.is100ContinueExpected(head);
         this.body = new BodyStream(channel, properties.readTimeout().toNanos(),
                 expectsContinue ? this::sendContinue : () -> { });
-        answerHeaders.set(RequestIdFilter.HEADER, requestId);
+        answerHeaders.set(REQUEST_ID, requestId);
     }
 
     /** The serving thread's first act: how long it waited to start after the hand-over. */
@@ -149,7 +160,7 @@ final class NettyExchange implements ClientExchange {
     @Override
     public void header(String name, String value) {
         if (!committed) {
-            answerHeaders.set(name, value);
+            answerHeaders.set(AnswerHeaderNames.checked(name), value);
         }
     }
 
@@ -293,6 +304,33 @@ final class NettyExchange implements ClientExchange {
         }
         if (!written.isSuccess()) {
             throw new IOException("The answer could not be written to the client", written.cause());
+        }
+    }
+
+    /**
+     * Answer header names, each checked against HTTP's token rule once and kept as an
+     * {@link AsciiString}, whose case-insensitive hash is computed once and whose bytes the encoder
+     * copies as they are. The names come from the gateway's code (constants), so the cache stays
+     * small; it is capped all the same, and a name beyond the cap is checked on every use.
+     */
+    private static final class AnswerHeaderNames {
+        private static final int CAP = 256;
+        private static final ConcurrentHashMap<String, AsciiString> CHECKED = new ConcurrentHashMap<>();
+
+        static AsciiString checked(String name) {
+            AsciiString known = CHECKED.get(name);
+            if (known != null) {
+                return known;
+            }
+            int bad = name.isEmpty() ? 0 : HttpHeaderValidationUtil.validateToken(name);
+            if (bad != -1) {
+                throw new IllegalArgumentException("Not a header name (character " + bad + "): '" + name + "'");
+            }
+            AsciiString checked = new AsciiString(name);
+            if (CHECKED.size() < CAP) {
+                CHECKED.putIfAbsent(name, checked);
+            }
+            return checked;
         }
     }
 }

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.net.SocketTimeoutException;
+import java.net.URLEncoder;
+import java.util.List;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -185,6 +187,48 @@ class NettyExchangeTest {
             var head = client.head();
             assertThat(head.status()).isEqualTo(500);
             assertThat(client.body(head)).contains("\"code\":\"internal_error\"");
+        }
+    }
+
+    private RawHttp.Head answerWithHeader(RawHttp client, String name, String value) throws IOException {
+        client.send("GET /v1/answer-header?" + URLEncoder.encode(name, StandardCharsets.UTF_8) + "="
+                + URLEncoder.encode(value, StandardCharsets.UTF_8) + " HTTP/1.1\r\nHost: gw\r\n\r\n");
+        return client.head();
+    }
+
+    @Test
+    void sendsAHandlersHeaderAsItIsNamed() throws Exception {
+        try (var client = plane.connect()) {
+            var head = answerWithHeader(client, "X-Backend-Type", "application/json; charset=utf-8");
+            assertThat(head.status()).isEqualTo(200);
+            assertThat(head.header("x-backend-type")).isEqualTo("application/json; charset=utf-8");
+            assertThat(head.header("x-request-id")).startsWith("req_");
+            assertThat(client.body(head)).isEqualTo("header set");
+        }
+    }
+
+    @Test
+    void neverLetsAHeaderValueWithCrOrLfSplitTheAnswer() throws Exception {
+        for (String hostile : List.of("text/plain\r\nX-Injected: yes", "text/plain\rX-Injected: yes",
+                "text/plain\nX-Injected: yes", "text/plain\r\n\r\nsmuggled body", "text/plain\u0000")) {
+            try (var client = plane.connect()) {
+                var head = answerWithHeader(client, "Content-Type", hostile);
+                assertThat(head.status()).as(hostile).isEqualTo(500);
+                assertThat(head.headers()).as(hostile).doesNotContainKey("x-injected");
+                assertThat(client.body(head)).as(hostile).contains("\"code\":\"internal_error\"")
+                        .doesNotContain("smuggled");
+            }
+        }
+    }
+
+    @Test
+    void refusesAHeaderNameThatIsNotAToken() throws Exception {
+        for (String name : List.of("X Bad", "X-Injected: yes\r\nX-More", "", "X-\u0141")) {
+            try (var client = plane.connect()) {
+                var head = answerWithHeader(client, name, "v");
+                assertThat(head.status()).as(name).isEqualTo(500);
+                assertThat(head.headers()).as(name).doesNotContainKeys("x-injected", "x-more");
+            }
         }
     }
 }

@@ -37,6 +37,7 @@ final class ScriptedHandler implements ClientApiHandler {
             case "/v1/hold" -> hold(exchange);
             case "/v1/ignore-body" -> text(exchange, 200, "not reading it");
             case "/v1/crash" -> throw new IllegalStateException("a bug in the client API");
+            case "/v1/answer-header" -> answerHeader(exchange);
             default -> text(exchange, 404, "no script for " + exchange.path());
         }
     }
@@ -105,6 +106,14 @@ final class ScriptedHandler implements ClientApiHandler {
             throw e;
         }
         text(exchange, 200, "read it all");
+    }
+
+    /** Sets the header named in the query ({@code name=value}, URL-encoded), as a handler relaying a backend's would. */
+    private static void answerHeader(ClientExchange exchange) throws IOException {
+        String[] pair = exchange.query().split("=", 2);
+        exchange.header(java.net.URLDecoder.decode(pair[0], StandardCharsets.UTF_8),
+                java.net.URLDecoder.decode(pair[1], StandardCharsets.UTF_8));
+        text(exchange, 200, "header set");
     }
 
     private static void text(ClientExchange exchange, int status, String text) throws IOException {
