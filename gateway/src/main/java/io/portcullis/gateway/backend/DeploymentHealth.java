@@ -57,6 +57,13 @@ public class DeploymentHealth {
     private final Map<String, CircuitBreaker> breakers = new java.util.concurrent.ConcurrentHashMap<>();
     private final Map<String, List<io.micrometer.core.instrument.Meter>> gauges =
             new java.util.concurrent.ConcurrentHashMap<>();
+    /**
+     * {@code portcullis_upstream_attempts_total}'s counters by deployment id (its backend and model
+     * tags) and result, so a call increments one rather than building and looking one up (a
+     * quarter of a microsecond on every call). Bounded like the breakers: one entry per deployment
+     * ever configured, dropped with it (the series itself stays in the registry, as before).
+     */
+    private final Map<String, Counter[]> attempts = new java.util.concurrent.ConcurrentHashMap<>();
     /** Kept and dropped with the breakers: one per current deployment, so memory is bounded by configuration. */
     private final Map<String, RecentCalls> recent = new java.util.concurrent.ConcurrentHashMap<>();
     private final InstantSource clock;
@@ -101,6 +108,7 @@ public class DeploymentHealth {
             if (!ids.contains(id)) {
                 breakers.remove(id);
                 recent.remove(id);
+                attempts.remove(id);
                 gauges.getOrDefault(id, List.of()).forEach(registry::remove);
                 gauges.remove(id);
             }
@@ -220,12 +228,22 @@ public class DeploymentHealth {
             if (calls != null) {
                 calls.record(result, elapsed);
             }
-            Counter.builder(ATTEMPTS)
+            attempts(deployment, result).increment();
+        }
+    }
+
+    private Counter attempts(Deployment deployment, AttemptResult result) {
+        Counter[] counters = attempts.computeIfAbsent(deployment.id(), id -> new Counter[AttemptResult.values().length]);
+        Counter counter = counters[result.ordinal()];
+        if (counter == null) {
+            // two first calls racing both register: the registry hands both the same counter
+            counter = Counter.builder(ATTEMPTS)
                     .description("Calls to backends, by result; more than requests when retries happen")
                     .tags("backend", deployment.backend().name(), "model", deployment.model(), "result", result.tag())
-                    .register(registry)
-                    .increment();
+                    .register(registry);
+            counters[result.ordinal()] = counter;
         }
+        return counter;
     }
 
     /** What the circuit breaker records as the cause of a failed call. */
