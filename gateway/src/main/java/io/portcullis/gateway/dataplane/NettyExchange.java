@@ -9,6 +9,7 @@ import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValidationUtil;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -84,6 +85,12 @@ final class NettyExchange implements ClientExchange {
             DefaultHttpHeadersFactory.headersFactory().withNameValidation(false).newHeaders();
     private long answerLength = -1;
     private boolean committed;
+    /**
+     * What the answer's body may hold before it is sent without waiting for a flush: an answer up
+     * to this size goes out whole with its length; a larger one is chunked as it is written, with
+     * back-pressure from the client, as a servlet container's response buffer does.
+     */
+    static final int SEND_BYTES = 64 * 1024;
     private final ByteArrayOutputStream pending = new ByteArrayOutputStream();
     private final OutputStream output = new OutputStream() {
         @Override
@@ -92,8 +99,12 @@ final class NettyExchange implements ClientExchange {
         }
 
         @Override
-        public void write(byte[] bytes, int offset, int length) {
+        public void write(byte[] bytes, int offset, int length) throws IOException {
             pending.write(bytes, offset, length);
+            if (pending.size() >= SEND_BYTES) {
+                // a large whole answer goes out as it is written, not held whole in memory
+                NettyExchange.this.flush();
+            }
         }
 
         @Override
@@ -197,6 +208,19 @@ final class NettyExchange implements ClientExchange {
     }
 
     /**
+     * A whole answer is held until the handler returns, so that {@link #end()} sends it as one
+     * sized answer; one already committed (flushed before) goes on as it began.
+     */
+    @Override
+    public void complete() throws IOException {
+        if (committed) {
+            flush();
+        } else if (!channel.isActive()) {
+            throw new IOException("The client closed the connection");
+        }
+    }
+
+    /**
      * Completes the answer after the handler returned: what is still buffered, then the end of
      * the body. An answer never flushed gets its length, so a small one goes out whole.
      *
@@ -210,10 +234,15 @@ final class NettyExchange implements ClientExchange {
         if (!committed && answerLength < 0) {
             answerLength = pending.size();
         }
+        ChannelFuture last;
         if (!committed) {
-            channel.write(head());
+            // head, body and end as one message: one write task, one wake-up of the event loop
+            DefaultHttpResponse head = head();
+            last = channel.writeAndFlush(new DefaultFullHttpResponse(head.protocolVersion(), head.status(), drain(),
+                    head.headers(), EmptyHttpHeaders.INSTANCE));
+        } else {
+            last = channel.writeAndFlush(new DefaultLastHttpContent(drain()));
         }
-        ChannelFuture last = channel.writeAndFlush(new DefaultLastHttpContent(drain()));
         if (!channel.isWritable()) {
             awaitWritable(last);
         }

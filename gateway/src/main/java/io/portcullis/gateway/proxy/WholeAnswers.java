@@ -66,7 +66,7 @@ final class WholeAnswers {
         client.header("Content-Type", "application/json");
         try {
             client.output().write(out.body());
-            client.flush();
+            client.complete();
         } catch (IOException e) {
             exchange.cutShort(out.status(), Outcome.CLIENT_CLOSED);
             return;
@@ -127,7 +127,7 @@ final class WholeAnswers {
             return;
         }
         try {
-            out.flush();
+            client.complete();
         } catch (IOException e) {
             reportUsage(exchange, scanner);
             exchange.cutShort(status, Outcome.CLIENT_CLOSED);

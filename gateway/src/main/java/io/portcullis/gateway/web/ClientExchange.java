@@ -97,4 +97,14 @@ public interface ClientExchange {
 
     /** Sends what was written so far (committing the answer), blocking while the client is slow to read. */
     void flush() throws IOException;
+
+    /**
+     * The answer's body has all been written: nothing follows. Fails, as {@link #flush()} does,
+     * when the client has left; a server that holds the answer so far may instead send it once
+     * the handler returns, whole and with its length (the data plane: one write and one wake-up
+     * of its event loop instead of a chunked head, body and end). By default a flush.
+     */
+    default void complete() throws IOException {
+        flush();
+    }
 }

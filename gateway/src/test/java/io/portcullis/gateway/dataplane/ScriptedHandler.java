@@ -38,6 +38,7 @@ final class ScriptedHandler implements ClientApiHandler {
             case "/v1/ignore-body" -> text(exchange, 200, "not reading it");
             case "/v1/crash" -> throw new IllegalStateException("a bug in the client API");
             case "/v1/answer-header" -> answerHeader(exchange);
+            case "/v1/whole" -> whole(exchange);
             default -> text(exchange, 404, "no script for " + exchange.path());
         }
     }
@@ -106,6 +107,28 @@ final class ScriptedHandler implements ClientApiHandler {
             throw e;
         }
         text(exchange, 200, "read it all");
+    }
+
+    /**
+     * A whole answer of {@code ?bytes} bytes written without a flush, then completed, as a relayed
+     * whole answer is; the handler then waits for the test's release before it returns.
+     */
+    private void whole(ClientExchange exchange) throws IOException {
+        int bytes = Integer.parseInt(exchange.query().substring("bytes=".length()));
+        byte[] block = new byte[bytes];
+        java.util.Arrays.fill(block, (byte) 'x');
+        exchange.status(200);
+        exchange.header("Content-Type", "application/octet-stream");
+        exchange.output().write(block);
+        exchange.complete();
+        try {
+            if (!finishStream.await(10, TimeUnit.SECONDS)) {
+                throw new IOException("the test never released the answer");
+            }
+        } catch (InterruptedException e) {
+            throw new IOException(e);
+        }
+        streamReturned = true;
     }
 
     /** Sets the header named in the query ({@code name=value}, URL-encoded), as a handler relaying a backend's would. */
