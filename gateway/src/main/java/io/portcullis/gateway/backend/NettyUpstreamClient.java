@@ -5,6 +5,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelPromise;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -199,13 +200,20 @@ final class NettyUpstreamClient implements UpstreamClient {
 
     /** Writes the request's last part; once it has left, the connection may be reused after the answer. */
     private static void send(NettyUpstreamExchange exchange, Object last) {
-        exchange.channel().writeAndFlush(last).addListener(written -> {
+        // The listener is on the promise before the write starts, so the event loop runs it as the
+        // write completes, before it can read the answer. Added to the returned future instead, it
+        // could run after the answer had been read and closed (a listener added to a completed
+        // future from another thread is queued on the loop), and a sound connection was then
+        // thrown away as if its request had not left.
+        ChannelPromise promise = exchange.channel().newPromise();
+        promise.addListener(written -> {
             if (written.isSuccess()) {
                 exchange.requestSent();
             } else {
                 exchange.channel().close(); // the closed connection tells the waiting caller
             }
         });
+        exchange.channel().writeAndFlush(last, promise);
     }
 
     /** The request's path and query as sent: {@code /} when the URL has none. */

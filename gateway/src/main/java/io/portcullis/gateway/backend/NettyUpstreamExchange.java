@@ -61,6 +61,12 @@ final class NettyUpstreamExchange implements UpstreamAnswer {
     private int peakQueuedBytes;
     private volatile boolean requestSent; // the last byte of the request left (a write listener)
     private volatile boolean requestKeepAlive = true;
+    /**
+     * Whether any byte of an answer came, even a part of a status line the codec has not decoded:
+     * a backend that began to answer had the request, so its hang-up is not "no answer" (which
+     * may be retried). Written and read on the event loop.
+     */
+    private boolean bytesArrived;
 
     NettyUpstreamExchange(Connection connection, NettyUpstreamPool pool, CallSweeper sweeper, CallWatch watch,
                   long idleNanos, long backstopNanos) {
@@ -78,6 +84,11 @@ final class NettyUpstreamExchange implements UpstreamAnswer {
 
     void requestSent() {
         requestSent = true;
+    }
+
+    /** Some bytes of the answer came off the socket (before the codec: {@link NettyUpstreamHandler#arrivals()}). */
+    void bytesArrived() {
+        bytesArrived = true;
     }
 
     void requestKeepAlive(boolean keepAlive) {
@@ -144,9 +155,11 @@ final class NettyUpstreamExchange implements UpstreamAnswer {
         lock.lock();
         try {
             if (!ended && failure == null) {
-                failure = head == null
+                failure = head == null && !bytesArrived
                         ? new ClosedWithoutAnswerException("the backend closed the connection without an answer")
-                        : new IOException("the backend closed the connection before the end of its answer");
+                        : new IOException(head == null
+                                ? "the backend closed the connection in the middle of its answer's head"
+                                : "the backend closed the connection before the end of its answer");
             }
             changed.signalAll();
         } finally {

@@ -12,6 +12,24 @@ import io.netty.util.ReferenceCountUtil;
 final class NettyUpstreamHandler extends ChannelInboundHandlerAdapter {
 
     private volatile NettyUpstreamExchange exchange;
+    private final ChannelInboundHandlerAdapter arrivals = new ChannelInboundHandlerAdapter() {
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            NettyUpstreamExchange current = exchange;
+            if (current != null) {
+                current.bytesArrived();
+            }
+            ctx.fireChannelRead(msg);
+        }
+    };
+
+    /**
+     * Goes before the codec: tells the exchange that bytes came, which the codec alone would not
+     * say of a status line cut in the middle.
+     */
+    ChannelInboundHandlerAdapter arrivals() {
+        return arrivals;
+    }
 
     void begin(NettyUpstreamExchange next) {
         exchange = next;

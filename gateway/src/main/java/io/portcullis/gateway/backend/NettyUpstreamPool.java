@@ -138,7 +138,7 @@ final class NettyUpstreamPool implements AutoCloseable {
                     }
                     var decoding = new HttpDecoderConfig().setMaxInitialLineLength(MAX_HEAD_BYTES)
                             .setMaxHeaderSize(MAX_HEAD_BYTES);
-                    channel.pipeline().addLast(new HttpClientCodec(decoding, false, false), handler);
+                    channel.pipeline().addLast(handler.arrivals(), new HttpClientCodec(decoding, false, false), handler);
                 }
             }).connect(new InetSocketAddress(ip, address.port()));
             Channel channel = connecting.channel();

@@ -190,6 +190,22 @@ class NettyUpstreamClientTest {
                 .isInstanceOf(ClosedWithoutAnswerException.class);
     }
 
+    /**
+     * A backend that began its answer has the request: however little of the head arrived, the
+     * failure is not "closed without an answer", which callers (and the client itself) may retry.
+     */
+    @Test
+    void aHangUpInTheMiddleOfTheStatusLineIsNotMistakenForNoAnswer() {
+        // the Netty client only: Apache's reports any head cut before its status line as no answer
+        var upstream = client(UpstreamClientKind.NETTY);
+        int before = server.accepted();
+
+        assertThatThrownBy(() -> upstream.post(server.uri("/half-head"), new byte[0]))
+                .isInstanceOf(java.io.IOException.class)
+                .isNotInstanceOf(ClosedWithoutAnswerException.class);
+        assertThat(server.accepted() - before).as("sent once, never retried").isEqualTo(1);
+    }
+
     @ParameterizedTest
     @EnumSource(UpstreamClientKind.class)
     void saysNoFreeConnectionWithinTheConnectTimeoutWhenThePoolIsFull(UpstreamClientKind kind) throws Exception {

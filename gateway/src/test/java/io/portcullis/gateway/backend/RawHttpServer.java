@@ -150,6 +150,11 @@ final class RawHttpServer implements AutoCloseable {
             case "/silent" -> {
                 return false;
             }
+            case "/half-head" -> {
+                // a few bytes of a status line, then gone: the backend had the request and answered
+                write(out, "HTTP/1.1 2");
+                return false;
+            }
             default -> write(out, "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n");
         }
         return true;
