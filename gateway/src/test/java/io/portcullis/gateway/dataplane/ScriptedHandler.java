@@ -58,13 +58,7 @@ final class ScriptedHandler implements ClientApiHandler {
         OutputStream out = exchange.output();
         out.write("data: first\n\n".getBytes(StandardCharsets.UTF_8));
         exchange.flush();
-        try {
-            if (!finishStream.await(10, TimeUnit.SECONDS)) {
-                throw new IOException("the test never released the stream");
-            }
-        } catch (InterruptedException e) {
-            throw new IOException(e);
-        }
+        awaitRelease("stream");
         out.write("data: second\n\n".getBytes(StandardCharsets.UTF_8));
         exchange.flush();
         streamReturned = true;
@@ -72,13 +66,7 @@ final class ScriptedHandler implements ClientApiHandler {
 
     /** Reads nothing until released, then counts the body: the client meanwhile meets a full buffer. */
     private void hold(ClientExchange exchange) throws IOException {
-        try {
-            if (!finishStream.await(10, TimeUnit.SECONDS)) {
-                throw new IOException("the test never released the body");
-            }
-        } catch (InterruptedException e) {
-            throw new IOException(e);
-        }
+        awaitRelease("body");
         long total = exchange.body().transferTo(OutputStream.nullOutputStream());
         text(exchange, 200, Long.toString(total));
     }
@@ -121,13 +109,7 @@ final class ScriptedHandler implements ClientApiHandler {
         exchange.header("Content-Type", "application/octet-stream");
         exchange.output().write(block);
         exchange.complete();
-        try {
-            if (!finishStream.await(10, TimeUnit.SECONDS)) {
-                throw new IOException("the test never released the answer");
-            }
-        } catch (InterruptedException e) {
-            throw new IOException(e);
-        }
+        awaitRelease("answer");
         streamReturned = true;
     }
 
@@ -137,6 +119,17 @@ final class ScriptedHandler implements ClientApiHandler {
         exchange.header(java.net.URLDecoder.decode(pair[0], StandardCharsets.UTF_8),
                 java.net.URLDecoder.decode(pair[1], StandardCharsets.UTF_8));
         text(exchange, 200, "header set");
+    }
+
+    /** Waits (up to 10 s) until the test counts {@code finishStream} down. */
+    private void awaitRelease(String what) throws IOException {
+        try {
+            if (!finishStream.await(10, TimeUnit.SECONDS)) {
+                throw new IOException("the test never released the " + what);
+            }
+        } catch (InterruptedException e) {
+            throw new IOException(e);
+        }
     }
 
     private static void text(ClientExchange exchange, int status, String text) throws IOException {
