@@ -206,6 +206,17 @@ final class ApacheUpstreamClient implements UpstreamClient {
     }
 
     @Override
+    public int openConnections() {
+        var stats = pool.getTotalStats();
+        return stats.getLeased() + stats.getAvailable();
+    }
+
+    @Override
+    public int idleConnections() {
+        return pool.getTotalStats().getAvailable();
+    }
+
+    @Override
     public void close() {
         open.close();
         client.close(org.apache.hc.core5.io.CloseMode.IMMEDIATE);

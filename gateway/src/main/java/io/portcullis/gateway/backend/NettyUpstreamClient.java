@@ -314,9 +314,14 @@ final class NettyUpstreamClient implements UpstreamClient {
         }
     }
 
-    /** Connections open now, idle or busy (for tests). */
-    int openConnections() {
+    @Override
+    public int openConnections() {
         return connections.openConnections();
+    }
+
+    @Override
+    public int idleConnections() {
+        return connections.idleConnections();
     }
 
     @Override

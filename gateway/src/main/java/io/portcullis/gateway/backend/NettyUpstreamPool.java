@@ -210,9 +210,18 @@ final class NettyUpstreamPool implements AutoCloseable {
         }
     }
 
-    /** Connections open now, idle or busy (for tests). */
+    /** Connections open now, idle or busy. */
     int openConnections() {
         return maxConnections - permits.availablePermits();
+    }
+
+    /** Connections idle in the pool now. */
+    int idleConnections() {
+        int n = 0;
+        for (Deque<Idle> waiting : idle.values()) {
+            n += waiting.size();
+        }
+        return n;
     }
 
     @Override

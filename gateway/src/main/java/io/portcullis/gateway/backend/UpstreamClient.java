@@ -55,6 +55,12 @@ public interface UpstreamClient extends AutoCloseable {
     @Override
     void close();
 
+    /** Connections to backends open now, in use or idle ({@code portcullis_upstream_connections{state="open"}}). */
+    int openConnections();
+
+    /** Of those, the ones idle in the pool, ready for the next call ({@code state="idle"}). */
+    int idleConnections();
+
     /** A backend's answer: status and headers now, the body as it arrives. */
     interface UpstreamAnswer extends AutoCloseable {
 

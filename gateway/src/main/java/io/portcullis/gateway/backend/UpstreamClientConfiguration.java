@@ -1,5 +1,8 @@
 package io.portcullis.gateway.backend;
 
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -7,11 +10,23 @@ import org.springframework.context.annotation.Configuration;
 @Configuration(proxyBeanMethods = false)
 class UpstreamClientConfiguration {
 
+    /** {@code portcullis_upstream_connections{state}}: the pool ops size {@code gateway.upstream.max-connections} by. */
+    static final String CONNECTIONS = "portcullis.upstream.connections";
+
     @Bean(destroyMethod = "close")
-    UpstreamClient upstreamClient(UpstreamProperties properties) {
-        return switch (properties.client()) {
+    UpstreamClient upstreamClient(UpstreamProperties properties, ObjectProvider<MeterRegistry> registry) {
+        UpstreamClient client = switch (properties.client()) {
             case NETTY -> new NettyUpstreamClient(properties);
             case APACHE -> new ApacheUpstreamClient(properties);
         };
+        registry.ifAvailable(meters -> {
+            Gauge.builder(CONNECTIONS, client, UpstreamClient::openConnections).tag("state", "open")
+                    .description("Connections to backends open now (in use or idle), at most gateway.upstream.max-connections")
+                    .register(meters);
+            Gauge.builder(CONNECTIONS, client, UpstreamClient::idleConnections).tag("state", "idle")
+                    .description("Connections to backends open now (in use or idle), at most gateway.upstream.max-connections")
+                    .register(meters);
+        });
+        return client;
     }
 }

@@ -55,6 +55,25 @@ class MetricsTest extends GatewayIntegrationTest {
                 .contains("portcullis_usage_flush_seconds"));
     }
 
+    /** A kept-alive connection to the backend stays open and idle after the answer: the pool ops size. */
+    @Test
+    void exportsTheUpstreamPoolsOpenAndIdleConnections() {
+        var key = client.createKey();
+        client.post("/v1/chat/completions", key.secret(), GatewayClient.chat("fake-chat"));
+
+        eventuallyScraped(metrics -> {
+            assertThat(gauge(metrics, "open")).isGreaterThanOrEqualTo(1);
+            assertThat(gauge(metrics, "idle")).isGreaterThanOrEqualTo(1).isLessThanOrEqualTo(gauge(metrics, "open"));
+        });
+    }
+
+    private static double gauge(String metrics, String state) {
+        var m = java.util.regex.Pattern.compile(
+                "(?m)^portcullis_upstream_connections\\{[^}]*state=\"" + state + "\"[^}]*} (\\S+)$").matcher(metrics);
+        assertThat(m.find()).as("portcullis_upstream_connections{state=" + state + "}").isTrue();
+        return Double.parseDouble(m.group(1));
+    }
+
     @Test
     void neverTagsWithKeyIdsSecretsOrUnknownModelNames() {
         var key = client.createKey();
