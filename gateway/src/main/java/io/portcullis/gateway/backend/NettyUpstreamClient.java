@@ -299,9 +299,10 @@ final class NettyUpstreamClient implements UpstreamClient {
             if (chunk != null) {
                 sendChunk();
             }
-            if (!exchange.awaitWritable()) {
-                throw new AnsweredEarly();
-            }
+            // Every byte of the body is on its way: its end adds none to a sized body, and a
+            // backend may answer the moment the last byte arrives, so the end is sent even when
+            // the answer's head already came (judging that an early answer dropped a sound
+            // connection; a refusal before the last byte is caught by sendChunk)
             send(exchange, LastHttpContent.EMPTY_LAST_CONTENT);
         }
 
