@@ -20,12 +20,11 @@ class UpstreamClientConfiguration {
             case APACHE -> new ApacheUpstreamClient(properties);
         };
         registry.ifAvailable(meters -> {
+            String description = "Connections to backends open now (in use or idle), at most gateway.upstream.max-connections";
             Gauge.builder(CONNECTIONS, client, UpstreamClient::openConnections).tag("state", "open")
-                    .description("Connections to backends open now (in use or idle), at most gateway.upstream.max-connections")
-                    .register(meters);
+                    .description(description).register(meters);
             Gauge.builder(CONNECTIONS, client, UpstreamClient::idleConnections).tag("state", "idle")
-                    .description("Connections to backends open now (in use or idle), at most gateway.upstream.max-connections")
-                    .register(meters);
+                    .description(description).register(meters);
         });
         return client;
     }

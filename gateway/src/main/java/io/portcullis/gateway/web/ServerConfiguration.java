@@ -37,10 +37,12 @@ class ServerConfiguration {
      */
     @Bean
     WebServerFactoryCustomizer<TomcatServletWebServerFactory> smallSocketBuffers() {
-        return factory -> factory.addConnectorCustomizers(connector -> {
-            connector.setProperty("socket.appReadBufSize", "4096");
-            connector.setProperty("socket.appWriteBufSize", "4096");
-        });
+        return factory -> factory.addConnectorCustomizers(ServerConfiguration::useSmallSocketBuffers);
+    }
+
+    private static void useSmallSocketBuffers(Connector connector) {
+        connector.setProperty("socket.appReadBufSize", "4096");
+        connector.setProperty("socket.appWriteBufSize", "4096");
     }
 
     /**
@@ -132,8 +134,7 @@ class ServerConfiguration {
             if (timeout != null) {
                 connector.setProperty("connectionTimeout", Long.toString(timeout.toMillis()));
             }
-            connector.setProperty("socket.appReadBufSize", "4096");
-            connector.setProperty("socket.appWriteBufSize", "4096");
+            useSmallSocketBuffers(connector);
             factory.addAdditionalConnectors(connector);
         });
     }
