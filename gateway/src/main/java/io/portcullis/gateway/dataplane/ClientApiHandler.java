@@ -15,4 +15,10 @@ public interface ClientApiHandler {
 
     /** Serves one request; an exception before the answer is committed is answered 500 in the contract's shape. */
     void serve(ClientExchange exchange) throws IOException;
+
+    /**
+     * Answers 503 {@code overloaded} to a request refused as it arrived: runs on the event loop, so
+     * it must read nothing and never block; the answer is written into {@code exchange}.
+     */
+    void shedOnArrival(ClientExchange exchange) throws IOException;
 }

@@ -16,7 +16,9 @@ import org.slf4j.LoggerFactory;
  * <p>The time from the hand-over ({@link #begin}) to that thread's first instruction is the
  * request's wait for a carrier thread: under load, the queue of runnable virtual threads. It is
  * kept on the exchange ({@link NettyExchange#waitedNanos()}) and, when shedding is on, reported to
- * {@link QueueingDelay}, which then judges the request by it before anything is read.
+ * {@link QueueingDelay}, which then judges the request by it before anything is read. While the
+ * latest requests came late to their threads, a new one is refused as it arrives, on the event loop
+ * ({@link QueueingDelay#shedsOnArrival}): the refusal then costs no thread and no place in the queue.
  */
 final class ClientApiRoute implements Route {
 
@@ -44,6 +46,10 @@ final class ClientApiRoute implements Route {
                              Consumer<Boolean> answered) {
         var exchange = new NettyExchange(client, head, clientAddress, requestId, properties);
         long handedOver = System.nanoTime();
+        if (queueing != null && queueing.shedsOnArrival(handedOver)) {
+            answered.accept(shedOnArrival(exchange));
+            return exchange.sink();
+        }
         threads.newThread(() -> {
             long started = System.nanoTime(); // first: anything before it would count as queueing
             exchange.waited(started - handedOver);
@@ -53,6 +59,23 @@ final class ClientApiRoute implements Route {
             answered.accept(serve(exchange));
         }).start();
         return exchange.sink();
+    }
+
+    /**
+     * The 503 for a request refused as it arrived, written here on the event loop: no thread is
+     * started for it and it takes no place in the queue that the admitted requests wait in.
+     *
+     * @return whether the connection may carry another request
+     */
+    private boolean shedOnArrival(NettyExchange exchange) {
+        try {
+            handler.shedOnArrival(exchange);
+            return exchange.end();
+        } catch (IOException | RuntimeException e) {
+            log.debug("Client-API request {} refused on arrival, and the refusal failed: {}", exchange.requestId(),
+                    e.toString());
+            return exchange.fail(e);
+        }
     }
 
     /** @return whether the connection may carry another request */

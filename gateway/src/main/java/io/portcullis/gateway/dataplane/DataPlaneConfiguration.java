@@ -52,6 +52,11 @@ class DataPlaneConfiguration {
             public void serve(ClientExchange exchange) throws IOException {
                 api.serve(exchange);
             }
+
+            @Override
+            public void shedOnArrival(ClientExchange exchange) throws IOException {
+                api.shedOnArrival(exchange);
+            }
         };
     }
 

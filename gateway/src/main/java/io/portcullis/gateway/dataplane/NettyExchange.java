@@ -243,8 +243,8 @@ final class NettyExchange implements ClientExchange {
         } else {
             last = channel.writeAndFlush(new DefaultLastHttpContent(drain()));
         }
-        if (!channel.isWritable()) {
-            awaitWritable(last);
+        if (!channel.isWritable() && !channel.eventLoop().inEventLoop()) {
+            awaitWritable(last); // on the loop itself (an answer given on arrival) there is no waiting
         }
         return keepsConnection;
     }

@@ -62,6 +62,20 @@ public class ClientApi {
         serve(endpoint, exchange);
     }
 
+    /**
+     * Answers 503 {@code overloaded} at once, on the calling thread, which may be an event loop:
+     * the server refused the request as it arrived, before reading its body or its key. Writes
+     * the answer into {@code exchange} and never blocks.
+     */
+    public void shedOnArrival(ClientExchange exchange) throws IOException {
+        Endpoint endpoint = PATHS.get(exchange.path());
+        if (endpoint == null) {
+            ErrorWriter.write(exchange, ApiError.notFound("No such endpoint"));
+            return;
+        }
+        handler.shedOnArrival(endpoint, exchange);
+    }
+
     /** Serves a request whose endpoint the server picked itself (a servlet mapping). */
     void serve(Endpoint endpoint, ClientExchange exchange) throws IOException {
         if (!"POST".equals(exchange.method())) {

@@ -86,6 +86,11 @@ class InFlightRequests implements SmartLifecycle {
         }
     }
 
+    /** A request refused as it arrived, before it was handed to a thread (counted as shed on queueing). */
+    void shedOnArrival() {
+        shedOnQueueing.increment();
+    }
+
     void exit() {
         count.decrementAndGet();
     }

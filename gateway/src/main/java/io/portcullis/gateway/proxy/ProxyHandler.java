@@ -106,11 +106,7 @@ class ProxyHandler {
         var exchange = new Exchange(endpoint, client.requestId(), System.nanoTime(), clock.instant());
         exchange.trace = tracing.start(endpoint, exchange.requestId, client);
         if (!inFlight.tryEnter(client.waitedNanos())) {
-            // before reading anything: shedding must cost far less than serving
-            var overloaded = new GatewayException(ApiError.overloaded(), Duration.ofSeconds(1));
-            exchange.refused(overloaded.error());
-            ErrorShape.of(endpoint).write(client, overloaded);
-            metering.complete(exchange);
+            refuseOverloaded(exchange, client);
             return;
         }
         // the body's memory is held until the request ends, its last use (forwarding) included
@@ -123,6 +119,30 @@ class ProxyHandler {
                 exchange.upload.close(); // the spooled files, once the last attempt is over
             }
             inFlight.exit();
+        }
+    }
+
+    /**
+     * Answers 503 {@code overloaded} to a request the server refused as it arrived, before handing
+     * it to a thread ({@code QueueingDelay.shedsOnArrival}): called on the server's event loop, so
+     * it reads nothing, looks nothing up and never blocks; the request is counted and logged as
+     * any shed request is.
+     */
+    void shedOnArrival(Endpoint endpoint, ClientExchange client) throws IOException {
+        var exchange = new Exchange(endpoint, client.requestId(), System.nanoTime(), clock.instant());
+        exchange.trace = tracing.start(endpoint, exchange.requestId, client);
+        inFlight.shedOnArrival();
+        refuseOverloaded(exchange, client);
+    }
+
+    /** Before reading anything: shedding must cost far less than serving. */
+    private void refuseOverloaded(Exchange exchange, ClientExchange client) throws IOException {
+        var overloaded = new GatewayException(ApiError.overloaded(), Duration.ofSeconds(1));
+        exchange.refused(overloaded.error());
+        try {
+            ErrorShape.of(exchange.endpoint).write(client, overloaded);
+        } finally {
+            metering.complete(exchange);
         }
     }
 

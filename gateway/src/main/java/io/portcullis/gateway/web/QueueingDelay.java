@@ -8,19 +8,32 @@ import java.util.concurrent.atomic.AtomicLong;
  * handing them over and a thread starting on them, and whether that wait is a standing queue
  * (the replica is over capacity) or a burst it will absorb.
  *
- * <p>Each dispatch reports its wait ({@link #record}). Time is cut into intervals; when an
- * interval ends, the <em>smallest</em> wait seen in it decides: above the target, even the luckiest
- * request queued, so the queue is standing and the replica is {@linkplain #overloaded()
- * overloaded} until an interval's minimum falls back to the target. While overloaded, a request
- * that itself waited more than the target is shed ({@link #sheds}); one that came through quickly
- * is still served. A burst drains within an interval and sheds nothing; a replica at three times
- * its capacity answers the excess at once instead of letting every request wait.
+ * <p>Each dispatch reports its wait ({@link #record}). Time is cut into intervals. The replica
+ * becomes {@linkplain #overloaded() overloaded} when an interval ends whose <em>smallest</em> wait
+ * was above the target: even the luckiest request queued, so the queue is standing. It stays so
+ * while every interval still has a request that waited longer than the target, and recovers after
+ * the first interval in which none did. While overloaded, a request that itself waited more than
+ * the target is shed ({@link #sheds}); one that came through quickly is still served. A burst
+ * drains within an interval and sheds nothing; a replica at three times its capacity answers the
+ * excess at once instead of letting every request wait.
+ *
+ * <p>Why recovery asks for an interval without a late request, rather than for a small smallest
+ * wait (CoDel's own exit): once the replica sheds, the requests it serves are by construction the
+ * ones that waited less than the target, so every interval's smallest wait is small again. Leaving
+ * the overloaded state on that would stop shedding every other interval, and each pause lets a
+ * queue of an interval's worth of requests build up, which every admitted request then waits in
+ * (the p99 of hundreds of milliseconds the first overload benchmark showed).
+ *
+ * <p>{@link #shedsOnArrival} lets a server refuse a request as it arrives, before it is handed
+ * over at all, while the latest dispatch (within the last target's worth of time) itself came
+ * late: the 503 then costs neither a thread nor a place in the queue the admitted requests wait in.
  *
  * <p>Only the wait for the server is reported, never the wait for a backend: a slow model or a
  * long stream parks its thread without a dispatch, so it cannot make the replica shed.
  *
  * <p>Pure and lock-free: time is passed in (nanoseconds from one monotonic clock), the hot path
- * is a few volatile reads and, when a new minimum is seen, a compare-and-set.
+ * is a few volatile reads and writes and, when a new smallest or largest wait is seen, a
+ * compare-and-set.
  */
 public final class QueueingDelay {
 
@@ -29,9 +42,13 @@ public final class QueueingDelay {
     private final long targetNanos;
     private final long intervalNanos;
     private final AtomicLong windowMin = new AtomicLong(NONE);
+    private final AtomicLong windowMax = new AtomicLong(-1);
     private final AtomicLong windowEnd;
     private volatile boolean overloaded;
     private volatile long lastMinNanos;
+    /** The latest dispatch's wait and when it was reported: what {@link #shedsOnArrival} judges by. */
+    private volatile long latestWaitNanos;
+    private volatile long latestAtNanos;
 
     /**
      * @param target   the wait a request may have without the queue counting as standing
@@ -45,6 +62,7 @@ public final class QueueingDelay {
         this.targetNanos = target.toNanos();
         this.intervalNanos = interval.toNanos();
         this.windowEnd = new AtomicLong(nowNanos + intervalNanos);
+        this.latestAtNanos = nowNanos - intervalNanos;
     }
 
     /** One request (or connector task) waited {@code waitedNanos} before a thread started on it. */
@@ -53,12 +71,29 @@ public final class QueueingDelay {
         while (waitedNanos < min && !windowMin.compareAndSet(min, waitedNanos)) {
             min = windowMin.get();
         }
+        long max = windowMax.get();
+        while (waitedNanos > max && !windowMax.compareAndSet(max, waitedNanos)) {
+            max = windowMax.get();
+        }
+        latestWaitNanos = waitedNanos;
+        latestAtNanos = nowNanos;
         long end = windowEnd.get();
         // one caller closes the interval; the others carry on without waiting for it
         if (nowNanos - end >= 0 && windowEnd.compareAndSet(end, nowNanos + intervalNanos)) {
-            long closed = windowMin.getAndSet(NONE);
-            lastMinNanos = closed == NONE ? 0 : closed;
-            overloaded = closed != NONE && closed > targetNanos;
+            long closedMin = windowMin.getAndSet(NONE);
+            long closedMax = windowMax.getAndSet(-1);
+            lastMinNanos = closedMin == NONE ? 0 : closedMin;
+            if (closedMin == NONE) {
+                overloaded = false;
+            } else if (nowNanos - end >= intervalNanos) {
+                // nothing was dispatched for a whole interval before this: no queue stood meanwhile,
+                // and the first request after the lull gives the verdict
+                overloaded = waitedNanos > targetNanos;
+            } else if (overloaded) {
+                overloaded = closedMax > targetNanos; // still requests arriving late: the queue still stands
+            } else {
+                overloaded = closedMin > targetNanos;
+            }
         }
     }
 
@@ -67,7 +102,17 @@ public final class QueueingDelay {
         return waitedNanos > targetNanos && overloaded;
     }
 
-    /** Whether the last closed interval's smallest wait was above the target: a standing queue. */
+    /**
+     * Whether a request arriving now should be refused before it is handed over: the replica is
+     * overloaded and the latest dispatch, reported within the last target's worth of time, waited
+     * longer than the target, so this one would queue behind the same queue. Once dispatches stop
+     * coming late (or stop coming), arrivals are handed over again and judged by {@link #sheds}.
+     */
+    public boolean shedsOnArrival(long nowNanos) {
+        return overloaded && latestWaitNanos > targetNanos && nowNanos - latestAtNanos < targetNanos;
+    }
+
+    /** Whether the replica is shedding: a standing queue was seen and requests still arrive late. */
     public boolean overloaded() {
         return overloaded;
     }

@@ -99,6 +99,53 @@ class DataPlaneSheddingTest {
     }
 
     /**
+     * While the latest requests came late to their threads, the next is refused as it arrives, on
+     * the event loop, in the contract's shape, before its key or body is looked at; the refusal is
+     * counted, and the connection carries the next request. The limiter is put in that state by
+     * hand (waits of 20 s reported against a 10 s target), so nothing here depends on timing.
+     */
+    @Test
+    void refusesOnArrivalWhileTheLatestRequestsCameLateInEachEndpointsShape() throws Exception {
+        try (var postgres = EmbeddedPostgresServer.ephemeral();
+             var gateway = StandaloneGateway.start(postgres.jdbcUrl(), Map.of("gateway.data-plane.enabled", "true",
+                     "gateway.shedding.enabled", "true", "gateway.shedding.target", "10s",
+                     "gateway.shedding.interval", "1ms"));
+             var client = new RawHttp(gateway.port())) {
+            var gatewayClient = new GatewayClient(gateway.port());
+            var key = gatewayClient.createKey();
+            var served = client.send(chat(key.secret(), GatewayClient.chat("fake-chat"))).head();
+            String answer = client.body(served);
+            assertThat(served.status()).as(answer).isEqualTo(200);
+
+            var limiter = gateway.context().getBean(QueueingDelay.class);
+            long late = 20_000_000_000L;
+            limiter.record(late, System.nanoTime());
+            Thread.sleep(2);
+            limiter.record(late, System.nanoTime()); // closes an interval whose every wait was late
+            assertThat(limiter.overloaded()).isTrue();
+            assertThat(limiter.shedsOnArrival(System.nanoTime())).isTrue();
+
+            var shed = client.send(chat("pk-not-a-key", "{\"model\":\"fake-chat\"}")).head();
+            assertThat(shed.status()).as("refused before the key is looked at").isEqualTo(503);
+            assertThat(shed.header("retry-after")).isEqualTo("1");
+            assertThat(shed.header("connection")).as("the connection is kept").isNull();
+            assertThat(shed.header("x-request-id")).startsWith("req_");
+            assertThat(client.body(shed)).contains("\"code\":\"overloaded\"").contains("\"type\":\"server_error\"");
+
+            String message = "{\"model\":\"fake-chat\",\"max_tokens\":5,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+            var anthropic = client.send("POST /v1/messages HTTP/1.1\r\nHost: gw\r\nx-api-key: " + key.secret()
+                    + "\r\nContent-Type: application/json\r\nContent-Length: " + message.length() + "\r\n\r\n"
+                    + message).head();
+            assertThat(anthropic.status()).isEqualTo(503);
+            assertThat(client.body(anthropic)).as("the Messages API's own error shape")
+                    .contains("\"type\":\"error\"").contains("\"code\":\"overloaded\"");
+
+            var metrics = gatewayClient.get("/actuator/prometheus", null).body();
+            assertThat(metrics).containsPattern("portcullis_shed_requests_total\\{[^}]*reason=\"queueing\"[^}]*} 2\\.0");
+        }
+    }
+
+    /**
      * A real standing queue, not a forced one: every carrier thread of the virtual-thread scheduler
      * is kept busy, so the next request's virtual thread waits for one. That request is shed; once
      * the carriers are free, a request that came through quickly is served even though the
@@ -135,7 +182,8 @@ class DataPlaneSheddingTest {
             assertThat(shed.header("retry-after")).isEqualTo("1");
             assertThat(limiter.overloaded()).isTrue();
 
-            Thread.sleep(50); // the busy carriers are free again
+            // the busy carriers are free again, and for a target's worth of time no request came late
+            Thread.sleep(150);
             var quick = client.send(chat(key.secret(), GatewayClient.chat("fake-chat"))).head();
             assertThat(quick.status()).as("a request that did not queue is served, on the same connection")
                     .isEqualTo(200);

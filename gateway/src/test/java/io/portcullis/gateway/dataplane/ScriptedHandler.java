@@ -43,6 +43,11 @@ final class ScriptedHandler implements ClientApiHandler {
         }
     }
 
+    @Override
+    public void shedOnArrival(ClientExchange exchange) throws IOException {
+        text(exchange, 503, "shed on arrival");
+    }
+
     private static void echo(ClientExchange exchange) throws IOException {
         byte[] body = exchange.body().readAllBytes();
         exchange.header("x-declared-length", Long.toString(exchange.contentLength()));

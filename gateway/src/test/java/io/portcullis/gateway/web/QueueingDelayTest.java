@@ -63,10 +63,12 @@ class QueueingDelayTest {
     }
 
     @Test
-    void recoversAfterAnIntervalWhoseSmallestWaitFallsBackToTheTarget() {
+    void recoversAfterAWholeIntervalWithoutALateRequest() {
         dispatches(101, 20);
         assertThat(delay.sheds(20 * MS)).isTrue();
 
+        dispatches(100, 3);
+        assertThat(delay.overloaded()).as("the interval that just closed still held a late request").isTrue();
         dispatches(100, 3);
 
         assertThat(delay.overloaded()).isFalse();
@@ -102,6 +104,48 @@ class QueueingDelayTest {
 
         assertThat(delay.overloaded()).isFalse();
         assertThat(delay.standingDelayNanos()).isEqualTo(1 * MS);
+    }
+
+    @Test
+    void staysOverloadedWhileRequestsStillArriveLateThoughTheServedOnesCameThroughQuickly() {
+        dispatches(101, 20);
+        assertThat(delay.overloaded()).isTrue();
+
+        // shedding works: the admitted requests waited 1 ms, but every other one still came late
+        for (int interval = 0; interval < 5; interval++) {
+            for (int i = 0; i < 50; i++) {
+                dispatches(1, 1);
+                dispatches(1, 20);
+            }
+            assertThat(delay.overloaded()).as("interval %d", interval).isTrue();
+            assertThat(delay.sheds(20 * MS)).isTrue();
+        }
+
+        dispatches(201, 2); // a whole interval without a late request
+        assertThat(delay.overloaded()).isFalse();
+        assertThat(delay.sheds(20 * MS)).isFalse();
+    }
+
+    @Test
+    void shedsOnArrivalOnlyWhileTheLatestDispatchWasLateAndRecent() {
+        dispatches(101, 20);
+        assertThat(delay.overloaded()).isTrue();
+        assertThat(delay.shedsOnArrival(now)).as("the latest dispatch just came 20 ms late").isTrue();
+        assertThat(delay.shedsOnArrival(now + 4 * MS)).isTrue();
+        assertThat(delay.shedsOnArrival(now + 5 * MS))
+                .as("no dispatch for a target's worth of time: arrivals are handed over again").isFalse();
+
+        dispatches(1, 1); // the queue in front of the threads is short again
+        assertThat(delay.overloaded()).isTrue();
+        assertThat(delay.shedsOnArrival(now)).isFalse();
+    }
+
+    @Test
+    void neverShedsOnArrivalWhileNotOverloaded() {
+        dispatches(50, 40); // a burst: late, but not a whole interval of it
+
+        assertThat(delay.overloaded()).isFalse();
+        assertThat(delay.shedsOnArrival(now)).isFalse();
     }
 
     @Test
