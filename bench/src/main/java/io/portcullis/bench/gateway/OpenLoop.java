@@ -21,6 +21,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -71,6 +72,7 @@ public final class OpenLoop {
     private final long totalRequests;
     /** Idle keep-alive connections, most recently used first. */
     private final ArrayDeque<OpenLoopConnection> idle = new ArrayDeque<>();
+    private final Runnable sendDue = this::sendDue;
     private final CompletableFuture<String> report = new CompletableFuture<>();
 
     // all below: the event loop's alone
@@ -78,6 +80,9 @@ public final class OpenLoop {
     private final Histogram shedLatency = histogram();
     private final Histogram overhead = histogram();
     private final Histogram sendLag = histogram();
+    /** Connections waiting for an answer, in no order (a swap removes one), for the timeout sweep. */
+    private OpenLoopConnection[] busy = new OpenLoopConnection[64];
+    private int busyCount;
     private long start;
     private long next;
     private int inFlight;
@@ -163,6 +168,9 @@ public final class OpenLoop {
 
     private void begin() {
         start = System.nanoTime();
+        // one sweep for all timeouts instead of a timer per request: nothing allocated per send
+        long sweepNanos = Math.min(TimeUnit.MILLISECONDS.toNanos(100), answerTimeoutNanos / 10);
+        loop.scheduleAtFixedRate(this::sweep, sweepNanos, sweepNanos, TimeUnit.NANOSECONDS);
         sendDue();
     }
 
@@ -172,7 +180,7 @@ public final class OpenLoop {
             long due = start + next * 1_000_000_000L / rate;
             long now = System.nanoTime();
             if (due > now) {
-                loop.schedule(this::sendDue, due - now, TimeUnit.NANOSECONDS);
+                loop.schedule(sendDue, due - now, TimeUnit.NANOSECONDS);
                 return;
             }
             boolean measured = next++ >= warmupRequests;
@@ -208,6 +216,34 @@ public final class OpenLoop {
                 failed(measured);
             }
         });
+    }
+
+    /** A request went out on {@code connection}: it waits for the answer from now. */
+    void waiting(OpenLoopConnection connection) {
+        if (busyCount == busy.length) {
+            busy = Arrays.copyOf(busy, busyCount * 2);
+        }
+        connection.busyIndex(busyCount);
+        busy[busyCount++] = connection;
+    }
+
+    /** {@code connection} waits no more: answered, failed or timed out. */
+    void done(OpenLoopConnection connection) {
+        int at = connection.busyIndex();
+        OpenLoopConnection last = busy[--busyCount];
+        busy[at] = last;
+        last.busyIndex(at);
+        busy[busyCount] = null;
+        connection.busyIndex(-1);
+    }
+
+    private void sweep() {
+        long now = System.nanoTime();
+        for (int i = busyCount - 1; i >= 0; i--) { // from the end: a removal moves an already-seen one here
+            if (now - busy[i].sentAt() > answerTimeoutNanos) {
+                busy[i].timedOut();
+            }
+        }
     }
 
     /** A keep-alive connection whose answer is complete, ready for the next due request. */

@@ -5,8 +5,6 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 
 /**
  * One keep-alive connection of {@link OpenLoop}, carrying one request at a time. Its
@@ -30,8 +28,10 @@ final class OpenLoopConnection extends ChannelInboundHandlerAdapter {
     // the request on the way: valid while busy
     private boolean busy;
     private long due;
+    private long sentAt;
     private boolean measured;
-    private ScheduledFuture<?> timeout;
+    /** Where {@link OpenLoop} keeps it among the connections waiting for an answer; -1 when not. */
+    private int busyIndex = -1;
 
     OpenLoopConnection(OpenLoop owner) {
         this.owner = owner;
@@ -51,9 +51,22 @@ final class OpenLoopConnection extends ChannelInboundHandlerAdapter {
         this.busy = true;
         this.due = due;
         this.measured = measured;
+        this.sentAt = System.nanoTime();
         parser.reset();
-        timeout = channel.eventLoop().schedule(this::timedOut, owner.answerTimeoutNanos(), TimeUnit.NANOSECONDS);
+        owner.waiting(this);
         channel.writeAndFlush(owner.request(), channel.voidPromise());
+    }
+
+    long sentAt() {
+        return sentAt;
+    }
+
+    int busyIndex() {
+        return busyIndex;
+    }
+
+    void busyIndex(int index) {
+        busyIndex = index;
     }
 
     @Override
@@ -63,30 +76,34 @@ final class OpenLoopConnection extends ChannelInboundHandlerAdapter {
             if (!busy) {
                 return; // bytes nobody asked for (a server's farewell before it closes): dropped
             }
-            received.writeBytes(bytes);
+            // most answers arrive whole in one read: parsed where they are, only a remainder is kept
+            ByteBuf in = bytes;
+            if (received.isReadable()) {
+                in = received.writeBytes(bytes);
+            }
+            boolean complete;
+            try {
+                complete = parser.parse(in);
+            } catch (AnswerParser.Malformed e) {
+                ctx.close(); // channelInactive counts the request
+                return;
+            }
+            if (complete) {
+                received.clear(); // anything after the answer: nothing was asked for it
+                complete(parser.keepAlive());
+            } else if (in == bytes) {
+                received.writeBytes(bytes);
+            } else {
+                received.discardSomeReadBytes();
+            }
         } finally {
             bytes.release();
-        }
-        boolean complete;
-        try {
-            complete = parser.parse(received);
-        } catch (AnswerParser.Malformed e) {
-            ctx.close(); // channelInactive counts the request
-            return;
-        }
-        if (received.isReadable() && complete) {
-            received.clear(); // more than the answer: nothing was asked for it
-        } else {
-            received.discardSomeReadBytes();
-        }
-        if (complete) {
-            complete(parser.keepAlive());
         }
     }
 
     private void complete(boolean keepAlive) {
         busy = false;
-        timeout.cancel(false);
+        owner.done(this);
         owner.answered(measured, parser.status(), due, parser.overheadMicros());
         if (keepAlive && usable()) {
             owner.idle(this);
@@ -111,7 +128,7 @@ final class OpenLoopConnection extends ChannelInboundHandlerAdapter {
         ctx.close(); // channelInactive counts the request
     }
 
-    private void timedOut() {
+    void timedOut() {
         if (busy) {
             abandon();
             closed = true;
@@ -122,7 +139,7 @@ final class OpenLoopConnection extends ChannelInboundHandlerAdapter {
     private void abandon() {
         if (busy) {
             busy = false;
-            timeout.cancel(false);
+            owner.done(this);
             owner.failed(measured);
         }
     }
