@@ -70,12 +70,12 @@ public final class OpenLoop {
     private final long answerTimeoutNanos;
     private final long warmupRequests;
     private final long totalRequests;
-    /** Idle keep-alive connections, most recently used first. */
-    private final ArrayDeque<OpenLoopConnection> idle = new ArrayDeque<>();
     private final Runnable sendDue = this::sendDue;
     private final CompletableFuture<String> report = new CompletableFuture<>();
 
     // all below: the event loop's alone
+    /** Idle keep-alive connections, most recently used first. */
+    private final ArrayDeque<OpenLoopConnection> idle = new ArrayDeque<>();
     private final Histogram admitted = histogram();
     private final Histogram shedLatency = histogram();
     private final Histogram overhead = histogram();
