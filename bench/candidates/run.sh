@@ -209,7 +209,8 @@ put() { echo "$1,$2,$3,$4" >> "$OUT/results.csv"; }
 
 openloop() { # $1: candidate, $2: target name, $3: port; records p50, p99... under "$2"
     local line
-    line=$(timeout $((OPENLOOP_SECONDS + 60)) "$JAVA" -Xmx512m -cp "$BENCH_JAR" io.portcullis.bench.gateway.OpenLoop \
+    line=$(timeout $((OPENLOOP_SECONDS + 60)) "$JAVA" -Xmx512m --enable-native-access=ALL-UNNAMED -cp "$BENCH_JAR" \
+        io.portcullis.bench.gateway.OpenLoop \
         "http://127.0.0.1:$3/v1/chat/completions" "$BENCH_BODY" "$RATE" "$OPENLOOP_SECONDS" 3 \
         | tee -a "$OUT/openloop-raw.txt" | grep '^rate=') || { log "$1: OpenLoop against $2 did not finish"; return 0; }
     for kv in $line; do put "$1" "$2" "${kv%%=*}" "${kv#*=}"; done

@@ -77,6 +77,8 @@ drop_target() { local kept=(); for t in "${targets[@]}"; do [[ $t == "$1" ]] || 
 JAVA=${JAVA_HOME:+$JAVA_HOME/bin/}java
 GATEWAY_JAR=${GATEWAY_JAR:-$ROOT/gateway/target/gateway.jar}   # another build to compare against
 BENCH_JAR=$ROOT/bench/target/benchmarks.jar
+# the open-loop generator; native access for Netty's epoll transport (without it, a warning, and later NIO)
+OPENLOOP=("$JAVA" -Xmx512m --enable-native-access=ALL-UNNAMED -cp "$BENCH_JAR" io.portcullis.bench.gateway.OpenLoop)
 ADMIN_TOKEN=bench-admin-token-0123456789abcdef0123456789
 BENCH_BODY=$ROOT/bench/gateway/chat-request.json
 export BENCH_BODY
@@ -477,8 +479,8 @@ if [[ " $PHASES " == *" openloop "* ]]; then
     for rate in $RATES; do
         for target in nginx gateway; do
             log "open loop: $target at $rate/s"
-            # a generator that cannot keep up (out of memory at 3,000/s on 2 CPUs) skips the point, not the run
-            line=$(timeout $((OPENLOOP_SECONDS + 60)) "$JAVA" -Xmx512m -cp "$BENCH_JAR" io.portcullis.bench.gateway.OpenLoop "$(target_url $target)" \
+            # a generator that does not finish in time skips the point, not the run
+            line=$(timeout $((OPENLOOP_SECONDS + 60)) "${OPENLOOP[@]}" "$(target_url $target)" \
                 "$BENCH_BODY" "$rate" "$OPENLOOP_SECONDS" 3 "$KEY" | tee -a "$OUT/openloop-raw.txt" | grep '^rate=') \
                 || { log "OpenLoop did not finish at $rate/s against $target"; continue; }
             declare -A r=(); for kv in $line; do r[${kv%%=*}]=${kv#*=}; done
@@ -578,9 +580,9 @@ print(json.dumps({"name": "bench-overload", "policy": {"denyPatterns": [f"projec
             shed_sampler=$!
             ( while true; do metric portcullis_dataplane_connections; echo; sleep 1; done ) > "$WORK/connections.txt" 2>/dev/null &
             sampler=$!
-            line=$(timeout $((OPENLOOP_SECONDS + 60)) taskset -c "$load_cpus" "$JAVA" -Xmx512m -cp "$BENCH_JAR" \
-                io.portcullis.bench.gateway.OpenLoop "$(target_url gateway)" "$overload_body" "$rate" "$OPENLOOP_SECONDS" 3 \
-                "$overload_key" "${OVERLOAD_MAX_IN_FLIGHT:-2000}" | tee -a "$OUT/overload-raw.txt" | grep '^rate=') \
+            line=$(timeout $((OPENLOOP_SECONDS + 60)) taskset -c "$load_cpus" "${OPENLOOP[@]}" \
+                "$(target_url gateway)" "$overload_body" "$rate" "$OPENLOOP_SECONDS" 3 "$overload_key" \
+                "${OVERLOAD_MAX_IN_FLIGHT:-2000}" | tee -a "$OUT/overload-raw.txt" | grep '^rate=') \
                 || { kill "$sampler"; log "OpenLoop did not finish at $rate/s"; continue; }
             kill "$sampler"; wait "$sampler" 2>/dev/null || true
             wait "$shed_sampler" || true; shed_before=$(cat "$WORK/shed-before.txt")
@@ -599,9 +601,9 @@ print(json.dumps({"name": "bench-overload", "policy": {"denyPatterns": [f"projec
     # the generator's own floor: the same load through the nginx hop (no gateway), pinned as above
     top=$(awk -v c="$capacity" -v m="$(echo ${OVERLOAD_MULTIPLES:-0.5 1 2 3} | awk '{print $NF}')" 'BEGIN{printf "%d", c * m}')
     log "overload: the generator alone, $top/s through the nginx hop"
-    line=$(timeout $((OPENLOOP_SECONDS + 60)) taskset -c "$load_cpus" "$JAVA" -Xmx512m -cp "$BENCH_JAR" \
-        io.portcullis.bench.gateway.OpenLoop "$(target_url nginx)" "$overload_body" "$top" "$OPENLOOP_SECONDS" 3 \
-        none "${OVERLOAD_MAX_IN_FLIGHT:-2000}" | tee -a "$OUT/overload-raw.txt" | grep '^rate=') || line=
+    line=$(timeout $((OPENLOOP_SECONDS + 60)) taskset -c "$load_cpus" "${OPENLOOP[@]}" \
+        "$(target_url nginx)" "$overload_body" "$top" "$OPENLOOP_SECONDS" 3 none \
+        "${OVERLOAD_MAX_IN_FLIGHT:-2000}" | tee -a "$OUT/overload-raw.txt" | grep '^rate=') || line=
     declare -A r=(); for kv in $line; do r[${kv%%=*}]=${kv#*=}; done
     [[ -n $line ]] && md "| nginx hop (the generator's floor) | – | $top | $(( r[ok] / OPENLOOP_SECONDS )) | $(( r[shed] / OPENLOOP_SECONDS )) | $(( (r[other] + r[unsent] + r[unanswered]) / OPENLOOP_SECONDS )) |" \
         "$(awk -v a="${r[p50]}" -v b="${r[p99]}" 'BEGIN{printf "%.2f / %.2f", a/1000, b/1000}') | – | – | – |"
