@@ -45,8 +45,8 @@ import java.util.concurrent.locks.ReentrantLock;
  *       while it stops is written by its caller once the writer has finished. After stop, the appender
  *       refuses lines as every stopped logback appender does, with a warning status.</li>
  *   <li>Failures as logback reports them: a write that throws is reported with {@code addError}
- *       (at most a few times a minute), the lines of that write are lost, and the writer carries on
- *       with the next ones.</li>
+ *       (rated as logback rates its appenders' exceptions, with the count of lines lost so far), the
+ *       lines of that write are lost, and the writer carries on with the next ones.</li>
  * </ul>
  *
  * <p>It is an {@link OutputStreamAppender} for its encoder and output stream; the way it writes (one
@@ -70,6 +70,8 @@ final class AccessLineWriter extends OutputStreamAppender<ILoggingEvent> {
     private final ReentrantLock writing = new ReentrantLock();
     private final byte[] chunk = new byte[MAX_WRITE_BYTES];
     private final SimpleTimeBasedGuard errorGuard = new SimpleTimeBasedGuard();
+    /** Written only while holding {@link #writing}. */
+    private long linesLost;
     private volatile boolean closing;
     /** Set by the writer as it ends; from then on callers write their lines themselves. */
     private volatile boolean writerGone;
@@ -107,7 +109,10 @@ final class AccessLineWriter extends OutputStreamAppender<ILoggingEvent> {
         }
     }
 
-    /** On the caller's thread: encode (the same bytes the console appender wrote), then queue. */
+    /**
+     * On the caller's thread: encode (the same bytes the console appender wrote), then queue. The
+     * event itself is not kept, so it needs no {@code prepareForDeferredProcessing} (an MDC copy).
+     */
     @Override
     protected void subAppend(ILoggingEvent event) {
         byte[] line = encoder.encode(event);
@@ -116,7 +121,7 @@ final class AccessLineWriter extends OutputStreamAppender<ILoggingEvent> {
             if (!writerGone) {
                 return;
             }
-            line = null; // the writer ended meanwhile and may not have seen it: it is still queued
+            line = null; // queued, but the writer ended meanwhile: if it did not take it, the drain below does
         }
         writing.lock();
         try {
@@ -213,8 +218,10 @@ final class AccessLineWriter extends OutputStreamAppender<ILoggingEvent> {
             target.write(bytes, 0, length);
             target.flush();
         } catch (IOException | RuntimeException e) {
+            linesLost += lines;
             if (errorGuard.allow()) {
-                addError("Could not write " + lines + " access line(s) to the console; carrying on", e);
+                addError("Could not write " + lines + " access line(s) to the console (" + linesLost
+                        + " lost so far); carrying on", e);
             }
         }
     }

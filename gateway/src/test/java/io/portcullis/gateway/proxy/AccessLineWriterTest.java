@@ -223,7 +223,7 @@ class AccessLineWriterTest {
 
         await().atMost(Duration.ofSeconds(5)).until(() -> console.text().equals("written\n"));
         assertThat(errors()).singleElement().satisfies(status -> {
-            assertThat(status.getMessage()).contains("Could not write 1 access line(s)");
+            assertThat(status.getMessage()).contains("Could not write 1 access line(s) to the console (1 lost so far)");
             assertThat(status.getThrowable()).hasMessage("console gone");
         });
     }
