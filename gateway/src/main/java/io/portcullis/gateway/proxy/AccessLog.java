@@ -7,6 +7,7 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.Appender;
 import ch.qos.logback.core.ConsoleAppender;
 import ch.qos.logback.core.filter.Filter;
+import ch.qos.logback.core.joran.spi.ConsoleTarget;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -22,6 +23,9 @@ import org.springframework.stereotype.Component;
  * <p>When the console uses Boot's default pattern, the access logger gets a console appender of its
  * own whose pattern is the same line with the constant parts written in once (level, process id,
  * application name, logger name) and no colour: the text a reader or a log shipper sees is unchanged.
+ * That appender ({@link AccessLineWriter}) also takes the write off the request's thread: a writer
+ * thread writes the lines in batches of whole lines, so a busy gateway makes one write per batch, not
+ * one per request.
  * Anything else is left as it is: structured logging ({@code logging.structured.format.console}:
  * the line stays one JSON document among the others), a pattern of one's own
  * ({@code logging.pattern.console}), a log file, or a logback configuration of one's own.
@@ -62,8 +66,8 @@ class AccessLog {
     }
 
     /**
-     * Gives the access logger a lean console appender when the root's console appender is Boot's
-     * pattern one; returns whether it did.
+     * Gives the access logger a lean, batching console appender when the root's console appender is
+     * Boot's pattern one; returns whether it did.
      */
     static boolean install(LoggerContext context, String pattern) {
         Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
@@ -82,10 +86,11 @@ class AccessLog {
         encoder.setPattern(pattern);
         encoder.setCharset(boot.getCharset());
         encoder.start();
-        ConsoleAppender<ILoggingEvent> lean = new ConsoleAppender<>();
+        // the stream the console appender writes through: System.out or System.err as they are at the
+        // moment of each write, so a redirection (System.setOut, a test's output capture) still applies
+        var lean = new AccessLineWriter(ConsoleTarget.findByName(console.getTarget()).getStream());
         lean.setContext(context);
         lean.setName("ACCESS");
-        lean.setTarget(console.getTarget());
         lean.setEncoder(encoder);
         for (Filter<ILoggingEvent> filter : console.getCopyOfAttachedFiltersList()) {
             lean.addFilter(filter); // logging.threshold.console

@@ -1,12 +1,14 @@
 package io.portcullis.gateway.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import ch.qos.logback.classic.LoggerContext;
 import io.portcullis.gateway.support.GatewayClient;
 import io.portcullis.gateway.support.GatewayIntegrationTest;
 import java.net.URI;
 import java.net.http.HttpRequest;
+import java.time.Duration;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -30,6 +32,7 @@ class AccessLineTest extends GatewayIntegrationTest {
                 .POST(HttpRequest.BodyPublishers.ofString(GatewayClient.chat("fake-chat"))).build();
 
         assertThat(client.send(request).statusCode()).isEqualTo(200);
+        awaitLine(output, "request_id=access-line-1 ");
 
         var line = Pattern.compile("(?m)^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}\\S*  INFO \\d+ --- \\[portcullis] "
                 + "\\[.{15}] io\\.portcullis\\.gateway\\.access {13}: request_id=access-line-1 trace_id=\\S+ endpoint=chat"
@@ -48,9 +51,15 @@ class AccessLineTest extends GatewayIntegrationTest {
                 .POST(HttpRequest.BodyPublishers.ofString(GatewayClient.chat("fake-chat"))).build();
 
         assertThat(client.send(request).statusCode()).isEqualTo(401);
+        awaitLine(output, "request_id=access-line-2 ");
 
         assertThat(output.getAll().lines().filter(l -> l.contains("request_id=access-line-2 ")))
                 .singleElement().asString()
                 .contains(" io.portcullis.gateway.access ", " endpoint=chat model=null backend=null status=401 ");
+    }
+
+    /** The line is written by its writer thread, so it may reach the console a moment after the answer. */
+    private static void awaitLine(CapturedOutput output, String text) {
+        await().atMost(Duration.ofSeconds(5)).until(() -> output.getAll().contains(text));
     }
 }

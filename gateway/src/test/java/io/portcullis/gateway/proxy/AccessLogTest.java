@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
+import ch.qos.logback.classic.filter.ThresholdFilter;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.LoggingEvent;
 import ch.qos.logback.core.ConsoleAppender;
@@ -56,6 +57,22 @@ class AccessLogTest {
         assertThat(new String(appender.getEncoder().encode(event), StandardCharsets.UTF_8))
                 .matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}\\S+  INFO 4242 --- \\[portcullis] \\[     virtual-42] "
                         + "io\\.portcullis\\.gateway\\.access             : request_id=req_1 status=200\\R");
+    }
+
+    @Test
+    void keepsTheConsolesThreshold() {
+        LoggerContext context = withRootConsole(bootPattern());
+        ThresholdFilter threshold = new ThresholdFilter(); // logging.threshold.console
+        threshold.setLevel("WARN");
+        threshold.start();
+        ((ConsoleAppender<ILoggingEvent>) context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).getAppender("CONSOLE"))
+                .addFilter(threshold);
+
+        assertThat(AccessLog.install(context, PATTERN)).isTrue();
+
+        assertThat(context.getLogger(AccessLog.LOGGER).getAppender("ACCESS").getCopyOfAttachedFiltersList())
+                .containsExactly(threshold);
+        context.stop();
     }
 
     @Test

@@ -139,8 +139,9 @@ class TracingTest {
                 .isEqualTo("00-" + CLIENT_TRACE + "-" + hex(failed.getSpanId()) + "-01");
         assertThat(upstreamTraceparent("secondary", "trace-failover-1"))
                 .isEqualTo("00-" + CLIENT_TRACE + "-" + hex(answered.getSpanId()) + "-01");
-        // logs and traces join on the access line
-        assertThat(output.getAll()).contains("request_id=trace-failover-1 trace_id=" + CLIENT_TRACE + " ");
+        // logs and traces join on the access line (written by its writer thread, a moment after the answer)
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+                assertThat(output.getAll()).contains("request_id=trace-failover-1 trace_id=" + CLIENT_TRACE + " "));
     }
 
     @Test
