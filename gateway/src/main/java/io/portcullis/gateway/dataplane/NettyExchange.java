@@ -11,7 +11,6 @@ import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValidationUtil;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
@@ -29,7 +28,6 @@ import java.io.OutputStream;
 import java.net.SocketTimeoutException;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -333,33 +331,6 @@ final class NettyExchange implements ClientExchange {
         }
         if (!written.isSuccess()) {
             throw new IOException("The answer could not be written to the client", written.cause());
-        }
-    }
-
-    /**
-     * Answer header names, each checked against HTTP's token rule once and kept as an
-     * {@link AsciiString}, whose case-insensitive hash is computed once and whose bytes the encoder
-     * copies as they are. The names come from the gateway's code (constants), so the cache stays
-     * small; it is capped all the same, and a name beyond the cap is checked on every use.
-     */
-    private static final class AnswerHeaderNames {
-        private static final int CAP = 256;
-        private static final ConcurrentHashMap<String, AsciiString> CHECKED = new ConcurrentHashMap<>();
-
-        static AsciiString checked(String name) {
-            AsciiString known = CHECKED.get(name);
-            if (known != null) {
-                return known;
-            }
-            int bad = name.isEmpty() ? 0 : HttpHeaderValidationUtil.validateToken(name);
-            if (bad != -1) {
-                throw new IllegalArgumentException("Not a header name (character " + bad + "): '" + name + "'");
-            }
-            AsciiString checked = new AsciiString(name);
-            if (CHECKED.size() < CAP) {
-                CHECKED.putIfAbsent(name, checked);
-            }
-            return checked;
         }
     }
 }
