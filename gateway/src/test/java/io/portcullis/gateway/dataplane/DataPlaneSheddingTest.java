@@ -140,8 +140,29 @@ class DataPlaneSheddingTest {
             assertThat(client.body(anthropic)).as("the Messages API's own error shape")
                     .contains("\"type\":\"error\"").contains("\"code\":\"overloaded\"");
 
+            // refused on arrival with too large a body still to come, or one held back for a 100
+            // Continue that never came: the 503 says the connection closes, and it does
+            try (var large = new RawHttp(gateway.port())) {
+                large.send("POST /v1/chat/completions HTTP/1.1\r\nHost: gw\r\nContent-Type: application/json\r\n"
+                        + "Content-Length: " + (NettyExchange.UNREAD_BODY_LIMIT + 1) + "\r\n\r\n{\"model\":");
+                var closing = large.head();
+                assertThat(closing.status()).isEqualTo(503);
+                assertThat(closing.header("connection")).isEqualTo("close");
+                large.body(closing);
+                assertThat(large.closedByServer()).isTrue();
+            }
+            try (var waiting = new RawHttp(gateway.port())) {
+                waiting.send("POST /v1/chat/completions HTTP/1.1\r\nHost: gw\r\nExpect: 100-continue\r\n"
+                        + "Content-Type: application/json\r\nContent-Length: 20\r\n\r\n");
+                var closing = waiting.head();
+                assertThat(closing.status()).as("no 100 Continue before the refusal").isEqualTo(503);
+                assertThat(closing.header("connection")).isEqualTo("close");
+                waiting.body(closing);
+                assertThat(waiting.closedByServer()).isTrue();
+            }
+
             var metrics = gatewayClient.get("/actuator/prometheus", null).body();
-            assertThat(metrics).containsPattern("portcullis_shed_requests_total\\{[^}]*reason=\"queueing\"[^}]*} 2\\.0");
+            assertThat(metrics).containsPattern("portcullis_shed_requests_total\\{[^}]*reason=\"queueing\"[^}]*} 4\\.0");
         }
     }
 
