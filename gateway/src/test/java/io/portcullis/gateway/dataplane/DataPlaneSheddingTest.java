@@ -73,28 +73,8 @@ class DataPlaneSheddingTest {
             var metrics = new GatewayClient(gateway.port()).get("/actuator/prometheus", null).body();
             assertThat(metrics).containsPattern("portcullis_shed_requests_total\\{[^}]*reason=\"queueing\"[^}]*} [1-9]");
 
-            // too large a body to skip: the 503 says the connection closes, and it does
-            try (var large = new RawHttp(gateway.port())) {
-                large.send("POST /v1/chat/completions HTTP/1.1\r\nHost: gw\r\nContent-Type: application/json\r\n"
-                        + "Content-Length: " + (NettyExchange.UNREAD_BODY_LIMIT + 1) + "\r\n\r\n{\"model\":");
-                var closing = large.head();
-                assertThat(closing.status()).isEqualTo(503);
-                assertThat(closing.header("connection")).isEqualTo("close");
-                assertThat(closing.header("retry-after")).isEqualTo("1");
-                large.body(closing);
-                assertThat(large.closedByServer()).isTrue();
-            }
-
-            // a client waiting for 100 Continue never got it, so it may never send the body: close too
-            try (var waiting = new RawHttp(gateway.port())) {
-                waiting.send("POST /v1/chat/completions HTTP/1.1\r\nHost: gw\r\nExpect: 100-continue\r\n"
-                        + "Content-Type: application/json\r\nContent-Length: 20\r\n\r\n");
-                var closing = waiting.head();
-                assertThat(closing.status()).as("no 100 Continue before the refusal").isEqualTo(503);
-                assertThat(closing.header("connection")).isEqualTo("close");
-                waiting.body(closing);
-                assertThat(waiting.closedByServer()).isTrue();
-            }
+            // too large a body to skip, or one held back for a 100 Continue never sent: closed after the 503
+            refusedAndClosedWithABodyStillToCome(gateway.port());
         }
     }
 
@@ -142,24 +122,7 @@ class DataPlaneSheddingTest {
 
             // refused on arrival with too large a body still to come, or one held back for a 100
             // Continue that never came: the 503 says the connection closes, and it does
-            try (var large = new RawHttp(gateway.port())) {
-                large.send("POST /v1/chat/completions HTTP/1.1\r\nHost: gw\r\nContent-Type: application/json\r\n"
-                        + "Content-Length: " + (NettyExchange.UNREAD_BODY_LIMIT + 1) + "\r\n\r\n{\"model\":");
-                var closing = large.head();
-                assertThat(closing.status()).isEqualTo(503);
-                assertThat(closing.header("connection")).isEqualTo("close");
-                large.body(closing);
-                assertThat(large.closedByServer()).isTrue();
-            }
-            try (var waiting = new RawHttp(gateway.port())) {
-                waiting.send("POST /v1/chat/completions HTTP/1.1\r\nHost: gw\r\nExpect: 100-continue\r\n"
-                        + "Content-Type: application/json\r\nContent-Length: 20\r\n\r\n");
-                var closing = waiting.head();
-                assertThat(closing.status()).as("no 100 Continue before the refusal").isEqualTo(503);
-                assertThat(closing.header("connection")).isEqualTo("close");
-                waiting.body(closing);
-                assertThat(waiting.closedByServer()).isTrue();
-            }
+            refusedAndClosedWithABodyStillToCome(gateway.port());
 
             var metrics = gatewayClient.get("/actuator/prometheus", null).body();
             assertThat(metrics).containsPattern("portcullis_shed_requests_total\\{[^}]*reason=\"queueing\"[^}]*} 4\\.0");
@@ -209,6 +172,33 @@ class DataPlaneSheddingTest {
             assertThat(quick.status()).as("a request that did not queue is served, on the same connection")
                     .isEqualTo(200);
             client.body(quick);
+        }
+    }
+
+    /**
+     * A request with too large a body still to come is answered 503 with {@code Connection: close},
+     * and so is one whose client waits for a {@code 100 Continue} it never got (it may never send
+     * the body); both connections are then closed.
+     */
+    private static void refusedAndClosedWithABodyStillToCome(int port) throws Exception {
+        try (var large = new RawHttp(port)) {
+            large.send("POST /v1/chat/completions HTTP/1.1\r\nHost: gw\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: " + (NettyExchange.UNREAD_BODY_LIMIT + 1) + "\r\n\r\n{\"model\":");
+            var closing = large.head();
+            assertThat(closing.status()).isEqualTo(503);
+            assertThat(closing.header("connection")).isEqualTo("close");
+            assertThat(closing.header("retry-after")).isEqualTo("1");
+            large.body(closing);
+            assertThat(large.closedByServer()).isTrue();
+        }
+        try (var waiting = new RawHttp(port)) {
+            waiting.send("POST /v1/chat/completions HTTP/1.1\r\nHost: gw\r\nExpect: 100-continue\r\n"
+                    + "Content-Type: application/json\r\nContent-Length: 20\r\n\r\n");
+            var closing = waiting.head();
+            assertThat(closing.status()).as("no 100 Continue before the refusal").isEqualTo(503);
+            assertThat(closing.header("connection")).isEqualTo("close");
+            waiting.body(closing);
+            assertThat(waiting.closedByServer()).isTrue();
         }
     }
 
