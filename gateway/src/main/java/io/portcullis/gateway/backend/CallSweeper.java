@@ -6,6 +6,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The one thread that enforces the response and idle timeouts of every open upstream call
@@ -17,6 +19,8 @@ import java.util.concurrent.TimeUnit;
  * in progress finishes, waited for up to a second, then it is left behind.
  */
 final class CallSweeper implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(CallSweeper.class);
 
     private final Set<CallWatch> open = ConcurrentHashMap.newKeySet();
     private final ScheduledExecutorService sweeper;
@@ -38,10 +42,18 @@ final class CallSweeper implements AutoCloseable {
         open.remove(watch);
     }
 
+    /**
+     * Never ends in an exception: a scheduled task that throws is not run again, and the waits for
+     * an answer's head have no timer but this one.
+     */
     private void sweep() {
         long now = System.nanoTime();
         for (CallWatch watch : open) {
-            watch.expireIfStalled(now);
+            try {
+                watch.expireIfStalled(now);
+            } catch (RuntimeException e) {
+                log.warn("Could not cancel an upstream call past its timeout", e);
+            }
         }
     }
 

@@ -192,17 +192,25 @@ final class NettyUpstreamExchange implements UpstreamAnswer {
 
     // ---- the caller's side
 
-    /** Waits for the answer's head; the sweeper's cancel (closing the channel) ends the wait. */
+    /**
+     * Waits for the answer's head; the sweeper's cancel (closing the channel) ends the wait. The
+     * wait has no timer of its own: every caller has put the call's response timeout on its
+     * {@link CallWatch} before it gets here, and a virtual thread's timed wait costs a timer in the
+     * scheduler's delay queue and a wake-up of its thread on every call (one futex call and half a
+     * context switch per request under load, the most of any thread).
+     */
     void awaitHead() throws IOException {
-        long deadline = System.nanoTime() + backstopNanos;
         lock.lock();
         try {
             while (head == null) {
                 if (failure != null) {
                     throw failure;
                 }
-                awaitUntil(deadline);
+                changed.await();
             }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted waiting for the backend");
         } finally {
             lock.unlock();
         }
