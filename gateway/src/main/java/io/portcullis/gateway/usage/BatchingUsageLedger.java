@@ -40,6 +40,8 @@ class BatchingUsageLedger implements UsageLedger, SmartLifecycle {
 
     private static final Logger log = LoggerFactory.getLogger(BatchingUsageLedger.class);
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
+    /** How often a lingering batch looks for records that came meanwhile. */
+    private static final long LINGER_STEP_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
 
     private final UsageWriter batchWriter;
     private final PoisonRecords poison;
@@ -192,10 +194,10 @@ class BatchingUsageLedger implements UsageLedger, SmartLifecycle {
                 if (batch.size() >= batchSize || wait <= 0) {
                     break;
                 }
-                UsageRecord next = queue.poll(Math.min(wait, TimeUnit.MILLISECONDS.toNanos(5)), TimeUnit.NANOSECONDS);
-                if (next != null) {
-                    batch.add(next);
-                }
+                // Sleeps rather than polls: a poll returned for every record, so under load the writer
+                // was woken per request (perf: the most futex calls and context switches of any
+                // thread at 15k req/s); a full batch is still seen within one step.
+                TimeUnit.NANOSECONDS.sleep(Math.min(wait, LINGER_STEP_NANOS));
             }
             return true;
         } catch (InterruptedException e) {
