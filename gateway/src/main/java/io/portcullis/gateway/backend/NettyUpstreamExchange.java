@@ -206,6 +206,12 @@ final class NettyUpstreamExchange implements UpstreamAnswer {
                 if (failure != null) {
                     throw failure;
                 }
+                if (!channel().isActive()) {
+                    // closed before this exchange began on it (a pooled connection the backend shut
+                    // as it was taken): its handler had no exchange to tell, and no timer would
+                    connectionClosed();
+                    continue;
+                }
                 changed.await();
             }
         } catch (InterruptedException e) {
