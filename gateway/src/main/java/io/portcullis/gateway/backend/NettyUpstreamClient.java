@@ -128,7 +128,7 @@ final class NettyUpstreamClient implements UpstreamClient {
                 upload.finish();
             } catch (AnsweredEarly e) {
                 // the backend answered before taking the whole body: the answer is relayed, the
-                // connection is closed afterwards (requestSent stays false)
+                // connection is closed afterwards (its last part was never sent)
             } finally {
                 upload.discard();
             }
@@ -198,21 +198,18 @@ final class NettyUpstreamClient implements UpstreamClient {
         }
     }
 
-    /** Writes the request's last part; once it has left, the connection may be reused after the answer. */
+    /**
+     * Writes the request's last part; once it has left, the connection may be reused after the
+     * answer ({@link NettyUpstreamExchange#close()} waits for this write when the answer ends first).
+     */
     private static void send(NettyUpstreamExchange exchange, Object last) {
-        // The listener is on the promise before the write starts, so the event loop runs it as the
-        // write completes, before it can read the answer. Added to the returned future instead, it
-        // could run after the answer had been read and closed (a listener added to a completed
-        // future from another thread is queued on the loop), and a sound connection was then
-        // thrown away as if its request had not left.
         ChannelPromise promise = exchange.channel().newPromise();
         promise.addListener(written -> {
-            if (written.isSuccess()) {
-                exchange.requestSent();
-            } else {
+            if (!written.isSuccess()) {
                 exchange.channel().close(); // the closed connection tells the waiting caller
             }
         });
+        exchange.lastPart(promise);
         exchange.channel().writeAndFlush(last, promise);
     }
 

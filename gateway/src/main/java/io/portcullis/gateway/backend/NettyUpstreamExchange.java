@@ -2,6 +2,7 @@ package io.portcullis.gateway.backend;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpResponse;
@@ -59,7 +60,8 @@ final class NettyUpstreamExchange implements UpstreamAnswer {
     private boolean reading = true;    // the channel's autoRead, as this exchange set it
     private int queuedBytes;
     private int peakQueuedBytes;
-    private volatile boolean requestSent; // the last byte of the request left (a write listener)
+    /** The write of the request's last part; null until it is sent (never, for an upload answered early). */
+    private volatile ChannelFuture lastPart;
     private volatile boolean requestKeepAlive = true;
     /**
      * Whether any byte of an answer came, even a part of a status line the codec has not decoded:
@@ -82,8 +84,8 @@ final class NettyUpstreamExchange implements UpstreamAnswer {
         return connection.channel();
     }
 
-    void requestSent() {
-        requestSent = true;
+    void lastPart(ChannelFuture written) {
+        lastPart = written;
     }
 
     /** Some bytes of the answer came off the socket (before the codec: {@link NettyUpstreamHandler#arrivals()}). */
@@ -300,14 +302,14 @@ final class NettyUpstreamExchange implements UpstreamAnswer {
      */
     @Override
     public void close() {
-        boolean reusable;
+        boolean answered;
         lock.lock();
         try {
             if (closed) {
                 return;
             }
             closed = true;
-            reusable = ended && queue.isEmpty() && failure == null && requestSent && requestKeepAlive
+            answered = ended && queue.isEmpty() && failure == null && requestKeepAlive
                     && head != null && HttpUtil.isKeepAlive(head);
             for (ByteBuf data; (data = queue.poll()) != null; ) {
                 data.release();
@@ -318,14 +320,28 @@ final class NettyUpstreamExchange implements UpstreamAnswer {
         }
         sweeper.forget(watch);
         connection.handler().end();
-        if (reusable) {
-            if (!reading) {
-                channel().config().setAutoRead(true); // an idle connection must still see its close
-            }
-            pool.release(connection);
-        } else {
+        ChannelFuture sent = lastPart;
+        if (!answered || sent == null) {
             channel().close();
+        } else if (sent.isDone()) {
+            reuseIf(sent.isSuccess());
+        } else {
+            // A backend may answer the moment the last byte of a sized body arrives, before the
+            // event loop has even run the write of the body's (empty) end: the connection goes back
+            // once that has left, rather than being thrown away as if the request had not.
+            sent.addListener(written -> reuseIf(written.isSuccess()));
         }
+    }
+
+    private void reuseIf(boolean requestSent) {
+        if (!requestSent) {
+            channel().close();
+            return;
+        }
+        if (!reading) {
+            channel().config().setAutoRead(true); // an idle connection must still see its close
+        }
+        pool.release(connection);
     }
 
     /** The body as the event loop queues it; blocking reads wait on the queue. */

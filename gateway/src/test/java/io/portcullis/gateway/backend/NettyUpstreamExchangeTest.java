@@ -1,10 +1,17 @@
 package io.portcullis.gateway.backend;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import java.nio.charset.StandardCharsets;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
@@ -14,6 +21,48 @@ import org.junit.jupiter.api.Test;
 /** The exchange's own edges, on a channel driven by the test (the client's tests use real sockets). */
 class NettyUpstreamExchangeTest {
 
+    private static final UpstreamProperties CONFIG = new UpstreamProperties(Duration.ofSeconds(1),
+            Duration.ofSeconds(300), Duration.ofSeconds(120), 4, null, List.of(), UpstreamClientKind.NETTY);
+
+    /**
+     * A backend may answer the moment the last byte of a sized body arrives, and the whole answer
+     * can be read before the event loop has even written the body's (empty) end. The connection is
+     * sound: it goes back to the pool once that end has left, not thrown away because the request
+     * had not yet left when the answer was over (the intermittent {@code streamsAnUploadWhole}).
+     */
+    @Test
+    void aConnectionWhoseAnswerEndedBeforeTheRequestsLastPartLeftGoesBackToThePoolOnceItHas() throws Exception {
+        try (var sweeper = new CallSweeper(CONFIG)) {
+            var channel = new EmbeddedChannel();
+            var handler = new NettyUpstreamHandler();
+            channel.pipeline().addLast(handler);
+            var connection = new NettyUpstreamPool.Connection(
+                    NettyUpstreamPool.Address.of(URI.create("http://127.0.0.1:9/")), channel, handler, false);
+            var pool = new NettyUpstreamPool(new Bootstrap(), null, 4, Duration.ofSeconds(1));
+            var watch = new CallWatch(channel::close);
+            sweeper.watch(watch);
+            var exchange = new NettyUpstreamExchange(connection, pool, sweeper, watch,
+                    TimeUnit.SECONDS.toNanos(120), TimeUnit.SECONDS.toNanos(305));
+            handler.begin(exchange);
+            var lastPart = channel.newPromise(); // the body's end, still waiting to be written
+            exchange.lastPart(lastPart);
+
+            var answer = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
+                    Unpooled.copiedBuffer("5242880", StandardCharsets.US_ASCII));
+            answer.headers().set(HttpHeaderNames.CONTENT_LENGTH, 7);
+            channel.writeInbound(answer);
+            exchange.awaitHead();
+            assertThat(new String(exchange.body().readAllBytes(), StandardCharsets.US_ASCII)).isEqualTo("5242880");
+            exchange.close();
+            assertThat(channel.isActive()).as("kept while its request's end is on its way").isTrue();
+            assertThat(pool.idleConnections()).isZero();
+
+            lastPart.setSuccess();
+            assertThat(channel.isActive()).isTrue();
+            assertThat(pool.idleConnections()).as("back in the pool once the end has left").isEqualTo(1);
+        }
+    }
+
     /**
      * The wait for an answer's head has no timer of its own; a connection the backend closed just
      * as it was taken from the pool, before the exchange began on it, must still end that wait,
@@ -21,9 +70,7 @@ class NettyUpstreamExchangeTest {
      */
     @Test
     void aConnectionClosedBeforeTheExchangeBeganEndsTheWaitForTheHead() throws Exception {
-        var config = new UpstreamProperties(Duration.ofSeconds(1), Duration.ofSeconds(300), Duration.ofSeconds(120),
-                4, null, List.of(), UpstreamClientKind.NETTY);
-        try (var sweeper = new CallSweeper(config)) {
+        try (var sweeper = new CallSweeper(CONFIG)) {
             var channel = new EmbeddedChannel();
             var handler = new NettyUpstreamHandler();
             channel.pipeline().addLast(handler);
