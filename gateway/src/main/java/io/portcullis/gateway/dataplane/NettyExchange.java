@@ -241,8 +241,8 @@ final class NettyExchange implements ClientExchange {
         } else {
             last = channel.writeAndFlush(new DefaultLastHttpContent(drain()));
         }
-        if (!channel.isWritable() && !channel.eventLoop().inEventLoop()) {
-            awaitWritable(last); // on the loop itself (an answer given on arrival) there is no waiting
+        if (!channel.isWritable()) {
+            awaitWritable(last);
         }
         return keepsConnection;
     }
@@ -317,8 +317,8 @@ final class NettyExchange implements ClientExchange {
      * nothing for the write timeout loses its connection.
      */
     private void awaitWritable(ChannelFuture written) throws IOException {
-        if (channel.isWritable() && !written.isDone()) {
-            return;
+        if ((channel.isWritable() && !written.isDone()) || channel.eventLoop().inEventLoop()) {
+            return; // on the loop itself (an answer given on arrival) there is no waiting
         }
         try {
             if (!written.await(writeTimeoutNanos, TimeUnit.NANOSECONDS)) {

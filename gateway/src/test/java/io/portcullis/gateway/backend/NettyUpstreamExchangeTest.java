@@ -12,6 +12,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import java.nio.charset.StandardCharsets;
+import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
@@ -33,17 +34,10 @@ class NettyUpstreamExchangeTest {
     @Test
     void aConnectionWhoseAnswerEndedBeforeTheRequestsLastPartLeftGoesBackToThePoolOnceItHas() throws Exception {
         try (var sweeper = new CallSweeper(CONFIG)) {
-            var channel = new EmbeddedChannel();
-            var handler = new NettyUpstreamHandler();
-            channel.pipeline().addLast(handler);
-            var connection = new NettyUpstreamPool.Connection(
-                    NettyUpstreamPool.Address.of(URI.create("http://127.0.0.1:9/")), channel, handler, false);
-            var pool = new NettyUpstreamPool(new Bootstrap(), null, 4, Duration.ofSeconds(1));
-            var watch = new CallWatch(channel::close);
-            sweeper.watch(watch);
-            var exchange = new NettyUpstreamExchange(connection, pool, sweeper, watch,
-                    TimeUnit.SECONDS.toNanos(120), TimeUnit.SECONDS.toNanos(305));
-            handler.begin(exchange);
+            var connection = connection(false);
+            var channel = (EmbeddedChannel) connection.channel();
+            var pool = pool();
+            var exchange = begin(connection, pool, sweeper, new CallWatch(channel::close));
             var lastPart = channel.newPromise(); // the body's end, still waiting to be written
             exchange.lastPart(lastPart);
 
@@ -71,22 +65,38 @@ class NettyUpstreamExchangeTest {
     @Test
     void aConnectionClosedBeforeTheExchangeBeganEndsTheWaitForTheHead() throws Exception {
         try (var sweeper = new CallSweeper(CONFIG)) {
-            var channel = new EmbeddedChannel();
-            var handler = new NettyUpstreamHandler();
-            channel.pipeline().addLast(handler);
+            var connection = connection(true);
+            var channel = connection.channel();
             channel.close(); // the backend's close arrives while nobody's exchange is on the connection
-            var connection = new NettyUpstreamPool.Connection(
-                    NettyUpstreamPool.Address.of(URI.create("http://127.0.0.1:9/")), channel, handler, true);
-            var pool = new NettyUpstreamPool(new Bootstrap(), null, 4, Duration.ofSeconds(1));
             var watch = new CallWatch(channel::close);
-            sweeper.watch(watch);
             watch.waiting(TimeUnit.SECONDS.toNanos(300));
-            var exchange = new NettyUpstreamExchange(connection, pool, sweeper, watch,
-                    TimeUnit.SECONDS.toNanos(120), TimeUnit.SECONDS.toNanos(305));
-            handler.begin(exchange);
+            var exchange = begin(connection, pool(), sweeper, watch);
 
             assertTimeoutPreemptively(Duration.ofSeconds(5), () -> assertThatThrownBy(exchange::awaitHead)
                     .isInstanceOf(ClosedWithoutAnswerException.class));
         }
+    }
+
+    /** A connection as the client builds it: the upstream handler last in its channel's pipeline. */
+    private static NettyUpstreamPool.Connection connection(boolean reused) throws IOException {
+        var channel = new EmbeddedChannel();
+        var handler = new NettyUpstreamHandler();
+        channel.pipeline().addLast(handler);
+        return new NettyUpstreamPool.Connection(
+                NettyUpstreamPool.Address.of(URI.create("http://127.0.0.1:9/")), channel, handler, reused);
+    }
+
+    private static NettyUpstreamPool pool() {
+        return new NettyUpstreamPool(new Bootstrap(), null, 4, Duration.ofSeconds(1));
+    }
+
+    /** An exchange begun on {@code connection}, its call watched by {@code sweeper}, as the client begins one. */
+    private static NettyUpstreamExchange begin(NettyUpstreamPool.Connection connection, NettyUpstreamPool pool,
+                                               CallSweeper sweeper, CallWatch watch) {
+        sweeper.watch(watch);
+        var exchange = new NettyUpstreamExchange(connection, pool, sweeper, watch,
+                TimeUnit.SECONDS.toNanos(120), TimeUnit.SECONDS.toNanos(305));
+        connection.handler().begin(exchange);
+        return exchange;
     }
 }
