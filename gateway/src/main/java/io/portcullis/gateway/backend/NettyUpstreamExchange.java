@@ -16,7 +16,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.net.SocketTimeoutException;
-import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -24,21 +23,15 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * One request and its answer on one {@link NettyUpstreamPool.Connection}: the event loop delivers
  * the answer's head and body ({@link NettyUpstreamHandler}); the caller's virtual thread waits for the
- * head, then reads the body from a small queue of buffers. While the queue holds
- * {@link #QUEUE_LIMIT} bytes or more the connection stops reading (autoRead off), so a slow client
- * makes the backend wait rather than the gateway buffer its whole stream.
+ * head, then reads the body from a small queue of buffers ({@link AnswerQueue}, which pauses the
+ * connection's reading while it is full, so a slow client makes the backend wait rather than the
+ * gateway buffer its whole stream). The caller is woken once per socket read, not per decoded part.
  *
  * <p>Timeouts are the caller's {@link CallWatch}: cancelling closes the channel, which wakes
  * whoever waits here with a failure.
  */
 final class NettyUpstreamExchange implements UpstreamAnswer {
 
-    /**
-     * Bytes queued before the connection stops reading; reading resumes below half of it. Each
-     * open stream may hold this much (plus one socket read), so it stays small: a chat answer or a
-     * stream's events fit, a large body just pauses the backend more often.
-     */
-    static final int QUEUE_LIMIT = 64 * 1024;
     private static final long RECHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
 
     private final Connection connection;
@@ -50,16 +43,13 @@ final class NettyUpstreamExchange implements UpstreamAnswer {
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
-    private final ArrayDeque<ByteBuf> queue = new ArrayDeque<>();
+    private final AnswerQueue queue;
     // all guarded by lock, written on the event loop unless said otherwise
     private HttpResponse head;
     private IOException failure;
     private boolean skippingInterim;
     private boolean ended;
     private boolean closed;            // by the caller
-    private boolean reading = true;    // the channel's autoRead, as this exchange set it
-    private int queuedBytes;
-    private int peakQueuedBytes;
     /** The write of the request's last part; null until it is sent (never, for an upload answered early). */
     private volatile ChannelFuture lastPart;
     private volatile boolean requestKeepAlive = true;
@@ -69,6 +59,13 @@ final class NettyUpstreamExchange implements UpstreamAnswer {
      * may be retried). Written and read on the event loop.
      */
     private boolean bytesArrived;
+    /**
+     * Whether the head or body parts came since the waiter was last woken. The waiter is woken
+     * once per socket read ({@link #readComplete}), not once per part: a head and its body usually
+     * come in one read, and a wake-up per part would find the body not yet queued and park again.
+     * Written and read on the event loop.
+     */
+    private boolean unsignalled;
 
     NettyUpstreamExchange(Connection connection, NettyUpstreamPool pool, CallSweeper sweeper, CallWatch watch,
                   long idleNanos, long backstopNanos) {
@@ -77,6 +74,7 @@ final class NettyUpstreamExchange implements UpstreamAnswer {
         this.sweeper = sweeper;
         this.watch = watch;
         this.backstopNanos = backstopNanos;
+        this.queue = new AnswerQueue(connection.channel());
         this.body = new UpstreamBody(new QueueStream(), watch, idleNanos);
     }
 
@@ -112,7 +110,13 @@ final class NettyUpstreamExchange implements UpstreamAnswer {
                 skippingInterim = response.status().codeClass() == HttpStatusClass.INFORMATIONAL
                         && response.status().code() != 101;
                 if (!skippingInterim) {
-                    signal(() -> head = response);
+                    lock.lock();
+                    try {
+                        head = response;
+                    } finally {
+                        lock.unlock();
+                    }
+                    unsignalled(); // the waiter wakes once this read is over
                 }
             }
             if (msg instanceof HttpContent content) {
@@ -134,21 +138,38 @@ final class NettyUpstreamExchange implements UpstreamAnswer {
             if (closed || failure != null) {
                 return;
             }
-            if (data.isReadable()) {
-                queue.add(data.retain());
-                queuedBytes += data.readableBytes();
-                peakQueuedBytes = Math.max(peakQueuedBytes, queuedBytes);
-                if (queuedBytes >= QUEUE_LIMIT && reading) {
-                    reading = false;
-                    channel().config().setAutoRead(false);
-                }
-            }
+            queue.add(data);
             if (content instanceof LastHttpContent) {
                 ended = true;
+                unsignalled = false;
+                changed.signalAll(); // the whole answer is here: nothing more to wait for
+            } else {
+                unsignalled();
             }
-            changed.signalAll();
         } finally {
             lock.unlock();
+        }
+    }
+
+    /**
+     * Marks a change the waiter has not been woken for. It is woken by the read's end
+     * ({@link NettyUpstreamHandler#channelReadComplete}), or at the latest by a task that the event
+     * loop runs once it has handled this round of reads: a TLS handler that decodes outside a read
+     * of the socket might not end it with a read-complete, and a missed wake-up here would leave
+     * the caller waiting for the response timeout.
+     */
+    private void unsignalled() {
+        if (!unsignalled) {
+            unsignalled = true;
+            channel().eventLoop().execute(this::readComplete);
+        }
+    }
+
+    /** The connection's current read is over: the waiter learns of everything it brought, in one wake-up. */
+    void readComplete() {
+        if (unsignalled) {
+            unsignalled = false;
+            signal(() -> { });
         }
     }
 
@@ -275,7 +296,7 @@ final class NettyUpstreamExchange implements UpstreamAnswer {
     int peakQueuedBytes() {
         lock.lock();
         try {
-            return peakQueuedBytes;
+            return queue.peakBytes();
         } finally {
             lock.unlock();
         }
@@ -311,10 +332,7 @@ final class NettyUpstreamExchange implements UpstreamAnswer {
             closed = true;
             answered = ended && queue.isEmpty() && failure == null && requestKeepAlive
                     && head != null && HttpUtil.isKeepAlive(head);
-            for (ByteBuf data; (data = queue.poll()) != null; ) {
-                data.release();
-            }
-            queuedBytes = 0;
+            queue.clear();
         } finally {
             lock.unlock();
         }
@@ -338,8 +356,11 @@ final class NettyUpstreamExchange implements UpstreamAnswer {
             channel().close();
             return;
         }
-        if (!reading) {
-            channel().config().setAutoRead(true); // an idle connection must still see its close
+        lock.lock();
+        try {
+            queue.resumeReading();
+        } finally {
+            lock.unlock();
         }
         pool.release(connection);
     }
@@ -374,18 +395,7 @@ final class NettyUpstreamExchange implements UpstreamAnswer {
                     }
                     awaitUntil(deadline);
                 }
-                ByteBuf first = queue.peek();
-                int n = Math.min(len, first.readableBytes());
-                first.readBytes(b, off, n);
-                if (!first.isReadable()) {
-                    queue.poll().release();
-                }
-                queuedBytes -= n;
-                if (!reading && queuedBytes <= QUEUE_LIMIT / 2) {
-                    reading = true;
-                    channel().config().setAutoRead(true);
-                }
-                return n;
+                return queue.take(b, off, len);
             } finally {
                 lock.unlock();
             }

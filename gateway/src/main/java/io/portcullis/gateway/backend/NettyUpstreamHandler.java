@@ -51,6 +51,15 @@ final class NettyUpstreamHandler extends ChannelInboundHandlerAdapter {
     }
 
     @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        NettyUpstreamExchange current = exchange;
+        if (current != null) {
+            current.readComplete();
+        }
+        ctx.fireChannelReadComplete();
+    }
+
+    @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
         NettyUpstreamExchange current = exchange;
         if (current != null) {

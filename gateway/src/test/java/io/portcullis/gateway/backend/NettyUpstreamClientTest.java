@@ -233,7 +233,7 @@ class NettyUpstreamClientTest {
                 Thread.sleep(100);
             }
             int peak = ((NettyUpstreamExchange) answer).peakQueuedBytes();
-            assertThat(peak).as("bytes queued at most").isLessThanOrEqualTo(NettyUpstreamExchange.QUEUE_LIMIT + 128 * 1024);
+            assertThat(peak).as("bytes queued at most").isLessThanOrEqualTo(AnswerQueue.LIMIT + 128 * 1024);
             for (int n; (n = answer.body().read(buffer)) > 0; ) {
                 read += n;
             }

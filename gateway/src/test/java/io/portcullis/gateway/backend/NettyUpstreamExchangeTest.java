@@ -8,6 +8,8 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
@@ -74,6 +76,36 @@ class NettyUpstreamExchangeTest {
 
             assertTimeoutPreemptively(Duration.ofSeconds(5), () -> assertThatThrownBy(exchange::awaitHead)
                     .isInstanceOf(ClosedWithoutAnswerException.class));
+        }
+    }
+
+    /**
+     * The caller is woken once per socket read, not once per decoded part: a head whose body is
+     * still on its way must still reach it when the read that brought the head is over, and what
+     * else that read brought is there to be read without another wait.
+     */
+    @Test
+    void aHeadWhoseBodyIsStillOnItsWayReachesTheCallerWhenItsReadIsOver() throws Exception {
+        try (var sweeper = new CallSweeper(CONFIG)) {
+            var connection = connection(false);
+            var channel = (EmbeddedChannel) connection.channel();
+            var watch = new CallWatch(channel::close);
+            watch.waiting(TimeUnit.SECONDS.toNanos(300));
+            var exchange = begin(connection, pool(), sweeper, watch);
+            var head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+            head.headers().set(HttpHeaderNames.CONTENT_LENGTH, 10);
+
+            channel.pipeline().fireChannelRead(head);
+            channel.pipeline().fireChannelRead(
+                    new DefaultHttpContent(Unpooled.copiedBuffer("hello", StandardCharsets.US_ASCII)));
+            channel.pipeline().fireChannelReadComplete(); // the rest of the body is in a later read
+
+            assertTimeoutPreemptively(Duration.ofSeconds(5), exchange::awaitHead);
+            assertThat(exchange.status()).isEqualTo(200);
+            byte[] first = new byte[5];
+            assertThat(exchange.body().read(first)).isEqualTo(5);
+            assertThat(new String(first, StandardCharsets.US_ASCII)).isEqualTo("hello");
+            exchange.close();
         }
     }
 
