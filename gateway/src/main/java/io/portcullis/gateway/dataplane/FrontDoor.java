@@ -87,6 +87,19 @@ final class FrontDoor extends ChannelInboundHandlerAdapter {
         handle(ctx, msg);
     }
 
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        readComplete();
+        ctx.fireChannelReadComplete();
+    }
+
+    /** What has been read so far has all gone to the current request's sink. */
+    private void readComplete() {
+        if (current != null) {
+            current.readComplete();
+        }
+    }
+
     private void handle(ChannelHandlerContext ctx, Object msg) {
         if (msg instanceof HttpRequest head) {
             begin(ctx, head);
@@ -231,6 +244,7 @@ final class FrontDoor extends ChannelInboundHandlerAdapter {
         while ((current == null || bodyOpen) && (next = waiting.poll()) != null) {
             handle(ctx, next);
         }
+        readComplete(); // what was held back was a read of its own
         if (waiting.isEmpty() && (current == null || bodyOpen)) {
             ctx.channel().config().setAutoRead(true);
             ctx.read();

@@ -10,4 +10,12 @@ interface RequestSink {
 
     /** The client connection closed before the answer was written: give up and release everything. */
     void clientClosed();
+
+    /**
+     * The connection's current read is over: every part the client has sent so far has been passed
+     * to {@link #content}. Called at least once after the head (more than once when the body takes
+     * several reads); a sink that waits for the body's first bytes before starting work starts now.
+     */
+    default void readComplete() {
+    }
 }
