@@ -15,7 +15,8 @@
 # ("16 64"), RATES ("250 500 1000 2000 3000"), OPENLOOP_SECONDS (10), STREAMS (10000), STREAM_CHUNKS
 # (60), STREAM_RAMP_SECONDS (30), GATEWAY_JAVA_OPTS (-Xmx768m), GATEWAY_ARGS (extra
 # --property=value arguments), JFR (1: record a flight recording of
-# the gateway), OUT (results directory), WARMUP_SECONDS (15, per gateway-like target before wrk).
+# the gateway), OUT (results directory), WARMUP_SECONDS (60, per gateway-like target before wrk, and
+# before the open loop when no wrk phase ran first: C2 still compiles for about a minute on 2 CPUs).
 # TARGETS ("direct nginx gateway"): what the wrk phase measures, in turn, each round:
 #   direct                 the nginx fake itself
 #   nginx (alias hop)      the nginx reverse-proxy hop in front of it
@@ -61,7 +62,7 @@ PORTKEY_PORT=${PORTKEY_PORT:-18084}
 NETTY_PORT=${NETTY_PORT:-18085}       # the second Portcullis, data plane on
 PORTKEY_VERSION=${PORTKEY_VERSION:-1.15.2}
 PORTKEY_DIR=$ROOT/bench/target/portkey
-WARMUP_SECONDS=${WARMUP_SECONDS:-15}
+WARMUP_SECONDS=${WARMUP_SECONDS:-60}
 TARGETS=${TARGETS:-direct nginx gateway}
 targets=()
 for t in $TARGETS; do
@@ -468,8 +469,8 @@ if [[ " $PHASES " == *" openloop "* ]]; then
     fi
     if [[ " $PHASES " != *" wrk "* || -n $cold ]]; then
         # a cold JIT cannot keep a fixed rate: warm up as the closed-loop phase would have
-        log "warm-up: wrk -c64 15 s against the gateway"
-        wrk -t2 -c64 -d15s -s bench/gateway/chat.lua "$(target_url gateway)" > "$OUT/wrk-warmup.txt"
+        log "warm-up: wrk -c64 ${WARMUP_SECONDS} s against the gateway"
+        wrk -t2 -c64 -d"${WARMUP_SECONDS}s" -s bench/gateway/chat.lua "$(target_url gateway)" > "$OUT/wrk-warmup.txt"
     fi
     echo "target,rate,p50_us,p99_us" > "$OUT/openloop.csv"
     md "## Open loop (fixed rate, OpenLoop + HdrHistogram, ${OPENLOOP_SECONDS} s after 3 s warm-up)"
