@@ -82,6 +82,11 @@ final class BodyStream extends InputStream implements RequestSink {
     }
 
     @Override
+    public boolean answersBrokenBody() {
+        return true; // the reader sees a malformed body and answers 400
+    }
+
+    @Override
     public void clientClosed() {
         lock.lock();
         try {

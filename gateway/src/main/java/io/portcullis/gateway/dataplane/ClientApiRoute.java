@@ -77,11 +77,17 @@ final class ClientApiRoute implements Route {
 
         @Override
         public void content(HttpContent part) {
-            boolean last = part instanceof LastHttpContent;
+            // a broken part ends the body too: the reader answers it with a 400
+            boolean last = part instanceof LastHttpContent || part.decoderResult().isFailure();
             body.content(part);
             if (last) {
                 start();
             }
+        }
+
+        @Override
+        public boolean answersBrokenBody() {
+            return body.answersBrokenBody();
         }
 
         @Override

@@ -139,10 +139,10 @@ final class FrontDoor extends ChannelInboundHandlerAdapter {
 
     private void body(ChannelHandlerContext ctx, HttpContent part) {
         if (part.decoderResult().isFailure()) {
-            if (!skippingBody && current instanceof BodyStream served && bodyOpen) {
+            if (!skippingBody && current != null && current.answersBrokenBody() && bodyOpen) {
                 // a broken chunk on the client API: its reader answers 400, then the connection closes
                 bodyOpen = false;
-                served.content(part);
+                current.content(part);
                 return;
             }
             // the rest of the stream cannot be framed; closing tells the route

@@ -18,4 +18,12 @@ interface RequestSink {
      */
     default void readComplete() {
     }
+
+    /**
+     * Whether a part whose framing broke (a chunk the codec could not decode) is answered by this
+     * sink, as a 400 from the request's reader; when not, the front door closes the connection.
+     */
+    default boolean answersBrokenBody() {
+        return false;
+    }
 }

@@ -3,6 +3,7 @@ package io.portcullis.gateway.dataplane;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.portcullis.gateway.web.MalformedBodyException;
 import java.io.IOException;
 import java.net.SocketTimeoutException;
 import java.net.URLEncoder;
@@ -95,6 +96,18 @@ class NettyExchangeTest {
             assertThat(head.status()).isEqualTo(408);
             assertThat(client.body(head)).contains("\"code\":\"request_timeout\"");
             assertThat(waited).isBetween(250L, 4_000L);
+            assertThat(client.closedByServer()).isTrue();
+        }
+    }
+
+    @Test
+    void aChunkedBodyWhoseFramingBreaksReachesTheReaderAsMalformedAndTheClientGetsAnAnswer() throws Exception {
+        try (var client = plane.connect()) {
+            client.send("POST /v1/deadline HTTP/1.1\r\nHost: gw\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    + "zz\r\n{}\r\n0\r\n\r\n");
+            assertThat(plane.handler.failure.get(5, TimeUnit.SECONDS)).isInstanceOf(MalformedBodyException.class);
+            var head = client.head(); // an answer in the contract's shape, not a bare close
+            assertThat(client.body(head)).startsWith("{\"error\":");
             assertThat(client.closedByServer()).isTrue();
         }
     }
