@@ -21,7 +21,9 @@
 #   direct                 the nginx fake itself
 #   nginx (alias hop)      the nginx reverse-proxy hop in front of it
 #   gateway (portcullis)   Portcullis as configured (GATEWAY_JAR, GATEWAY_ARGS)
-#   gateway-netty          the same jar, a second instance with --gateway.data-plane.enabled=true and
+#   gateway-netty          the same jar (or NETTY_JAR: another build, for an A/B of two builds in
+#                          alternating rounds, the steadiest comparison on a shared VM), a second
+#                          instance with --gateway.data-plane.enabled=true and
 #     (portcullis-netty)   its own database; skipped, with the reason, when the jar has no data plane
 #   portkey                the Portkey gateway (npm @portkey-ai/gateway@PORTKEY_VERSION), installed with
 #                          npm into bench/target/portkey on first use; Node, one process; needs node, npm
@@ -180,7 +182,7 @@ launch_gateway() {
     [[ ${JFR:-0} == 1 ]] && jfr=("-XX:StartFlightRecording=filename=$OUT/gateway-$name.jfr,settings=profile")
     local t0; t0=$(date +%s%N)
     # shellcheck disable=SC2086
-    GATEWAY_ADMIN_TOKEN=$ADMIN_TOKEN ${GATEWAY_PREFIX:-} "$JAVA" $GATEWAY_JAVA_OPTS "${jfr[@]}" -jar "$GATEWAY_JAR" \
+    GATEWAY_ADMIN_TOKEN=$ADMIN_TOKEN ${GATEWAY_PREFIX:-} "$JAVA" $GATEWAY_JAVA_OPTS "${jfr[@]}" -jar "${LAUNCH_JAR:-$GATEWAY_JAR}" \
         --server.address=127.0.0.1 --server.port="$port" \
         --server.tomcat.max-connections=20000 --server.tomcat.accept-count=1000 \
         --gateway.embedded-postgres.data-dir="$data" ${LIMIT_ARGS:-} \
@@ -273,7 +275,8 @@ if has_target gateway-netty; then
     # A jar without the data plane either refuses the property (start fails) or ignores it and serves
     # server.port from Tomcat alone; with it, Tomcat also listens on an ephemeral port behind Netty.
     log "second gateway, --gateway.data-plane.enabled=true, on :$NETTY_PORT"
-    if launch_gateway netty "$NETTY_PORT" "$WORK/postgres-netty" --gateway.data-plane.enabled=true; then
+    if LAUNCH_JAR=${NETTY_JAR:-$GATEWAY_JAR} launch_gateway netty "$NETTY_PORT" "$WORK/postgres-netty" \
+            --gateway.data-plane.enabled=true; then
         NETTY_PID=$LAUNCHED_PID
         ports=$(listening_ports "$NETTY_PID")
         if [[ $(wc -w <<< "$ports") -lt 2 ]]; then
@@ -282,7 +285,7 @@ if has_target gateway-netty; then
             stop_gateway "$NETTY_PID"; drop_target gateway-netty
         else
             NETTY_KEY=$(create_key "$NETTY_PORT")
-            md "gateway-netty: the same jar with \`--gateway.data-plane.enabled=true\`, its own database; listening on $ports."
+            md "gateway-netty: ${NETTY_JAR:-the same jar} with \`--gateway.data-plane.enabled=true\`, its own database; listening on $ports."
         fi
     else
         log "gateway-netty SKIPPED: $GATEWAY_JAR does not start with --gateway.data-plane.enabled=true: $(grep -m1 -iE 'data-plane|APPLICATION FAILED|Exception' "$OUT/gateway-netty.log" || echo 'see the log')"
