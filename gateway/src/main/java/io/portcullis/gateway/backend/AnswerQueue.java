@@ -6,12 +6,12 @@ import java.util.ArrayDeque;
 
 /**
  * The body of one answer between the event loop, which queues its buffers as they are decoded, and
- * the caller's thread, which takes bytes out of them ({@link NettyUpstreamExchange}). While
+ * the caller's thread, which takes bytes out of them ({@link AnswerHandoff}). While
  * {@link #LIMIT} bytes or more wait, the connection stops reading (autoRead off), so a slow client
  * makes the backend wait rather than the gateway buffer its whole stream; reading resumes once the
  * queue is down to half of it.
  *
- * <p>Not thread-safe on its own: every call is made under the exchange's lock.
+ * <p>Not thread-safe on its own: every call is made under the handoff's lock.
  */
 final class AnswerQueue {
 
