@@ -10,12 +10,14 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * This replica's slice of one shared budget, and the whole protocol around it: take units, give
  * them back, refill from the {@link LeaseStore}, retire. Nothing outside this class reads or
- * locks its parts. One unit on purpose, though past 350 lines (a quarter of them comments):
- * its correctness is argued over all of its methods together.
+ * locks its parts. Every compare-and-set stays in this one class, as its correctness is argued over
+ * all of its methods together; the values it passes around and swaps are their own types
+ * ({@link LeaseProtocol}, with the bookkeeping of a store call; {@link LeaseRefill};
+ * {@link TakeOutcome}).
  *
  * <p>Its state is two values, each swapped by compare-and-set as in resilience4j's
  * {@code AtomicRateLimiter}: {@code units}, one word holding what the lease holds or
- * {@link #RETIRED}; and {@code protocol}, one immutable {@link Protocol} naming the refill in
+ * {@link #RETIRED}; and {@code protocol}, one immutable {@link LeaseProtocol} naming the refill in
  * flight and the store's last answer. Why not one monitor: the request path must not queue on a
  * lock (lease monitors were where hundreds of virtual threads waited under load,
  * docs/performance.md finding 14). Why not one immutable value for everything: every unit moved
@@ -44,45 +46,15 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 final class Lease {
 
-    /** How long a lease waits before another top-up once one found the store unreachable. */
-    static final Duration TOP_UP_BACKOFF = Duration.ofSeconds(1);
-
     /** What {@code units} reads once the lease is retired: it holds nothing from then on. */
     private static final long RETIRED = Long.MIN_VALUE;
-
-    /**
-     * Who is at the store for this lease, and what it last said.
-     *
-     * @param refill         the store call in flight, or null
-     * @param storeRemaining what the store last said is left of the shared budget, moved since by what
-     *                       this lease gave back or charged ({@code seen})
-     * @param noTopUpBefore  after a top-up found the store unreachable, none is tried before this (epoch ms)
-     * @param lowWater       under this the lease is topped up ahead of need ({@link LowWater}); -1 before any grant
-     * @param lastGrant      what the store last granted (0: nothing yet), and {@code lastGrantAt} when (epoch ms)
-     */
-    private record Protocol(LeaseRefill refill, long storeRemaining, long noTopUpBefore, long lowWater, long lastGrant,
-                            long lastGrantAt) {
-        static final Protocol NEW = new Protocol(null, Long.MAX_VALUE / 4, 0, -1, 0, 0);
-
-        Protocol claimedBy(LeaseRefill refill) {
-            return new Protocol(refill, storeRemaining, noTopUpBefore, lowWater, lastGrant, lastGrantAt);
-        }
-
-        Protocol withStoreRemaining(long remaining) {
-            return new Protocol(null, remaining, noTopUpBefore, lowWater, lastGrant, lastGrantAt);
-        }
-
-        long lowWater(long chunk) {
-            return lowWater < 0 ? LowWater.initial(chunk) : lowWater;
-        }
-    }
 
     final LeaseKey key;
     private final LeaseStore store;
     private final Executor background;
     private final RefillObserver observer;
     private final AtomicLong units = new AtomicLong();
-    private final AtomicReference<Protocol> protocol = new AtomicReference<>(Protocol.NEW);
+    private final AtomicReference<LeaseProtocol> protocol = new AtomicReference<>(LeaseProtocol.NEW);
     private volatile long limit;
     private volatile long lastUsed;
 
@@ -127,7 +99,7 @@ final class Lease {
             if (amount == 0) {
                 return TakeOutcome.TAKEN; // nothing to take, even from a retired lease
             }
-            Protocol p = protocol.get();
+            LeaseProtocol p = protocol.get();
             if (p.refill() != null) {
                 // someone else is at the store for this lease: wait for its answer rather than ask the same question
                 TakeOutcome refusal = p.refill().await();
@@ -166,9 +138,8 @@ final class Lease {
      * foreground refill, as it did before top-ups.
      */
     private void topUpIfDue(long chunk, long limit, Instant now) {
-        Protocol p = protocol.get();
-        if (p.refill() != null || p.storeRemaining() < chunk || now.toEpochMilli() < p.noTopUpBefore()
-                || units.get() == RETIRED) {
+        LeaseProtocol p = protocol.get();
+        if (!p.topUpDue(chunk, now.toEpochMilli()) || units.get() == RETIRED) {
             return;
         }
         LeaseRefill mine = new LeaseRefill();
@@ -228,13 +199,8 @@ final class Lease {
                 break;
             }
         }
-        Protocol p = protocol.get();
-        long nowMillis = now.toEpochMilli();
         // only the refill's holder writes while it is set, so a plain write is the compare-and-set
-        protocol.set(new Protocol(null, grant == null ? p.storeRemaining() : grant.remaining(),
-                asked && grant == null && topUp ? nowMillis + TOP_UP_BACKOFF.toMillis() : p.noTopUpBefore(),
-                got > 0 ? LowWater.after(got, p.lastGrant(), nowMillis - p.lastGrantAt()) : p.lowWater(),
-                got > 0 ? got : p.lastGrant(), got > 0 ? nowMillis : p.lastGrantAt()));
+        protocol.set(protocol.get().landed(grant, asked, topUp, now.toEpochMilli()));
         mine.finish(!asked || granted ? null : grant == null ? TakeOutcome.UNREACHABLE : new TakeOutcome.Refused(grant.retryAfter()));
         release(surplus, now);
         return served;
@@ -354,20 +320,14 @@ final class Lease {
         }
     }
 
-    /**
-     * Moves the store's last answer by what this replica just gave back ({@code +}) or charged
-     * ({@code -}), so {@link #remaining} (and the engine's view of what is used, for alerts) does
-     * not count units given back as spent. A hint only: while a refill is at the store its answer
-     * will replace the figure anyway, so it is left alone then.
-     */
+    /** Moves the store's last answer by what was given back or charged ({@link LeaseProtocol#seen}). */
     private void seen(long delta) {
-        Protocol p;
+        LeaseProtocol p;
+        LeaseProtocol next;
         do {
             p = protocol.get();
-            if (p.refill() != null || p.storeRemaining() >= Protocol.NEW.storeRemaining()) {
-                return; // a store call is in flight, or the store has not answered yet
-            }
-        } while (!protocol.compareAndSet(p, p.withStoreRemaining(Math.max(0, p.storeRemaining() + delta))));
+            next = p.seen(delta);
+        } while (next != p && !protocol.compareAndSet(p, next));
     }
 
     /** Keeps units the store would not take back; a retired lease cannot (nobody reads it), so they are dropped. */
