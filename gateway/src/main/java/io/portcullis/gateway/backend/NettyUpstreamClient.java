@@ -76,7 +76,8 @@ final class NettyUpstreamClient implements UpstreamClient {
                         (int) Math.min(Integer.MAX_VALUE, config.connectTimeout().toMillis()))
                 // an upload waits while more than this is on its way out
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(UPLOAD_CHUNK, 4 * UPLOAD_CHUNK));
-        this.connections = new NettyUpstreamPool(bootstrap, tls(), config.maxConnections(), config.connectTimeout());
+        this.connections = new NettyUpstreamPool(bootstrap, NettyUpstreamClient::tls, config.maxConnections(),
+                config.connectTimeout());
         this.sweeper = new CallSweeper(config);
         this.responseNanos = config.responseTimeout().toNanos();
         this.idleNanos = config.idleTimeout().toNanos();

@@ -21,6 +21,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * {@link NettyUpstreamClient}'s keep-alive connections: per address, idle ones are taken last in,
@@ -62,13 +63,15 @@ final class NettyUpstreamPool implements AutoCloseable {
     }
 
     private final Bootstrap bootstrap;
-    private final SslContext tls;
+    /** Built at the first TLS connection, on the caller's thread: most deployments never call https. */
+    private final Supplier<SslContext> tls;
+    private volatile SslContext tlsContext;
     private final Semaphore permits;
     private final int maxConnections;
     private final long connectNanos;
     private final Map<Address, Deque<Idle>> idle = new ConcurrentHashMap<>();
 
-    NettyUpstreamPool(Bootstrap bootstrap, SslContext tls, int maxConnections, Duration connectTimeout) {
+    NettyUpstreamPool(Bootstrap bootstrap, Supplier<SslContext> tls, int maxConnections, Duration connectTimeout) {
         this.bootstrap = bootstrap;
         this.tls = tls;
         this.permits = new Semaphore(maxConnections);
@@ -124,17 +127,31 @@ final class NettyUpstreamPool implements AutoCloseable {
         return null;
     }
 
+    private SslContext tls() {
+        SslContext context = tlsContext;
+        if (context == null) {
+            synchronized (this) {
+                context = tlsContext;
+                if (context == null) {
+                    tlsContext = context = tls.get();
+                }
+            }
+        }
+        return context;
+    }
+
     /** Opens a connection under a permit already taken; the connection's close gives it back. */
     private Connection open(Address address) throws IOException {
         ChannelFuture connecting = null;
         try {
             InetAddress ip = InetAddress.getByName(address.host()); // on the caller's thread, never an event loop
+            SslContext context = address.tls() ? tls() : null;
             var handler = new NettyUpstreamHandler();
             connecting = bootstrap.clone().handler(new ChannelInitializer<>() {
                 @Override
                 protected void initChannel(Channel channel) {
                     if (address.tls()) {
-                        channel.pipeline().addLast(tls.newHandler(channel.alloc(), address.bareHost(), address.port()));
+                        channel.pipeline().addLast(context.newHandler(channel.alloc(), address.bareHost(), address.port()));
                     }
                     var decoding = new HttpDecoderConfig().setMaxInitialLineLength(MAX_HEAD_BYTES)
                             .setMaxHeaderSize(MAX_HEAD_BYTES);
