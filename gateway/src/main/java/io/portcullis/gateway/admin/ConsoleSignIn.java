@@ -35,15 +35,31 @@ class ConsoleSignIn {
     private final PasswordEncoder encoder;
     private final SignInThrottle throttle;
     private final AuditLog audit;
-    /** Checked against when the username is unknown, so that answers take the same time. */
-    private final String decoyHash;
+    /**
+     * Checked against when the username is unknown, so that answers take the same time. Made at the
+     * first sign-in, whoever signs in (a bcrypt hash costs ~0.1 s of CPU that a start need not pay):
+     * the one slower answer says nothing about whether the name exists.
+     */
+    private volatile String decoyHash;
 
     ConsoleSignIn(AdminAccounts accounts, PasswordEncoder encoder, SignInThrottle throttle, AuditLog audit) {
         this.accounts = accounts;
         this.encoder = encoder;
         this.throttle = throttle;
         this.audit = audit;
-        this.decoyHash = encoder.encode("decoy-password-never-used");
+    }
+
+    private String decoyHash() {
+        String decoy = decoyHash;
+        if (decoy == null) {
+            synchronized (this) {
+                decoy = decoyHash;
+                if (decoy == null) {
+                    decoyHash = decoy = encoder.encode("decoy-password-never-used");
+                }
+            }
+        }
+        return decoy;
     }
 
     /**
@@ -57,6 +73,7 @@ class ConsoleSignIn {
             log.debug("Console sign-in of '{}' from {} refused by the {} throttle", username, address, refusal.get());
             return Optional.empty();
         }
+        String decoy = decoyHash();
         var credentials = accounts.credentials(username);
         String stamp = credentials.map(c -> stamp(c.passwordHash())).orElse(UNKNOWN_USER_STAMP);
         if (throttle.locked(username, address, stamp)) {
@@ -66,7 +83,7 @@ class ConsoleSignIn {
             return Optional.empty();
         }
         boolean passwordOk = encoder.matches(password, credentials.map(AdminAccounts.Credentials::passwordHash)
-                .orElse(decoyHash));
+                .orElse(decoy));
         var account = credentials.map(AdminAccounts.Credentials::account).orElse(null);
         if (!passwordOk || account == null || account.disabledAt() != null) {
             String reason = account == null ? "unknown-user" : !passwordOk ? "wrong-password" : "disabled";
