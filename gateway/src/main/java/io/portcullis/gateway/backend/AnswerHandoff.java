@@ -52,7 +52,9 @@ final class AnswerHandoff {
     /**
      * Whether any byte of an answer came, even a part of a status line the codec has not decoded:
      * a backend that began to answer had the request, so its hang-up is not "no answer" (which
-     * may be retried). Written and read on the event loop.
+     * may be retried). Written on the event loop; read there, and by the caller's
+     * {@link #awaitHead} only once the channel is inactive, i.e. after the loop's last read of it
+     * (the channel's own state, which the loop changes after that read, carries the write over).
      */
     private boolean bytesArrived;
     /**
