@@ -543,6 +543,11 @@ print(json.dumps({"name": "bench-overload", "policy": {"denyPatterns": [f"projec
             -s bench/gateway/chat.lua "$(target_url gateway)" | grep '^RESULT'
     }
     capacity=${OVERLOAD_CAPACITY:-}
+    if [[ -z $capacity && ${OVERLOAD_SHEDDING:-off on} != off* ]]; then
+        # a closed loop against a shedding gateway measures how fast it refuses, not what it serves
+        log "overload: give OVERLOAD_CAPACITY, or start OVERLOAD_SHEDDING with off (capacity is measured with shedding off)"
+        exit 2
+    fi
     echo "shedding,multiple,offered,ok_per_s,shed_per_s,other_per_s,unsent,p50_us,p99_us,shed_p99_us,peak_connections,gateway_shed" \
         > "$OUT/overload.csv"
     md "## Overload (gateway on CPU $gw_cpus with \`-XX:ActiveProcessorCount=1\`, load on CPU $load_cpus; $(wc -c < "$overload_body") B request, ${OVERLOAD_DENY_PATTERNS:-40} deny patterns)"
