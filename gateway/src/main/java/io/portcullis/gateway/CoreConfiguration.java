@@ -8,7 +8,7 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.web.servlet.config.annotation.ViewControllerRegistry;
 import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 
-/** Beans without a better home: the clock, the pure policy, and the console's entry page. */
+/** Beans without a better home: the clock, the pure policy, the shared event loops, and the console's entry page. */
 @Configuration(proxyBeanMethods = false)
 class CoreConfiguration implements WebMvcConfigurer {
 
@@ -16,6 +16,12 @@ class CoreConfiguration implements WebMvcConfigurer {
     @Bean
     InstantSource instantSource() {
         return Clock.systemUTC();
+    }
+
+    /** The data plane's and the upstream client's event loops, one set for both ({@link NettyEventLoops}). */
+    @Bean(destroyMethod = "close")
+    NettyEventLoops nettyEventLoops() {
+        return new NettyEventLoops(Runtime.getRuntime().availableProcessors());
     }
 
     @Bean

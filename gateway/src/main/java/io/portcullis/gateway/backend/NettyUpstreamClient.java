@@ -35,6 +35,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.SocketTimeoutException;
 import java.net.URI;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -43,8 +44,9 @@ import javax.net.ssl.SSLException;
 
 /**
  * The {@link UpstreamClient} on Netty ({@code gateway.upstream.client=netty}, the default): the
- * request's virtual thread writes the request and waits for the answer's head; the client's own
- * event loops ({@code upstream-io-N}, one per core, epoll where available) do the socket work and
+ * request's virtual thread writes the request and waits for the answer's head; Netty event loops
+ * (in the gateway the ones it shares with the data plane, {@code NettyEventLoops}; a client made
+ * alone has its own, {@code upstream-io-N}; one per core, epoll where available) do the socket work and
  * feed the body to the caller through a small bounded queue ({@link NettyUpstreamExchange}). Compared
  * with blocking sockets on virtual threads, no read registers with the JDK's poller and wakes a
  * parked thread: the event loop reads whatever is ready for all connections at once.
@@ -59,16 +61,32 @@ final class NettyUpstreamClient implements UpstreamClient {
     static final int UPLOAD_CHUNK = 64 * 1024;
 
     private final EventLoopGroup loops;
+    private final boolean ownsLoops;
+    private final ScheduledFuture<?> eviction;
     private final NettyUpstreamPool connections;
     private final CallSweeper sweeper;
     private final long responseNanos;
     private final long idleNanos;
     private final long backstopNanos;
 
+    /** A client with event loops of its own (tests), closed with it. */
     NettyUpstreamClient(UpstreamProperties config) {
+        this(config, new MultiThreadIoEventLoopGroup(Runtime.getRuntime().availableProcessors(), threads(),
+                Epoll.isAvailable() ? EpollIoHandler.newFactory() : NioIoHandler.newFactory()), true);
+    }
+
+    /**
+     * A client on event loops it shares (the gateway's {@code NettyEventLoops}, with the data plane):
+     * closing the client closes its connections, not the loops.
+     */
+    NettyUpstreamClient(UpstreamProperties config, EventLoopGroup shared) {
+        this(config, shared, false);
+    }
+
+    private NettyUpstreamClient(UpstreamProperties config, EventLoopGroup loops, boolean ownsLoops) {
+        this.loops = loops;
+        this.ownsLoops = ownsLoops;
         boolean epoll = Epoll.isAvailable();
-        this.loops = new MultiThreadIoEventLoopGroup(Runtime.getRuntime().availableProcessors(), threads(),
-                epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
         var bootstrap = new Bootstrap().group(loops)
                 .channel(epoll ? EpollSocketChannel.class : NioSocketChannel.class)
                 .option(ChannelOption.TCP_NODELAY, true)
@@ -83,7 +101,7 @@ final class NettyUpstreamClient implements UpstreamClient {
         this.idleNanos = config.idleTimeout().toNanos();
         // the sweeper enforces both waits; this only bounds a wait it somehow missed
         this.backstopNanos = Math.max(responseNanos, idleNanos) + TimeUnit.SECONDS.toNanos(5);
-        loops.scheduleWithFixedDelay(connections::evictExpired, 1, 1, TimeUnit.SECONDS);
+        this.eviction = loops.scheduleWithFixedDelay(connections::evictExpired, 1, 1, TimeUnit.SECONDS);
     }
 
     private static SslContext tls() {
@@ -325,8 +343,11 @@ final class NettyUpstreamClient implements UpstreamClient {
 
     @Override
     public void close() {
+        eviction.cancel(false);
         sweeper.close();
         connections.close();
-        loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(2, TimeUnit.SECONDS);
+        if (ownsLoops) {
+            loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(2, TimeUnit.SECONDS);
+        }
     }
 }

@@ -2,6 +2,7 @@ package io.portcullis.gateway.backend;
 
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.portcullis.gateway.NettyEventLoops;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -14,9 +15,10 @@ class UpstreamClientConfiguration {
     static final String CONNECTIONS = "portcullis.upstream.connections";
 
     @Bean(destroyMethod = "close")
-    UpstreamClient upstreamClient(UpstreamProperties properties, ObjectProvider<MeterRegistry> registry) {
+    UpstreamClient upstreamClient(UpstreamProperties properties, NettyEventLoops loops,
+                                  ObjectProvider<MeterRegistry> registry) {
         UpstreamClient client = switch (properties.client()) {
-            case NETTY -> new NettyUpstreamClient(properties);
+            case NETTY -> new NettyUpstreamClient(properties, loops.group());
             case APACHE -> new ApacheUpstreamClient(properties);
         };
         registry.ifAvailable(meters -> {

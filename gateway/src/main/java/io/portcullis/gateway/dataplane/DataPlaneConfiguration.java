@@ -1,6 +1,7 @@
 package io.portcullis.gateway.dataplane;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.portcullis.gateway.NettyEventLoops;
 import io.portcullis.gateway.proxy.ClientApi;
 import io.portcullis.gateway.web.ClientExchange;
 import io.portcullis.gateway.web.ControlPlaneListener;
@@ -90,7 +91,8 @@ class DataPlaneConfiguration {
     DataPlaneServer dataPlaneServer(DataPlaneProperties properties, ConfigurableEnvironment environment,
                                     ObjectProvider<ClientApiHandler> clientApi, ObjectProvider<Route> fallback,
                                     ControlPlaneAddress controlPlane, SheddingProperties shedding,
-                                    QueueingDelay queueing, ObjectProvider<MeterRegistry> registry) {
+                                    QueueingDelay queueing, NettyEventLoops loops,
+                                    ObjectProvider<MeterRegistry> registry) {
         Binder binder = Binder.get(environment);
         InetAddress address = binder.bind("server.address", InetAddress.class).orElse(null);
         int port = binder.bind("server.port", Integer.class).orElse(8080);
@@ -104,7 +106,9 @@ class DataPlaneConfiguration {
                 handler == null ? null
                         : new ClientApiRoute(handler, properties, shedding.enabled() ? queueing : null),
                 publicFallback(properties, fallback.getIfAvailable(NotFoundRoute::new)), stopTimeout.toNanos());
-        var server = new DataPlaneServer(settings, controlPlane, environment);
+        // by default on the loops the upstream client reads answers on (NettyEventLoops says why)
+        var server = new DataPlaneServer(settings, controlPlane, environment,
+                properties.eventLoops() == 0 ? loops.group() : null);
         registry.ifAvailable(server::bindMetrics);
         return server;
     }

@@ -9,7 +9,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * everything else to Spring's Tomcat on a loopback port.
  *
  * @param enabled      whether the data plane owns the public port
- * @param eventLoops   the Netty event loops accepting and decoding connections; 0 means one per core
+ * @param eventLoops   the Netty event loops accepting and decoding connections; 0 means the gateway's
+ *                     shared loops (one per core, the upstream client's too), a number loops of the data plane's own
  * @param idleTimeout  how long a connection may go without sending a complete request head (a new
  *                     one, or a kept-alive one between requests) before it is closed
  * @param readTimeout  the longest a client-API handler waits for the next bytes of a request body

@@ -63,13 +63,21 @@ public final class DataPlaneServer implements SmartLifecycle {
     private final ConfigurableEnvironment environment;
     private final InFlight inFlight = new InFlight();
     private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+    /** The gateway's shared loops ({@code NettyEventLoops}), or null: then each start makes loops of its own. */
+    private final EventLoopGroup shared;
     private volatile EventLoopGroup loops;
     private final LongAdder refusedConnections = new LongAdder();
     private final AtomicLong lastRefusalLog =
             new AtomicLong(System.nanoTime() - TimeUnit.MINUTES.toNanos(2));
     private volatile Channel listening;
 
-    DataPlaneServer(Settings settings, ControlPlaneAddress controlPlane, ConfigurableEnvironment environment) {
+    /**
+     * @param shared the event loops to serve on, shared with the upstream client (never shut down
+     *               here), or null for loops of its own ({@code gateway.data-plane.event-loops} set)
+     */
+    DataPlaneServer(Settings settings, ControlPlaneAddress controlPlane, ConfigurableEnvironment environment,
+                    EventLoopGroup shared) {
+        this.shared = shared;
         this.settings = settings;
         this.controlPlane = controlPlane;
         this.environment = environment;
@@ -81,7 +89,7 @@ public final class DataPlaneServer implements SmartLifecycle {
         boolean epoll = Epoll.isAvailable();
         IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
         Class<? extends ServerChannel> type = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
-        loops = new MultiThreadIoEventLoopGroup(settings.properties().loops(), io);
+        loops = shared != null ? shared : new MultiThreadIoEventLoopGroup(settings.properties().loops(), io);
         var decoding = new HttpDecoderConfig().setMaxInitialLineLength(settings.maxHeadBytes())
                 .setMaxHeaderSize(settings.maxHeadBytes());
         long idleNanos = settings.properties().idleTimeout().toNanos();
@@ -103,7 +111,9 @@ public final class DataPlaneServer implements SmartLifecycle {
         var bound = bootstrap.bind(settings.bindTo()).awaitUninterruptibly();
         if (!bound.isSuccess()) {
             // the port is taken or not ours: fail the start, and leave no event loop threads behind
-            loops.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+            if (loops != shared) {
+                loops.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+            }
             throw new IllegalStateException("The data plane could not listen on " + settings.bindTo(), bound.cause());
         }
         listening = bound.channel();
@@ -170,8 +180,15 @@ public final class DataPlaneServer implements SmartLifecycle {
             Thread.currentThread().interrupt();
         }
         connections.close().awaitUninterruptibly();
-        loops.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        if (loops != shared) {
+            loops.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        }
         listening = null;
+    }
+
+    /** The loops it serves on while running (the shared ones by default). */
+    EventLoopGroup loops() {
+        return loops;
     }
 
     @Override

@@ -80,6 +80,28 @@ class NettyUpstreamClientTest {
         assertThat(server.accepted()).isEqualTo(1);
     }
 
+    /** On the gateway's shared loops (the data plane serves on them too), closing the client closes its connections only. */
+    @Test
+    void aClientOnSharedLoopsLeavesThemRunningWhenItCloses() throws Exception {
+        var shared = new io.netty.channel.MultiThreadIoEventLoopGroup(1,
+                io.netty.channel.epoll.Epoll.isAvailable() ? io.netty.channel.epoll.EpollIoHandler.newFactory()
+                        : io.netty.channel.nio.NioIoHandler.newFactory());
+        try {
+            var config = new UpstreamProperties(Duration.ofSeconds(2), Duration.ofSeconds(5), Duration.ofSeconds(5), 100,
+                    null, List.of(), UpstreamClientKind.NETTY);
+            var upstream = new NettyUpstreamClient(config, shared);
+            assertThat(readAll(upstream.post(server.uri("/ok"), new byte[0]))).isEqualTo("hello");
+            upstream.close();
+
+            assertThat(upstream.openConnections()).isZero();
+            assertThat(shared.isShuttingDown()).isFalse();
+            assertThat(shared.submit(() -> "still serving").get(5, java.util.concurrent.TimeUnit.SECONDS))
+                    .isEqualTo("still serving");
+        } finally {
+            shared.shutdownGracefully(0, 0, java.util.concurrent.TimeUnit.SECONDS);
+        }
+    }
+
     @Test
     void aConnectionTheServerClosedWhileIdleIsNotUsedAgain() throws Exception {
         var upstream = client(UpstreamClientKind.NETTY);

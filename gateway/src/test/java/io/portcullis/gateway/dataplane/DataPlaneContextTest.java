@@ -2,6 +2,7 @@ package io.portcullis.gateway.dataplane;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.portcullis.gateway.NettyEventLoops;
 import io.portcullis.gateway.support.GatewayIntegrationTest;
 import java.net.InetAddress;
 import java.net.URI;
@@ -42,6 +43,8 @@ class DataPlaneContextTest extends GatewayIntegrationTest {
     @Autowired
     private ControlPlaneAddress controlPlane;
     @Autowired
+    private NettyEventLoops eventLoops;
+    @Autowired
     private ServletWebServerApplicationContext context;
     @Value("${" + ControlPlaneAddress.PORT_PROPERTY + "}")
     private int controlPlanePort;
@@ -52,6 +55,15 @@ class DataPlaneContextTest extends GatewayIntegrationTest {
     void publishesTheDataPlanesPortAsTheServersPort() {
         assertThat(port).isEqualTo(dataPlane.port()).isNotEqualTo(controlPlanePort);
         assertThat(controlPlane.port()).isEqualTo(controlPlanePort);
+    }
+
+    /**
+     * New requests and the wake-ups of answered ones reach the virtual threads from the same loops,
+     * so they take their turns in the order they came ({@link NettyEventLoops}).
+     */
+    @Test
+    void servesOnTheEventLoopsTheUpstreamClientReadsAnswersOn() {
+        assertThat(dataPlane.loops()).isSameAs(eventLoops.group());
     }
 
     @Test

@@ -36,7 +36,7 @@ final class TestDataPlane implements AutoCloseable {
                 new InetSocketAddress(InetAddress.getLoopbackAddress(), port), MAX_HEAD_BYTES,
                 new ClientAddress(trustedProxies), new ClientApiRoute(handler, properties, null), new NotFoundRoute(),
                 Duration.ofSeconds(5).toNanos());
-        server = new DataPlaneServer(settings, new ControlPlaneAddress(), environment);
+        server = new DataPlaneServer(settings, new ControlPlaneAddress(), environment, null);
         server.start();
     }
 

@@ -1,0 +1,58 @@
+package io.portcullis.gateway;
+
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.util.concurrent.FastThreadLocalThread;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One set of Netty event loops ({@code netty-io-N}, one per core, epoll where available) for the
+ * data plane's connections and the upstream client's. A client-API request's virtual thread is
+ * started by the loop that read the request and woken by the loop that read the backend's answer;
+ * each loop hands its tasks to the virtual-thread scheduler through a submission queue of its own.
+ * With one set of loops, new requests and woken ones share those queues and take their turns in
+ * the order they came. With two sets, a saturated replica kept serving the queue of new requests
+ * and left the woken ones waiting: on one CPU at three times its capacity, a request's thread
+ * started 6 ms after its arrival but ran again 260–520 ms after its answer had come; with one set,
+ * 5–6 ms both (docs/performance.md, "Seventh pass").
+ */
+public final class NettyEventLoops implements AutoCloseable {
+
+    private final boolean epoll = Epoll.isAvailable();
+    private final EventLoopGroup group;
+
+    public NettyEventLoops(int threads) {
+        this.group = new MultiThreadIoEventLoopGroup(threads, threads(),
+                epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+    }
+
+    /** The loops; whoever uses them closes its own channels, never the group. */
+    public EventLoopGroup group() {
+        return group;
+    }
+
+    /** Whether the loops run on epoll: the channels registered with them must be epoll channels then. */
+    public boolean epoll() {
+        return epoll;
+    }
+
+    private static ThreadFactory threads() {
+        var count = new AtomicInteger();
+        return task -> {
+            Thread thread = new FastThreadLocalThread(task, "netty-io-" + count.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        };
+    }
+
+    /** After the data plane and the upstream client have closed their channels. */
+    @Override
+    public void close() {
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(3, TimeUnit.SECONDS);
+    }
+}
