@@ -7,13 +7,8 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.ChannelOption;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
-import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollSocketChannel;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpContent;
@@ -28,7 +23,7 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
-import io.netty.util.concurrent.FastThreadLocalThread;
+import io.portcullis.gateway.NettyEventLoops;
 import io.portcullis.gateway.backend.NettyUpstreamPool.Address;
 import io.portcullis.gateway.backend.NettyUpstreamPool.Connection;
 import java.io.IOException;
@@ -36,17 +31,15 @@ import java.io.OutputStream;
 import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import javax.net.ssl.SSLException;
 
 /**
  * The {@link UpstreamClient} on Netty ({@code gateway.upstream.client=netty}, the default): the
  * request's virtual thread writes the request and waits for the answer's head; Netty event loops
- * (in the gateway the ones it shares with the data plane, {@code NettyEventLoops}; a client made
- * alone has its own, {@code upstream-io-N}; one per core, epoll where available) do the socket work and
+ * ({@link NettyEventLoops}: in the gateway the ones it shares with the data plane; a client made
+ * alone has a set of its own) do the socket work and
  * feed the body to the caller through a small bounded queue ({@link NettyUpstreamExchange}). Compared
  * with blocking sockets on virtual threads, no read registers with the JDK's poller and wakes a
  * parked thread: the event loop reads whatever is ready for all connections at once.
@@ -60,7 +53,7 @@ final class NettyUpstreamClient implements UpstreamClient {
     /** The most bytes of an upload written at once; the next waits until the connection has room. */
     static final int UPLOAD_CHUNK = 64 * 1024;
 
-    private final EventLoopGroup loops;
+    private final NettyEventLoops loops;
     private final boolean ownsLoops;
     private final ScheduledFuture<?> eviction;
     private final NettyUpstreamPool connections;
@@ -71,24 +64,22 @@ final class NettyUpstreamClient implements UpstreamClient {
 
     /** A client with event loops of its own (tests), closed with it. */
     NettyUpstreamClient(UpstreamProperties config) {
-        this(config, new MultiThreadIoEventLoopGroup(Runtime.getRuntime().availableProcessors(), threads(),
-                Epoll.isAvailable() ? EpollIoHandler.newFactory() : NioIoHandler.newFactory()), true);
+        this(config, new NettyEventLoops(Runtime.getRuntime().availableProcessors()), true);
     }
 
     /**
-     * A client on event loops it shares (the gateway's {@code NettyEventLoops}, with the data plane):
+     * A client on event loops it shares (the gateway's {@link NettyEventLoops}, with the data plane):
      * closing the client closes its connections, not the loops.
      */
-    NettyUpstreamClient(UpstreamProperties config, EventLoopGroup shared) {
+    NettyUpstreamClient(UpstreamProperties config, NettyEventLoops shared) {
         this(config, shared, false);
     }
 
-    private NettyUpstreamClient(UpstreamProperties config, EventLoopGroup loops, boolean ownsLoops) {
+    private NettyUpstreamClient(UpstreamProperties config, NettyEventLoops loops, boolean ownsLoops) {
         this.loops = loops;
         this.ownsLoops = ownsLoops;
-        boolean epoll = Epoll.isAvailable();
-        var bootstrap = new Bootstrap().group(loops)
-                .channel(epoll ? EpollSocketChannel.class : NioSocketChannel.class)
+        var bootstrap = new Bootstrap().group(loops.group())
+                .channel(loops.epoll() ? EpollSocketChannel.class : NioSocketChannel.class)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS,
                         (int) Math.min(Integer.MAX_VALUE, config.connectTimeout().toMillis()))
@@ -101,7 +92,7 @@ final class NettyUpstreamClient implements UpstreamClient {
         this.idleNanos = config.idleTimeout().toNanos();
         // the sweeper enforces both waits; this only bounds a wait it somehow missed
         this.backstopNanos = Math.max(responseNanos, idleNanos) + TimeUnit.SECONDS.toNanos(5);
-        this.eviction = loops.scheduleWithFixedDelay(connections::evictExpired, 1, 1, TimeUnit.SECONDS);
+        this.eviction = loops.group().scheduleWithFixedDelay(connections::evictExpired, 1, 1, TimeUnit.SECONDS);
     }
 
     private static SslContext tls() {
@@ -114,14 +105,6 @@ final class NettyUpstreamClient implements UpstreamClient {
         }
     }
 
-    private static ThreadFactory threads() {
-        var count = new AtomicInteger();
-        return task -> {
-            Thread thread = new FastThreadLocalThread(task, "upstream-io-" + count.incrementAndGet());
-            thread.setDaemon(true);
-            return thread;
-        };
-    }
 
     @Override
     public UpstreamAnswer post(URI uri, byte[] body, String... headers) throws IOException {
@@ -347,7 +330,7 @@ final class NettyUpstreamClient implements UpstreamClient {
         sweeper.close();
         connections.close();
         if (ownsLoops) {
-            loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(2, TimeUnit.SECONDS);
+            loops.close();
         }
     }
 }

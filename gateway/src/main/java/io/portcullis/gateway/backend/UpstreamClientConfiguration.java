@@ -18,7 +18,7 @@ class UpstreamClientConfiguration {
     UpstreamClient upstreamClient(UpstreamProperties properties, NettyEventLoops loops,
                                   ObjectProvider<MeterRegistry> registry) {
         UpstreamClient client = switch (properties.client()) {
-            case NETTY -> new NettyUpstreamClient(properties, loops.group());
+            case NETTY -> new NettyUpstreamClient(properties, loops);
             case APACHE -> new ApacheUpstreamClient(properties);
         };
         registry.ifAvailable(meters -> {

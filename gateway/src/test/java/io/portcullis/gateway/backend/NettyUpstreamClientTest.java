@@ -83,13 +83,12 @@ class NettyUpstreamClientTest {
     /** On the gateway's shared loops (the data plane serves on them too), closing the client closes its connections only. */
     @Test
     void aClientOnSharedLoopsLeavesThemRunningWhenItCloses() throws Exception {
-        var shared = new io.netty.channel.MultiThreadIoEventLoopGroup(1,
-                io.netty.channel.epoll.Epoll.isAvailable() ? io.netty.channel.epoll.EpollIoHandler.newFactory()
-                        : io.netty.channel.nio.NioIoHandler.newFactory());
+        var loops = new io.portcullis.gateway.NettyEventLoops(1);
+        var shared = loops.group();
         try {
             var config = new UpstreamProperties(Duration.ofSeconds(2), Duration.ofSeconds(5), Duration.ofSeconds(5), 100,
                     null, List.of(), UpstreamClientKind.NETTY);
-            var upstream = new NettyUpstreamClient(config, shared);
+            var upstream = new NettyUpstreamClient(config, loops);
             assertThat(readAll(upstream.post(server.uri("/ok"), new byte[0]))).isEqualTo("hello");
             upstream.close();
 
@@ -100,7 +99,7 @@ class NettyUpstreamClientTest {
             assertThat(shared.submit(() -> "still serving").get(5, java.util.concurrent.TimeUnit.SECONDS))
                     .isEqualTo("still serving");
         } finally {
-            shared.shutdownGracefully(0, 0, java.util.concurrent.TimeUnit.SECONDS);
+            loops.close();
         }
     }
 
