@@ -1,11 +1,16 @@
 package io.portcullis.gateway;
 
+import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.nio.NioIoHandler;
+import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.FastThreadLocalThread;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Set;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -20,15 +25,36 @@ import java.util.concurrent.atomic.AtomicInteger;
  * and left the woken ones waiting: on one CPU at three times its capacity, a request's thread
  * started 6 ms after its arrival but ran again 260–520 ms after its answer had come; with one set,
  * 5–6 ms both (docs/performance.md, "Seventh pass").
+ *
+ * <p>Within the set, a request's upstream call goes through the loop that serves its client's
+ * connection ({@link #CLIENT_LOOP}, {@link #home()}), so one loop carries the request both ways.
  */
 public final class NettyEventLoops implements AutoCloseable {
 
+    /**
+     * The event loop serving the client connection whose request the current thread serves: the
+     * data plane binds it around each request's thread, the upstream client reads it.
+     */
+    public static final ScopedValue<EventLoop> CLIENT_LOOP = ScopedValue.newInstance();
+
     private final boolean epoll = Epoll.isAvailable();
     private final EventLoopGroup group;
+    private final Set<EventExecutor> members = Collections.newSetFromMap(new IdentityHashMap<>());
 
     public NettyEventLoops(int threads) {
         this.group = new MultiThreadIoEventLoopGroup(threads, threads(),
                 epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+        group.forEach(members::add);
+    }
+
+    /**
+     * The loop of this set serving the current thread's client connection ({@link #CLIENT_LOOP}),
+     * or null: no client connection, or one served by loops of its own
+     * ({@code gateway.data-plane.event-loops} set).
+     */
+    public EventLoop home() {
+        EventLoop loop = CLIENT_LOOP.isBound() ? CLIENT_LOOP.get() : null;
+        return loop != null && members.contains(loop) ? loop : null;
     }
 
     /** The loops; whoever uses them closes its own channels, never the group. */

@@ -6,6 +6,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelPromise;
+import io.netty.channel.EventLoop;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.epoll.EpollSocketChannel;
@@ -156,6 +157,7 @@ final class NettyUpstreamClient implements UpstreamClient {
 
     private UpstreamAnswer exchange(URI uri, String[] headers, Request request) throws IOException {
         Address address = Address.of(uri);
+        EventLoop home = loops.home();
         var current = new AtomicReference<Channel>();
         var watch = new CallWatch(() -> {
             Channel channel = current.get();
@@ -167,7 +169,7 @@ final class NettyUpstreamClient implements UpstreamClient {
         watch.waiting(responseNanos);
         try {
             for (boolean retry = false; ; retry = true) {
-                Connection connection = connections.acquire(address, retry);
+                Connection connection = connections.acquire(address, home, retry);
                 current.set(connection.channel());
                 var exchange = new NettyUpstreamExchange(connection, connections, sweeper, watch, idleNanos, backstopNanos);
                 connection.handler().begin(exchange);

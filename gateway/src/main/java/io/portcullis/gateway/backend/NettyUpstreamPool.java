@@ -4,6 +4,7 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.ssl.SslContext;
@@ -29,6 +30,11 @@ import java.util.function.Supplier;
  * per address and in all ({@code gateway.upstream.max-connections}). A connection the backend
  * closes while idle leaves the pool at once (its close frees the permit); one found dead when
  * taken is skipped.
+ *
+ * <p>A caller may name a <em>home</em> event loop: the one that serves its client's connection. It
+ * then gets an idle connection served by that loop if there is one, and a new connection is opened
+ * on it; only then one idle on another loop. Request and answer then move through one loop: no
+ * write crosses to another loop's task queue and wakes it (docs/performance.md, "Eighth pass").
  */
 final class NettyUpstreamPool implements AutoCloseable {
 
@@ -62,6 +68,13 @@ final class NettyUpstreamPool implements AutoCloseable {
     private record Idle(Connection connection, long sinceNanos) {
     }
 
+    /** The idle connections to one address served by one event loop. */
+    private record Slot(Address address, EventLoop loop) {
+        static Slot of(Connection connection) {
+            return new Slot(connection.address(), connection.channel().eventLoop());
+        }
+    }
+
     private final Bootstrap bootstrap;
     /** Built at the first TLS connection, on the caller's thread: most deployments never call https. */
     private final Supplier<SslContext> tls;
@@ -69,7 +82,7 @@ final class NettyUpstreamPool implements AutoCloseable {
     private final Semaphore permits;
     private final int maxConnections;
     private final long connectNanos;
-    private final Map<Address, Deque<Idle>> idle = new ConcurrentHashMap<>();
+    private final Map<Slot, Deque<Idle>> idle = new ConcurrentHashMap<>();
 
     NettyUpstreamPool(Bootstrap bootstrap, Supplier<SslContext> tls, int maxConnections, Duration connectTimeout) {
         this.bootstrap = bootstrap;
@@ -82,18 +95,20 @@ final class NettyUpstreamPool implements AutoCloseable {
     /**
      * A kept-alive connection to the address, or a new one.
      *
+     * @param home the event loop a new connection is opened on and an idle one is first looked for
+     *     on; null for any of the bootstrap's loops
      * @param fresh only a new connection (a retry after a reused one turned out closed)
      * @throws NoFreeConnectionException none became free within the connect timeout
      */
-    Connection acquire(Address address, boolean fresh) throws IOException {
+    Connection acquire(Address address, EventLoop home, boolean fresh) throws IOException {
         long deadline = System.nanoTime() + connectNanos;
         while (true) {
-            Connection kept = fresh ? null : takeIdle(address);
+            Connection kept = fresh ? null : takeIdle(address, home);
             if (kept != null) {
                 return kept;
             }
             if (permits.tryAcquire()) {
-                return open(address);
+                return open(address, home);
             }
             evictOneIdle(); // an idle connection elsewhere gives way to a call that needs one here
             long left = deadline - System.nanoTime();
@@ -103,7 +118,7 @@ final class NettyUpstreamPool implements AutoCloseable {
             }
             try {
                 if (permits.tryAcquire(Math.min(left, RECHECK_NANOS), TimeUnit.NANOSECONDS)) {
-                    return open(address);
+                    return open(address, home);
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -112,8 +127,29 @@ final class NettyUpstreamPool implements AutoCloseable {
         }
     }
 
-    private Connection takeIdle(Address address) {
-        Deque<Idle> waiting = idle.get(address);
+    /**
+     * An idle connection to the address: one served by the home loop, else (a new one on the home
+     * loop needs a permit that may be scarce, and a handshake) one served by any other.
+     */
+    private Connection takeIdle(Address address, EventLoop home) {
+        if (home != null) {
+            Connection kept = takeIdle(idle.get(new Slot(address, home)));
+            if (kept != null) {
+                return kept;
+            }
+        }
+        for (var slot : idle.entrySet()) {
+            if (slot.getKey().address().equals(address) && slot.getKey().loop() != home) {
+                Connection kept = takeIdle(slot.getValue());
+                if (kept != null) {
+                    return kept;
+                }
+            }
+        }
+        return null;
+    }
+
+    private static Connection takeIdle(Deque<Idle> waiting) {
         if (waiting == null) {
             return null;
         }
@@ -141,13 +177,13 @@ final class NettyUpstreamPool implements AutoCloseable {
     }
 
     /** Opens a connection under a permit already taken; the connection's close gives it back. */
-    private Connection open(Address address) throws IOException {
+    private Connection open(Address address, EventLoop home) throws IOException {
         ChannelFuture connecting = null;
         try {
             InetAddress ip = InetAddress.getByName(address.host()); // on the caller's thread, never an event loop
             SslContext context = address.tls() ? tls() : null;
             var handler = new NettyUpstreamHandler();
-            connecting = bootstrap.clone().handler(new ChannelInitializer<>() {
+            connecting = (home == null ? bootstrap.clone() : bootstrap.clone(home)).handler(new ChannelInitializer<>() {
                 @Override
                 protected void initChannel(Channel channel) {
                     if (address.tls()) {
@@ -188,7 +224,7 @@ final class NettyUpstreamPool implements AutoCloseable {
             channel.close();
             return;
         }
-        Deque<Idle> waiting = idle.computeIfAbsent(connection.address(), a -> new ConcurrentLinkedDeque<>());
+        Deque<Idle> waiting = idle.computeIfAbsent(Slot.of(connection), a -> new ConcurrentLinkedDeque<>());
         var entry = new Idle(connection, System.nanoTime());
         waiting.offerFirst(entry);
         if (!channel.isActive()) {
@@ -197,9 +233,10 @@ final class NettyUpstreamPool implements AutoCloseable {
     }
 
     private void closed(Address address, Channel channel) {
-        Deque<Idle> waiting = idle.get(address);
-        if (waiting != null) {
-            waiting.removeIf(i -> i.connection.channel() == channel);
+        for (var slot : idle.entrySet()) {
+            if (slot.getKey().address().equals(address)) {
+                slot.getValue().removeIf(i -> i.connection.channel() == channel);
+            }
         }
         permits.release();
     }

@@ -1,9 +1,11 @@
 package io.portcullis.gateway.dataplane;
 
 import io.netty.channel.Channel;
+import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.portcullis.gateway.NettyEventLoops;
 import io.portcullis.gateway.web.QueueingDelay;
 import java.io.IOException;
 import java.util.function.Consumer;
@@ -52,7 +54,7 @@ final class ClientApiRoute implements Route {
             answered.accept(shedOnArrival(exchange));
             return exchange.sink();
         }
-        return new Start(exchange, answered);
+        return new Start(exchange, client.eventLoop(), answered);
     }
 
     /**
@@ -65,12 +67,14 @@ final class ClientApiRoute implements Route {
     private final class Start implements RequestSink {
 
         private final NettyExchange exchange;
+        private final EventLoop loop;
         private final RequestSink body;
         private final Consumer<Boolean> answered;
         private boolean started;
 
-        Start(NettyExchange exchange, Consumer<Boolean> answered) {
+        Start(NettyExchange exchange, EventLoop loop, Consumer<Boolean> answered) {
             this.exchange = exchange;
+            this.loop = loop;
             this.body = exchange.sink();
             this.answered = answered;
         }
@@ -113,7 +117,8 @@ final class ClientApiRoute implements Route {
                 if (queueing != null) {
                     queueing.record(began - handedOver, began);
                 }
-                answered.accept(serve(exchange));
+                // the upstream call then goes through the loop that serves this client
+                ScopedValue.where(NettyEventLoops.CLIENT_LOOP, loop).run(() -> answered.accept(serve(exchange)));
             }).start();
         }
     }
