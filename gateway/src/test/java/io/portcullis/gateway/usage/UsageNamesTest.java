@@ -29,6 +29,15 @@ class UsageNamesTest extends GatewayIntegrationTest {
     MeterRegistry registry;
 
     @Test
+    void aRawLedgerRowIsCheckedAgainstNoOtherTableAsItIsWritten() {
+        // a foreign key costs a lookup and a row lock per row written; the ids come from the dictionary
+        Integer keys = jdbc.queryForObject("select count(*) from pg_constraint c join pg_class t on t.oid = c.conrelid"
+                + " where c.contype = 'f' and (t.relname = 'usage_event' or t.relname like 'usage_event_%')", Integer.class);
+
+        assertThat(keys).isZero();
+    }
+
+    @Test
     void aHundredRestartsResolvingTheSameNamesConsumeNoIds() {
         List<String> names = List.of("chat", "embeddings", "success", "fake-chat", "restart-" + UUID.randomUUID());
         names.forEach(new UsageNames(jdbc, new SimpleMeterRegistry())::id); // the first start creates what is new
