@@ -5,8 +5,10 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpHeadersFactory;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
 import java.io.IOException;
@@ -43,6 +45,14 @@ final class NettyUpstreamPool implements AutoCloseable {
     private static final int MAX_HEAD_BYTES = 64 * 1024;
     /** How often a caller waiting for a permit looks for an idle connection handed back meanwhile. */
     private static final long RECHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+
+    /**
+     * An answer's headers are only looked up by the names the gateway knows, never listed, and a
+     * value passed on to a client is checked again where it is set; so the names are not checked
+     * char by char as each answer is decoded. Values still are.
+     */
+    private static final HttpHeadersFactory ANSWER_HEADERS =
+            DefaultHttpHeadersFactory.headersFactory().withNameValidation(false);
 
     /** Where connections go: one pool each. */
     record Address(boolean tls, String host, int port) {
@@ -190,7 +200,7 @@ final class NettyUpstreamPool implements AutoCloseable {
                         channel.pipeline().addLast(context.newHandler(channel.alloc(), address.bareHost(), address.port()));
                     }
                     var decoding = new HttpDecoderConfig().setMaxInitialLineLength(MAX_HEAD_BYTES)
-                            .setMaxHeaderSize(MAX_HEAD_BYTES);
+                            .setMaxHeaderSize(MAX_HEAD_BYTES).setHeadersFactory(ANSWER_HEADERS);
                     channel.pipeline().addLast(handler.arrivals(), new HttpClientCodec(decoding, false, false), handler);
                 }
             }).connect(new InetSocketAddress(ip, address.port()));
