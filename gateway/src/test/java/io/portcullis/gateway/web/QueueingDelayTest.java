@@ -127,6 +127,22 @@ class QueueingDelayTest {
     }
 
     @Test
+    void leavesTheOverloadedStateWhenStartsComeLateOnlyNowAndThenAmongQuickOnes() {
+        dispatches(101, 20); // one stall long enough to look like a standing queue
+        assertThat(delay.overloaded()).isTrue();
+
+        // no queue: one start in ten comes late, as a CPU shared with other work takes turns
+        for (int i = 0; i < 20; i++) {
+            dispatches(9, 0);
+            dispatches(1, 8);
+        }
+
+        assertThat(delay.overloaded()).isFalse();
+        assertThat(delay.sheds(8 * MS)).isFalse();
+        assertThat(delay.shedsOnArrival(now)).isFalse();
+    }
+
+    @Test
     void shedsOnArrivalOnlyWhileTheLatestDispatchWasLateAndRecent() {
         dispatches(101, 20);
         assertThat(delay.overloaded()).isTrue();
