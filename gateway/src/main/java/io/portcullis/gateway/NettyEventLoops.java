@@ -6,11 +6,7 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.nio.NioIoHandler;
-import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.FastThreadLocalThread;
-import java.util.Collections;
-import java.util.IdentityHashMap;
-import java.util.Set;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -39,12 +35,16 @@ public final class NettyEventLoops implements AutoCloseable {
 
     private final boolean epoll = Epoll.isAvailable();
     private final EventLoopGroup group;
-    private final Set<EventExecutor> members = Collections.newSetFromMap(new IdentityHashMap<>());
 
+    /** The gateway's shared loops, threads {@code netty-io-N}. */
     public NettyEventLoops(int threads) {
-        this.group = new MultiThreadIoEventLoopGroup(threads, threads(),
+        this("netty-io", threads);
+    }
+
+    /** Loops of their own, threads {@code <name>-N} (a data plane given its own with {@code event-loops}). */
+    public NettyEventLoops(String name, int threads) {
+        this.group = new MultiThreadIoEventLoopGroup(threads, threads(name),
                 epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
-        group.forEach(members::add);
     }
 
     /**
@@ -54,7 +54,7 @@ public final class NettyEventLoops implements AutoCloseable {
      */
     public EventLoop home() {
         EventLoop loop = CLIENT_LOOP.isBound() ? CLIENT_LOOP.get() : null;
-        return loop != null && members.contains(loop) ? loop : null;
+        return loop != null && loop.parent() == group ? loop : null;
     }
 
     /** The loops; whoever uses them closes its own channels, never the group. */
@@ -67,10 +67,10 @@ public final class NettyEventLoops implements AutoCloseable {
         return epoll;
     }
 
-    private static ThreadFactory threads() {
+    private static ThreadFactory threads(String name) {
         var count = new AtomicInteger();
         return task -> {
-            Thread thread = new FastThreadLocalThread(task, "netty-io-" + count.incrementAndGet());
+            Thread thread = new FastThreadLocalThread(task, name + "-" + count.incrementAndGet());
             thread.setDaemon(true);
             return thread;
         };

@@ -108,7 +108,7 @@ class DataPlaneConfiguration {
                 publicFallback(properties, fallback.getIfAvailable(NotFoundRoute::new)), stopTimeout.toNanos());
         // by default on the loops the upstream client reads answers on (NettyEventLoops says why)
         var server = new DataPlaneServer(settings, controlPlane, environment,
-                properties.eventLoops() == 0 ? loops.group() : null);
+                properties.eventLoops() == 0 ? loops : null);
         registry.ifAvailable(server::bindMetrics);
         return server;
     }

@@ -8,19 +8,15 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.IoHandlerFactory;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
-import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.util.concurrent.GlobalEventExecutor;
+import io.portcullis.gateway.NettyEventLoops;
 import java.net.InetSocketAddress;
 import java.util.HashMap;
 import java.util.Map;
@@ -63,9 +59,9 @@ public final class DataPlaneServer implements SmartLifecycle {
     private final ConfigurableEnvironment environment;
     private final InFlight inFlight = new InFlight();
     private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
-    /** The gateway's shared loops ({@code NettyEventLoops}), or null: then each start makes loops of its own. */
-    private final EventLoopGroup shared;
-    private volatile EventLoopGroup loops;
+    /** The gateway's shared loops, or null: then each start makes loops of its own. */
+    private final NettyEventLoops shared;
+    private volatile NettyEventLoops loops;
     private final LongAdder refusedConnections = new LongAdder();
     private final AtomicLong lastRefusalLog =
             new AtomicLong(System.nanoTime() - TimeUnit.MINUTES.toNanos(2));
@@ -76,7 +72,7 @@ public final class DataPlaneServer implements SmartLifecycle {
      *               here), or null for loops of its own ({@code gateway.data-plane.event-loops} set)
      */
     DataPlaneServer(Settings settings, ControlPlaneAddress controlPlane, ConfigurableEnvironment environment,
-                    EventLoopGroup shared) {
+                    NettyEventLoops shared) {
         this.shared = shared;
         this.settings = settings;
         this.controlPlane = controlPlane;
@@ -86,14 +82,13 @@ public final class DataPlaneServer implements SmartLifecycle {
     @Override
     public void start() {
         inFlight.resume(); // a stop drained it; started again, connections are kept alive as before
-        boolean epoll = Epoll.isAvailable();
-        IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        loops = shared != null ? shared : new NettyEventLoops("data-plane-io", settings.properties().loops());
+        boolean epoll = loops.epoll();
         Class<? extends ServerChannel> type = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
-        loops = shared != null ? shared : new MultiThreadIoEventLoopGroup(settings.properties().loops(), io);
         var decoding = new HttpDecoderConfig().setMaxInitialLineLength(settings.maxHeadBytes())
                 .setMaxHeaderSize(settings.maxHeadBytes());
         long idleNanos = settings.properties().idleTimeout().toNanos();
-        var bootstrap = new ServerBootstrap().group(loops).channel(type)
+        var bootstrap = new ServerBootstrap().group(loops.group()).channel(type)
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childHandler(new ChannelInitializer<>() {
@@ -112,7 +107,7 @@ public final class DataPlaneServer implements SmartLifecycle {
         if (!bound.isSuccess()) {
             // the port is taken or not ours: fail the start, and leave no event loop threads behind
             if (loops != shared) {
-                loops.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+                loops.close();
             }
             throw new IllegalStateException("The data plane could not listen on " + settings.bindTo(), bound.cause());
         }
@@ -181,14 +176,14 @@ public final class DataPlaneServer implements SmartLifecycle {
         }
         connections.close().awaitUninterruptibly();
         if (loops != shared) {
-            loops.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+            loops.close();
         }
         listening = null;
     }
 
     /** The loops it serves on while running (the shared ones by default). */
     EventLoopGroup loops() {
-        return loops;
+        return loops.group();
     }
 
     @Override
