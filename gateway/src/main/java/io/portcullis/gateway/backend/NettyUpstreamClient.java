@@ -87,7 +87,7 @@ final class NettyUpstreamClient implements UpstreamClient {
                 // an upload waits while more than this is on its way out
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(UPLOAD_CHUNK, 4 * UPLOAD_CHUNK));
         this.connections = new NettyUpstreamPool(bootstrap, NettyUpstreamClient::tls, config.maxConnections(),
-                config.connectTimeout());
+                config.connectTimeout(), CleartextHttp2Hosts.parse(config.h2cHosts()));
         this.sweeper = new CallSweeper(config);
         this.responseNanos = config.responseTimeout().toNanos();
         this.idleNanos = config.idleTimeout().toNanos();

@@ -9,6 +9,7 @@ import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpHeadersFactory;
+import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
 import java.io.IOException;
@@ -93,17 +94,28 @@ final class NettyUpstreamPool implements AutoCloseable {
     private final int maxConnections;
     private final long connectNanos;
     private final Map<Slot, Deque<Idle>> idle = new ConcurrentHashMap<>();
+    private final CleartextHttp2Hosts http2;
+    private final MultiplexedConnections multiplexed;
 
     NettyUpstreamPool(Bootstrap bootstrap, Supplier<SslContext> tls, int maxConnections, Duration connectTimeout) {
+        this(bootstrap, tls, maxConnections, connectTimeout, CleartextHttp2Hosts.NONE);
+    }
+
+    NettyUpstreamPool(Bootstrap bootstrap, Supplier<SslContext> tls, int maxConnections, Duration connectTimeout,
+                      CleartextHttp2Hosts http2) {
         this.bootstrap = bootstrap;
         this.tls = tls;
+        this.http2 = http2;
+        this.multiplexed = new MultiplexedConnections(bootstrap, MAX_HEAD_BYTES);
         this.permits = new Semaphore(maxConnections);
         this.maxConnections = maxConnections;
         this.connectNanos = connectTimeout.toNanos();
     }
 
     /**
-     * A kept-alive connection to the address, or a new one.
+     * A kept-alive connection to the address, or a new one; for a backend that speaks HTTP/2
+     * ({@link CleartextHttp2Hosts}), a new stream on a shared connection, which holds a permit as
+     * a connection does.
      *
      * @param home the event loop a new connection is opened on and an idle one is first looked for
      *     on; null for any of the bootstrap's loops
@@ -112,13 +124,14 @@ final class NettyUpstreamPool implements AutoCloseable {
      */
     Connection acquire(Address address, EventLoop home, boolean fresh) throws IOException {
         long deadline = System.nanoTime() + connectNanos;
+        boolean streams = http2.speaksHttp2(address);
         while (true) {
-            Connection kept = fresh ? null : takeIdle(address, home);
+            Connection kept = fresh || streams ? null : takeIdle(address, home);
             if (kept != null) {
                 return kept;
             }
             if (permits.tryAcquire()) {
-                return open(address, home);
+                return open(address, home, streams, fresh);
             }
             evictOneIdle(); // an idle connection elsewhere gives way to a call that needs one here
             long left = deadline - System.nanoTime();
@@ -128,7 +141,7 @@ final class NettyUpstreamPool implements AutoCloseable {
             }
             try {
                 if (permits.tryAcquire(Math.min(left, RECHECK_NANOS), TimeUnit.NANOSECONDS)) {
-                    return open(address, home);
+                    return open(address, home, streams, fresh);
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -186,7 +199,22 @@ final class NettyUpstreamPool implements AutoCloseable {
         return context;
     }
 
-    /** Opens a connection under a permit already taken; the connection's close gives it back. */
+    /** Opens a connection or stream under a permit already taken; its close gives the permit back. */
+    private Connection open(Address address, EventLoop home, boolean stream, boolean fresh) throws IOException {
+        if (!stream) {
+            return open(address, home);
+        }
+        Connection opened;
+        try {
+            opened = multiplexed.open(address, InetAddress.getByName(address.host()), home, fresh);
+        } catch (IOException | RuntimeException e) {
+            permits.release();
+            throw e;
+        }
+        opened.channel().closeFuture().addListener(closed -> permits.release());
+        return opened;
+    }
+
     private Connection open(Address address, EventLoop home) throws IOException {
         ChannelFuture connecting = null;
         try {
@@ -230,7 +258,8 @@ final class NettyUpstreamPool implements AutoCloseable {
      */
     void release(Connection connection) {
         Channel channel = connection.channel();
-        if (!channel.isActive() || permits.hasQueuedThreads()) {
+        if (channel instanceof Http2StreamChannel || !channel.isActive() || permits.hasQueuedThreads()) {
+            // a stream is over with its exchange; closing it after both ends are done sends nothing
             channel.close();
             return;
         }
@@ -263,6 +292,7 @@ final class NettyUpstreamPool implements AutoCloseable {
 
     /** Closes the connections unused for longer than {@link #MAX_IDLE}: the oldest are at each tail. */
     void evictExpired() {
+        multiplexed.evictIdle(MAX_IDLE.toNanos());
         long now = System.nanoTime();
         for (Deque<Idle> waiting : idle.values()) {
             for (Idle oldest; (oldest = waiting.peekLast()) != null
@@ -290,6 +320,7 @@ final class NettyUpstreamPool implements AutoCloseable {
 
     @Override
     public void close() {
+        multiplexed.close();
         for (Deque<Idle> waiting : idle.values()) {
             for (Idle next; (next = waiting.pollFirst()) != null; ) {
                 next.connection.channel().close();

@@ -28,6 +28,10 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *                        which also parses them). Configured backends are not held to it.
  * @param client          which implementation calls backends: {@code netty} (the default) or {@code apache},
  *                        the blocking client kept as a fallback ({@link UpstreamClientKind})
+ * @param h2cHosts        backends reached over {@code http://} that speak HTTP/2 with prior knowledge
+ *                        (vLLM behind Envoy, a service mesh's sidecar...), in the form of {@code allowed-hosts};
+ *                        their calls are streams on a few shared connections ({@link CleartextHttp2Hosts}).
+ *                        Empty (the default): every backend is called over HTTP/1.1. Netty client only
  */
 @ConfigurationProperties(UpstreamProperties.PREFIX)
 public record UpstreamProperties(@DefaultValue("5s") Duration connectTimeout,
@@ -36,7 +40,8 @@ public record UpstreamProperties(@DefaultValue("5s") Duration connectTimeout,
                                  @DefaultValue("20000") int maxConnections,
                                  String encryptionKey,
                                  @DefaultValue List<String> allowedHosts,
-                                 @DefaultValue("netty") UpstreamClientKind client) {
+                                 @DefaultValue("netty") UpstreamClientKind client,
+                                 @DefaultValue List<String> h2cHosts) {
 
     public static final String PREFIX = "gateway.upstream";
 
@@ -49,12 +54,14 @@ public record UpstreamProperties(@DefaultValue("5s") Duration connectTimeout,
             throw new IllegalArgumentException("gateway.upstream.max-connections must be at least 1");
         }
         allowedHosts = List.copyOf(allowedHosts);
+        h2cHosts = List.copyOf(h2cHosts);
+        CleartextHttp2Hosts.parse(h2cHosts); // a wrong entry stops the start, naming itself
     }
 
     @Override
     public String toString() {
         return "UpstreamProperties[connectTimeout=" + connectTimeout + ", responseTimeout=" + responseTimeout
                 + ", idleTimeout=" + idleTimeout + ", maxConnections=" + maxConnections + ", encryptionKey="
-                + (encryptionKey == null ? "unset" : "***") + ", allowedHosts=" + allowedHosts + ", client=" + client + "]";
+                + (encryptionKey == null ? "unset" : "***") + ", allowedHosts=" + allowedHosts + ", client=" + client + ", h2cHosts=" + h2cHosts + "]";
     }
 }

@@ -53,7 +53,7 @@ class NettyUpstreamClientTest {
 
     private UpstreamClient client(UpstreamClientKind kind, Duration connect, Duration response, Duration idle,
                                   int maxConnections) {
-        var config = new UpstreamProperties(connect, response, idle, maxConnections, null, List.of(), kind);
+        var config = new UpstreamProperties(connect, response, idle, maxConnections, null, List.of(), kind, List.of());
         client = kind == UpstreamClientKind.NETTY ? new NettyUpstreamClient(config) : new ApacheUpstreamClient(config);
         return client;
     }
@@ -87,7 +87,7 @@ class NettyUpstreamClientTest {
         var shared = loops.group();
         try {
             var config = new UpstreamProperties(Duration.ofSeconds(2), Duration.ofSeconds(5), Duration.ofSeconds(5), 100,
-                    null, List.of(), UpstreamClientKind.NETTY);
+                    null, List.of(), UpstreamClientKind.NETTY, List.of());
             var upstream = new NettyUpstreamClient(config, loops);
             assertThat(readAll(upstream.post(server.uri("/ok"), new byte[0]))).isEqualTo("hello");
             upstream.close();

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
 class NettyUpstreamExchangeTest {
 
     private static final UpstreamProperties CONFIG = new UpstreamProperties(Duration.ofSeconds(1),
-            Duration.ofSeconds(300), Duration.ofSeconds(120), 4, null, List.of(), UpstreamClientKind.NETTY);
+            Duration.ofSeconds(300), Duration.ofSeconds(120), 4, null, List.of(), UpstreamClientKind.NETTY, List.of());
 
     /**
      * A backend may answer the moment the last byte of a sized body arrives, and the whole answer

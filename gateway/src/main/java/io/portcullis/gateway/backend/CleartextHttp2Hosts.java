@@ -1,0 +1,69 @@
+package io.portcullis.gateway.backend;
+
+import io.portcullis.gateway.backend.NettyUpstreamPool.Address;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * {@code gateway.upstream.h2c-hosts}: the backends reached over plain {@code http://} that speak
+ * HTTP/2 with prior knowledge, so their calls share a few connections as streams
+ * ({@link MultiplexedConnections}). Each entry is a {@link HostPattern}, as in
+ * {@code allowed-hosts}: a host name, {@code *.domain}, an IP address or CIDR range, optionally with
+ * {@code :port}. An address matches by its name or by the address it resolved to. It only
+ * changes how a call is framed, never where it goes: {@code https} backends are not affected.
+ */
+final class CleartextHttp2Hosts {
+
+    static final CleartextHttp2Hosts NONE = new CleartextHttp2Hosts(List.of());
+
+    private final List<HostPattern> patterns;
+
+    private CleartextHttp2Hosts(List<HostPattern> patterns) {
+        this.patterns = patterns;
+    }
+
+    /** @throws IllegalArgumentException naming the entry that is not a host pattern */
+    static CleartextHttp2Hosts parse(List<String> entries) {
+        var parsed = new ArrayList<HostPattern>();
+        for (int i = 0; i < entries.size(); i++) {
+            try {
+                parsed.add(HostPattern.parse(entries.get(i)));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("gateway.upstream.h2c-hosts[" + i + "]: " + e.getMessage(), e);
+            }
+        }
+        return new CleartextHttp2Hosts(List.copyOf(parsed));
+    }
+
+    /**
+     * Whether calls to the address go as HTTP/2 streams. Resolves the host (a blocking lookup,
+     * cached by the JDK) only when a name must be matched against an address or range.
+     */
+    boolean speaksHttp2(Address address) throws UnknownHostException {
+        if (address.tls() || patterns.isEmpty()) {
+            return false;
+        }
+        String host = address.bareHost().toLowerCase(Locale.ROOT);
+        InetAddress ip = null;
+        for (HostPattern pattern : patterns) {
+            if (!pattern.allowsPort(address.port())) {
+                continue;
+            }
+            if (pattern.matchesName(host)) {
+                return true;
+            }
+            if (pattern.kind() == HostPattern.Kind.ADDRESS) {
+                if (ip == null) {
+                    ip = InetAddress.getByName(host);
+                }
+                if (pattern.covers(ip)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+}

@@ -1,0 +1,215 @@
+package io.portcullis.gateway.backend;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.portcullis.gateway.backend.UpstreamClient.UpstreamAnswer;
+import io.portcullis.gateway.support.H2cBackend;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Future;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The Netty client against a real HTTP/2 backend in clear text ({@link H2cBackend}) named in
+ * {@code gateway.upstream.h2c-hosts}: calls are streams sharing a connection up to the backend's
+ * stream limit, a stream that fails or is given up fails alone, and each holds a permit of the
+ * pool only while it is open.
+ */
+class Http2UpstreamTest {
+
+    private H2cBackend backend;
+    private NettyUpstreamClient client;
+
+    @AfterEach
+    void stop() {
+        if (client != null) {
+            client.close();
+        }
+        if (backend != null) {
+            backend.close();
+        }
+    }
+
+    private NettyUpstreamClient client(Duration idle, int maxConnections, String... h2cHosts) {
+        var config = new UpstreamProperties(Duration.ofSeconds(2), Duration.ofSeconds(10), idle, maxConnections, null,
+                List.of(), UpstreamClientKind.NETTY, List.of(h2cHosts));
+        client = new NettyUpstreamClient(config);
+        return client;
+    }
+
+    private static String read(UpstreamAnswer answer) throws IOException {
+        try (answer) {
+            return new String(answer.body().readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    @Test
+    void concurrentCallsToAnH2cHostAreStreamsOfOneConnection() throws Exception {
+        backend = new H2cBackend(1000);
+        var upstream = client(Duration.ofSeconds(10), 100, "127.0.0.1:" + backend.port());
+
+        List<String> answers = callsAtOnce(upstream, 20, "/held");
+
+        assertThat(answers).hasSize(20).allMatch("{\"held\":true}"::equals);
+        assertThat(backend.connections()).isEqualTo(1);
+        assertThat(backend.peakOpenStreams()).isEqualTo(20);
+    }
+
+    @Test
+    void opensAnotherConnectionOnceTheBackendsStreamLimitIsReached() throws Exception {
+        backend = new H2cBackend(2);
+        var upstream = client(Duration.ofSeconds(10), 100, "127.0.0.1");
+        assertThat(read(upstream.post(backend.uri("/ok"), new byte[0]))).contains("/ok"); // its settings are known now
+
+        List<String> answers = callsAtOnce(upstream, 5, "/held");
+
+        assertThat(answers).hasSize(5).allMatch("{\"held\":true}"::equals);
+        assertThat(backend.connections()).isEqualTo(3);
+        assertThat(backend.peakOpenStreams()).isEqualTo(5);
+    }
+
+    @Test
+    void aStreamTheBackendResetsFailsAloneAndTheConnectionCarriesTheNextCall() throws Exception {
+        backend = new H2cBackend(100);
+        var upstream = client(Duration.ofSeconds(10), 100, "127.0.0.0/8");
+
+        assertThatThrownBy(() -> read(upstream.post(backend.uri("/reset"), new byte[0])))
+                .isInstanceOf(IOException.class);
+
+        assertThat(read(upstream.post(backend.uri("/after"), new byte[0]))).contains("/after");
+        assertThat(backend.connections()).isEqualTo(1);
+    }
+
+    @Test
+    void aStalledStreamIsResetAtTheIdleTimeoutAndTheConnectionLives() throws Exception {
+        backend = new H2cBackend(100);
+        var upstream = client(Duration.ofMillis(300), 100, "127.0.0.1:" + backend.port());
+
+        UpstreamAnswer stalled = upstream.post(backend.uri("/stall"), new byte[0]);
+        assertThat(stalled.status()).isEqualTo(200);
+        assertThatThrownBy(() -> read(stalled)).isInstanceOf(IOException.class);
+
+        assertThat(backend.awaitResets(1, 5_000)).as("the backend was told to stop").isTrue();
+        assertThat(read(upstream.post(backend.uri("/next"), new byte[0]))).contains("/next");
+        assertThat(backend.connections()).isEqualTo(1);
+    }
+
+    @Test
+    void anAnswerClosedBeforeItsEndResetsItsStream() throws Exception {
+        backend = new H2cBackend(100);
+        var upstream = client(Duration.ofSeconds(10), 100, "127.0.0.1");
+
+        upstream.post(backend.uri("/stall"), new byte[0]).close();
+
+        assertThat(backend.awaitResets(1, 5_000)).isTrue();
+        awaitNoOpenStreams(upstream);
+    }
+
+    @Test
+    void eachStreamHoldsAPermitOnlyWhileItIsOpen() throws Exception {
+        backend = new H2cBackend(100);
+        var upstream = client(Duration.ofSeconds(10), 2, "127.0.0.1");
+
+        for (int i = 0; i < 6; i++) {
+            assertThat(read(upstream.post(backend.uri("/n" + i), new byte[0]))).contains("/n" + i);
+        }
+        awaitNoOpenStreams(upstream); // a stream's close (and its permit) is the event loop's, just after the answer
+
+        // two held streams take both permits: a third call waits the connect timeout and is refused
+        try (var threads = Executors.newVirtualThreadPerTaskExecutor()) {
+            var held = List.of(threads.submit(() -> read(upstream.post(backend.uri("/held"), new byte[0]))),
+                    threads.submit(() -> read(upstream.post(backend.uri("/held"), new byte[0]))));
+            awaitOpenStreams(2);
+            assertThatThrownBy(() -> upstream.post(backend.uri("/third"), new byte[0]))
+                    .isInstanceOf(NoFreeConnectionException.class);
+            backend.release();
+            for (Future<String> answer : held) {
+                assertThat(answer.get(10, TimeUnit.SECONDS)).isEqualTo("{\"held\":true}");
+            }
+        }
+    }
+
+    @Test
+    void sendsTheRequestsHeadersAsHttp2WithTheHostAsAuthority() throws Exception {
+        backend = new H2cBackend(100);
+        var upstream = client(Duration.ofSeconds(10), 100, "127.0.0.1");
+
+        String seen = read(upstream.post(backend.uri("/headers"), "{}".getBytes(StandardCharsets.UTF_8),
+                "Authorization", "Bearer upstream-key", "X-Request-Id", "r-1"));
+
+        assertThat(seen).isNotEmpty();
+        assertThat(backend.lastHeaders()).containsEntry("authorization", "Bearer upstream-key")
+                .containsEntry("x-request-id", "r-1").containsEntry("content-type", "application/json");
+        assertThat(backend.lastHeaders().get("host")).isEqualTo("127.0.0.1:" + backend.port());
+        assertThat(backend.lastHeaders()).doesNotContainKeys("connection", "keep-alive", "transfer-encoding");
+    }
+
+    @Test
+    void aHostNotNamedIsCalledOverHttp11() throws Exception {
+        try (var server = new RawHttpServer()) {
+            var upstream = client(Duration.ofSeconds(10), 100, "127.0.0.1:1", "*.h2.internal");
+            assertThat(read(upstream.post(server.uri("/ok"), new byte[0]))).isEqualTo("hello");
+        }
+    }
+
+    @Test
+    void anH2cHostThatIsDownIsUnreachable() throws Exception {
+        int port;
+        try (var socket = new ServerSocket(0)) {
+            port = socket.getLocalPort();
+        }
+        var upstream = client(Duration.ofSeconds(10), 100, "127.0.0.1");
+
+        assertThatThrownBy(() -> upstream.post(URI.create("http://127.0.0.1:" + port + "/v1"), new byte[0]))
+                .isInstanceOf(ConnectException.class);
+        assertThat(upstream.openConnections()).isZero();
+    }
+
+    @Test
+    void aWrongH2cHostEntryStopsTheStartNamingIt() {
+        assertThatThrownBy(() -> new UpstreamProperties(Duration.ofSeconds(1), Duration.ofSeconds(1),
+                Duration.ofSeconds(1), 1, null, List.of(), UpstreamClientKind.NETTY, List.of("ok.internal", "bad host")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("gateway.upstream.h2c-hosts[1]");
+    }
+
+    private List<String> callsAtOnce(NettyUpstreamClient upstream, int n, String path) throws Exception {
+        try (var threads = Executors.newVirtualThreadPerTaskExecutor()) {
+            var calls = new ArrayList<Future<String>>();
+            for (int i = 0; i < n; i++) {
+                calls.add(threads.submit(() -> read(upstream.post(backend.uri(path), new byte[0]))));
+            }
+            awaitOpenStreams(n);
+            backend.release();
+            var answers = new ArrayList<String>();
+            for (Future<String> call : calls) {
+                answers.add(call.get(10, TimeUnit.SECONDS));
+            }
+            return answers;
+        }
+    }
+
+    private static void awaitNoOpenStreams(NettyUpstreamClient upstream) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + 5_000;
+        while (upstream.openConnections() > 0 && System.currentTimeMillis() < deadline) {
+            Thread.sleep(5);
+        }
+        assertThat(upstream.openConnections()).isZero();
+    }
+
+    private void awaitOpenStreams(int n) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (backend.peakOpenStreams() < n && System.currentTimeMillis() < deadline) {
+            Thread.sleep(10);
+        }
+    }
+}
