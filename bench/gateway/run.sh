@@ -13,7 +13,8 @@
 # Knobs (env): PHASES (wrk streams openloop overload, in that order; the default leaves overload out;
 # hold keeps it all up for profiling), ROUNDS (3), RUN_SECONDS (10), CONNECTIONS
 # ("16 64"), RATES ("250 500 1000 2000 3000"), OPENLOOP_SECONDS (10), STREAMS (10000), STREAM_CHUNKS
-# (60), STREAM_RAMP_SECONDS (30), GATEWAY_JAVA_OPTS (-Xmx768m), GATEWAY_ARGS (extra
+# (60), STREAM_RAMP_SECONDS (30), STREAM_PROTOCOL (h2c: the gateway reaches the streaming backend over
+# HTTP/2 streams, gateway.upstream.h2c-hosts; http1: a connection per stream), GATEWAY_JAVA_OPTS (-Xmx768m), GATEWAY_ARGS (extra
 # --property=value arguments), JFR (1: record a flight recording of
 # the gateway), OUT (results directory), WARMUP_SECONDS (60, per gateway-like target before wrk, and
 # before the open loop when no wrk phase ran first: C2 still compiles for about a minute on 2 CPUs).
@@ -53,6 +54,8 @@ RATES=${RATES:-250 500 1000 2000 3000}
 OPENLOOP_SECONDS=${OPENLOOP_SECONDS:-10}
 STREAMS=${STREAMS:-10000}
 STREAM_CHUNKS=${STREAM_CHUNKS:-60}
+STREAM_PROTOCOL=${STREAM_PROTOCOL:-h2c}   # how the gateway reaches StreamingBackend: h2c (HTTP/2 streams) or http1
+[[ $STREAM_PROTOCOL == h2c || $STREAM_PROTOCOL == http1 ]] || { echo "STREAM_PROTOCOL is h2c or http1" >&2; exit 2; }
 STREAM_RAMP_SECONDS=${STREAM_RAMP_SECONDS:-30}
 GATEWAY_JAVA_OPTS=${GATEWAY_JAVA_OPTS:--Xmx768m}
 OUT=${OUT:-$ROOT/bench/target/gateway-bench/$(date -u +%Y%m%dT%H%M%SZ)}
@@ -168,6 +171,12 @@ gateway:
       base-url: http://127.0.0.1:$STREAM_PORT/v1
       models: [bench-stream]
 YAML
+if [[ $STREAM_PROTOCOL == h2c ]]; then
+    cat >> "$WORK/backends.yml" <<YAML
+  upstream:
+    h2c-hosts: ["127.0.0.1:$STREAM_PORT"]
+YAML
+fi
 GATEWAY_PID=
 start_gateway() { # $1: log name; sets GATEWAY_PID and READY_MS
     # shellcheck disable=SC2086
@@ -427,12 +436,16 @@ fi
 if [[ " $PHASES " == *" streams "* ]]; then
     limit=$(ulimit -Hn)
     ulimit -n "$limit"
-    if (( STREAMS * 2 + 500 > limit )); then
-        # the gateway holds two sockets per stream (client and backend)
-        log "open-file limit $limit: running $(( (limit - 500) / 2 )) streams instead of $STREAMS"
-        STREAMS=$(( (limit - 500) / 2 ))
+    # over HTTP/1.1 the gateway holds two sockets per stream (client and backend); over h2c one, and
+    # a connection per StreamingBackend.MAX_STREAMS streams
+    per_stream=$([[ $STREAM_PROTOCOL == h2c ]] && echo 1 || echo 2)
+    if (( STREAMS * per_stream + 500 > limit )); then
+        log "open-file limit $limit: running $(( (limit - 500) / per_stream )) streams instead of $STREAMS"
+        STREAMS=$(( (limit - 500) / per_stream ))
     fi
-    "$JAVA" -Xmx512m -cp "$BENCH_JAR" io.portcullis.bench.gateway.StreamingBackend "$STREAM_PORT" "$STREAM_CHUNKS" \
+    stream_mode=; [[ $STREAM_PROTOCOL == h2c ]] && stream_mode=h2c
+    # shellcheck disable=SC2086
+    "$JAVA" -Xmx512m -cp "$BENCH_JAR" io.portcullis.bench.gateway.StreamingBackend "$STREAM_PORT" "$STREAM_CHUNKS" $stream_mode \
         > "$OUT/stream-backend.log" 2>&1 &
     PIDS+=($!)
     sleep 1
@@ -453,7 +466,7 @@ if [[ " $PHASES " == *" streams "* ]]; then
     summary=$(tail -1 "$OUT/streams-client.txt")
     md "## Concurrent streams"
     md ""
-    md "$STREAMS streams from one client process, each $STREAM_CHUNKS chunks one second apart (StreamingBackend), opened over ${STREAM_RAMP_SECONDS} s."
+    md "$STREAMS streams from one client process, each $STREAM_CHUNKS chunks one second apart (StreamingBackend, reached over $STREAM_PROTOCOL), opened over ${STREAM_RAMP_SECONDS} s."
     md "Client: \`$summary\`."
     md "Gateway: peak RSS **$(cut -d, -f2 "$OUT/streams-samples.csv" | sort -n | tail -1) MiB**, peak heap used $(cut -d, -f3 "$OUT/streams-samples.csv" | sort -n | tail -1) MiB,"
     md "peak active streams (gauge) $(cut -d, -f4 "$OUT/streams-samples.csv" | sort -n | tail -1), CPU $(awk -v t="$ticks" -v e="$elapsed" -v hz="$(getconf CLK_TCK)" 'BEGIN{printf "%.2f", t/hz/e}') cores on average over ${elapsed} s."
