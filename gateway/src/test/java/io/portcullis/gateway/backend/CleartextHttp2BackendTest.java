@@ -47,6 +47,7 @@ class CleartextHttp2BackendTest {
         properties.put("gateway.backends[24].base-url", "http://127.0.0.1:" + backend.port() + "/v1");
         properties.put("gateway.backends[24].models[0]", "h2-model");
         properties.put("gateway.backends[24].models[1]", "h2-slow");
+        properties.put("gateway.backends[24].models[2]", "h2-broken");
         properties.put("gateway.upstream.h2c-hosts[0]", "127.0.0.1:" + backend.port());
         gateway = StandaloneGateway.start(postgres.jdbcUrl(), properties);
     }
@@ -112,6 +113,20 @@ class CleartextHttp2BackendTest {
         assertThat(backend.awaitResets(resetsBefore + 1, 10_000)).as("the backend's stream was reset").isTrue();
         // cut short by the client: billed, not lost
         assertThat(ledger(key.id())).containsEntry("outcome", "client_closed");
+    }
+
+    @Test
+    void anAnswerTheBackendResetsHalfwayIsBilledNotLost() throws Exception {
+        var client = gateway.client();
+        var key = client.createKey();
+
+        try {
+            client.post("/v1/chat/completions", key.secret(), GatewayClient.chat("h2-broken"));
+        } catch (RuntimeException e) {
+            // the answer had begun: the client may see it cut, or the connection closed
+        }
+
+        assertThat(ledger(key.id())).containsEntry("outcome", "upstream_broken").containsEntry("backend", "h2-backend");
     }
 
     @Test

@@ -155,6 +155,28 @@ class Http2UpstreamTest {
     }
 
     @Test
+    void aConnectionWhoseBackendSaidGoAwayTakesNoNewStream() throws Exception {
+        backend = new H2cBackend(100);
+        var upstream = client(Duration.ofSeconds(10), 100, "127.0.0.1");
+
+        assertThat(read(upstream.post(backend.uri("/goaway"), new byte[0]))).contains("goaway");
+        assertThat(read(upstream.post(backend.uri("/after"), new byte[0]))).contains("/after");
+
+        assertThat(backend.connections()).isEqualTo(2);
+    }
+
+    @Test
+    void anAnswerHeadBeyondTheHeaderLimitFailsItsCallAndNoOther() throws Exception {
+        backend = new H2cBackend(100);
+        var upstream = client(Duration.ofSeconds(10), 100, "127.0.0.1");
+
+        assertThatThrownBy(() -> read(upstream.post(backend.uri("/huge-headers"), new byte[0])))
+                .isInstanceOf(IOException.class);
+
+        assertThat(read(upstream.post(backend.uri("/after"), new byte[0]))).contains("/after");
+    }
+
+    @Test
     void aHostNotNamedIsCalledOverHttp11() throws Exception {
         try (var server = new RawHttpServer()) {
             var upstream = client(Duration.ofSeconds(10), 100, "127.0.0.1:1", "*.h2.internal");

@@ -17,6 +17,8 @@ import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http2.DefaultHttp2GoAwayFrame;
+import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2ResetFrame;
@@ -39,10 +41,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  * the streams it saw at once and the streams the client reset, and answers by path:
  * <ul>
  *   <li>{@code /v1/chat/completions}: a chat completion with usage, or, for {@code "stream":true},
- *       three events 50 ms apart (200 for the model {@code h2-slow}), a usage event and {@code [DONE]};</li>
+ *       three events 50 ms apart (200 for the model {@code h2-slow}), a usage event and {@code [DONE]};
+ *       for the model {@code h2-broken}, a 200 and half an answer, then a reset;</li>
  *   <li>{@code /held}: nothing until {@link #release()} (or a reset), then {@code {"held":true}};</li>
  *   <li>{@code /headers}: the request's headers as JSON-ish text;</li>
  *   <li>{@code /reset}: resets the stream without a word;</li>
+ *   <li>{@code /goaway}: answers, then tells the connection {@code GOAWAY};</li>
+ *   <li>{@code /huge-headers}: a head of 100 KiB, beyond what the client said it takes;</li>
  *   <li>{@code /stall}: a 200 head and then nothing;</li>
  *   <li>anything else: {@code {"path":...}}.</li>
  * </ul>
@@ -69,6 +74,8 @@ public final class H2cBackend implements AutoCloseable {
                         connection.pipeline().addLast(
                                 Http2FrameCodecBuilder.forServer()
                                         .initialSettings(Http2Settings.defaultSettings().maxConcurrentStreams(maxStreams))
+                                        // as a hostile backend would: it sends what the client said it would not take
+                                        .encoderIgnoreMaxHeaderListSize(true)
                                         .build(),
                                 new Http2MultiplexHandler(new ChannelInitializer<>() {
                                     @Override
@@ -157,7 +164,14 @@ public final class H2cBackend implements AutoCloseable {
             String body = request.content().toString(StandardCharsets.UTF_8);
             switch (path) {
                 case "/v1/chat/completions" -> {
-                    if (body.replace(" ", "").contains("\"stream\":true")) {
+                    if (body.contains("h2-broken")) {
+                        var head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+                        head.headers().set("content-type", "application/json");
+                        ctx.write(head);
+                        ctx.writeAndFlush(new DefaultHttpContent(Unpooled.copiedBuffer(
+                                "{\"id\":\"chatcmpl-h2\",\"object\":\"chat.completion\",\"choices\":[", StandardCharsets.UTF_8)))
+                                .addListener(f -> ctx.channel().close()); // reset after half an answer
+                    } else if (body.replace(" ", "").contains("\"stream\":true")) {
                         stream(ctx, 0, body.contains("h2-slow") ? 200 : 3);
                     } else {
                         whole(ctx, 200, """
@@ -187,6 +201,17 @@ public final class H2cBackend implements AutoCloseable {
                     whole(ctx, 200, text.toString());
                 }
                 case "/reset" -> ctx.channel().close(); // a stream closed before its end is reset
+                case "/goaway" -> {
+                    whole(ctx, 200, "{\"goaway\":true}");
+                    // then the connection takes no new stream (those under way may finish)
+                    ctx.channel().parent().writeAndFlush(new DefaultHttp2GoAwayFrame(Http2Error.NO_ERROR));
+                }
+                case "/huge-headers" -> {
+                    var head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+                    head.headers().set("content-type", "application/json").set("x-big", "b".repeat(100 * 1024));
+                    ctx.write(head);
+                    ctx.writeAndFlush(new DefaultLastHttpContent(Unpooled.copiedBuffer("{}", StandardCharsets.UTF_8)));
+                }
                 case "/stall" -> {
                     var head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
                     head.headers().set("content-type", "application/json");
