@@ -56,6 +56,10 @@ public record UpstreamProperties(@DefaultValue("5s") Duration connectTimeout,
         allowedHosts = List.copyOf(allowedHosts);
         h2cHosts = List.copyOf(h2cHosts);
         CleartextHttp2Hosts.parse(h2cHosts); // a wrong entry stops the start, naming itself
+        if (client == UpstreamClientKind.APACHE && !h2cHosts.isEmpty()) {
+            // the Apache client speaks HTTP/1.1 only: those backends would fail every call
+            throw new IllegalArgumentException("gateway.upstream.h2c-hosts needs gateway.upstream.client=netty");
+        }
     }
 
     @Override

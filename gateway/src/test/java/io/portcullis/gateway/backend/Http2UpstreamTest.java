@@ -204,6 +204,13 @@ class Http2UpstreamTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("gateway.upstream.h2c-hosts[1]");
     }
 
+    @Test
+    void h2cHostsWithTheHttp11OnlyClientStopTheStart() {
+        assertThatThrownBy(() -> new UpstreamProperties(Duration.ofSeconds(1), Duration.ofSeconds(1),
+                Duration.ofSeconds(1), 1, null, List.of(), UpstreamClientKind.APACHE, List.of("vllm.internal:8000")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("client=netty");
+    }
+
     private List<String> callsAtOnce(NettyUpstreamClient upstream, int n, String path) throws Exception {
         try (var threads = Executors.newVirtualThreadPerTaskExecutor()) {
             var calls = new ArrayList<Future<String>>();
