@@ -7,6 +7,8 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http2.DefaultHttp2WindowUpdateFrame;
+import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2GoAwayFrame;
@@ -49,6 +51,17 @@ final class MultiplexedConnections implements AutoCloseable {
 
     /** Streams a connection is given until its backend's settings say how many it takes (RFC 9113 suggests at least 100). */
     static final int ASSUMED_MAX_STREAMS = 100;
+    /** The most streams put on one connection, whatever the backend allows: see {@link #CONNECTION_WINDOW}. */
+    static final int MAX_STREAMS = 256;
+    /**
+     * The connection's receive window: what all its streams may hold unread at once. A stream whose
+     * client reads slowly stops reading (its queue is full) and holds up to its own window of data
+     * unread, which counts against the connection's window too; with HTTP/2's default (64 KiB for
+     * the whole connection) one slow client would stall every other stream sharing it. Every
+     * stream's window fits in this one, so none can: at most {@link #MAX_STREAMS} × 64 KiB (16 MiB) is
+     * held per connection, what as many HTTP/1.1 connections may hold in their queues.
+     */
+    static final int CONNECTION_WINDOW = MAX_STREAMS * Http2CodecUtil.DEFAULT_WINDOW_SIZE;
 
     private final Bootstrap bootstrap;
     private final int maxHeadBytes;
@@ -237,8 +250,9 @@ final class MultiplexedConnections implements AutoCloseable {
     }
 
     /**
-     * Reads what the backend says of the connection as a whole: how many streams it takes, and
-     * that it is shutting down.
+     * Opens the connection's receive window to {@link #CONNECTION_WINDOW} once the preface is out,
+     * and reads what the backend says of the connection as a whole: how many streams it takes,
+     * and that it is shutting down.
      */
     private final class SettingsWatch extends ChannelInboundHandlerAdapter {
         private final Address address;
@@ -250,6 +264,13 @@ final class MultiplexedConnections implements AutoCloseable {
         }
 
         @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+            // the codec before this handler has sent the preface; a window update without a stream is the connection's
+            ctx.writeAndFlush(new DefaultHttp2WindowUpdateFrame(CONNECTION_WINDOW - Http2CodecUtil.DEFAULT_WINDOW_SIZE));
+            ctx.fireChannelActive();
+        }
+
+        @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             try {
                 Shared connection = shared[0];
@@ -257,7 +278,7 @@ final class MultiplexedConnections implements AutoCloseable {
                     return;
                 }
                 if (msg instanceof Http2SettingsFrame settings && settings.settings().maxConcurrentStreams() != null) {
-                    int max = (int) Math.min(Integer.MAX_VALUE, settings.settings().maxConcurrentStreams());
+                    int max = (int) Math.min(MAX_STREAMS, settings.settings().maxConcurrentStreams());
                     connection.maxStreams = max;
                     limits.put(address, max);
                 } else if (msg instanceof Http2GoAwayFrame) {

@@ -177,6 +177,22 @@ class Http2UpstreamTest {
     }
 
     @Test
+    void anAnswerNobodyReadsDoesNotStallTheOtherStreamsOfItsConnection() throws Exception {
+        backend = new H2cBackend(100);
+        var upstream = client(Duration.ofSeconds(3), 100, "127.0.0.1");
+
+        // a slow client's answer: its queue fills and its stream stops taking data
+        try (UpstreamAnswer unread = upstream.post(backend.uri("/big"), new byte[0])) {
+            assertThat(unread.status()).isEqualTo(200);
+            Thread.sleep(300); // the backend sends what the windows allow
+
+            // on the same connection, another answer still flows (the idle timeout, 3 s, would cut it)
+            assertThat(read(upstream.post(backend.uri("/after"), new byte[0]))).contains("/after");
+        }
+        assertThat(backend.connections()).isEqualTo(1);
+    }
+
+    @Test
     void aHostNotNamedIsCalledOverHttp11() throws Exception {
         try (var server = new RawHttpServer()) {
             var upstream = client(Duration.ofSeconds(10), 100, "127.0.0.1:1", "*.h2.internal");

@@ -47,6 +47,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>{@code /headers}: the request's headers as JSON-ish text;</li>
  *   <li>{@code /reset}: resets the stream without a word;</li>
  *   <li>{@code /goaway}: answers, then tells the connection {@code GOAWAY};</li>
+ *   <li>{@code /big}: 2 MiB, sent as fast as flow control allows;</li>
  *   <li>{@code /huge-headers}: a head of 100 KiB, beyond what the client said it takes;</li>
  *   <li>{@code /stall}: a 200 head and then nothing;</li>
  *   <li>anything else: {@code {"path":...}}.</li>
@@ -205,6 +206,16 @@ public final class H2cBackend implements AutoCloseable {
                     whole(ctx, 200, "{\"goaway\":true}");
                     // then the connection takes no new stream (those under way may finish)
                     ctx.channel().parent().writeAndFlush(new DefaultHttp2GoAwayFrame(Http2Error.NO_ERROR));
+                }
+                case "/big" -> {
+                    // 2 MiB, as fast as the client's windows let it go
+                    var head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+                    head.headers().set("content-type", "application/octet-stream");
+                    ctx.write(head);
+                    for (int i = 0; i < 127; i++) {
+                        ctx.write(new DefaultHttpContent(Unpooled.wrappedBuffer(new byte[16 * 1024])));
+                    }
+                    ctx.writeAndFlush(new DefaultLastHttpContent(Unpooled.wrappedBuffer(new byte[16 * 1024])));
                 }
                 case "/huge-headers" -> {
                     var head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
