@@ -14,7 +14,7 @@
 # hold keeps it all up for profiling), ROUNDS (3), RUN_SECONDS (10), CONNECTIONS
 # ("16 64"), RATES ("250 500 1000 2000 3000"), OPENLOOP_SECONDS (10), STREAMS (10000), STREAM_CHUNKS
 # (60), STREAM_RAMP_SECONDS (30), STREAM_PROTOCOL (h2c: the gateway reaches the streaming backend over
-# HTTP/2 streams, gateway.upstream.h2c-hosts; http1: a connection per stream), GATEWAY_JAVA_OPTS (-Xmx768m), GATEWAY_ARGS (extra
+# HTTP/2 streams, gateway.upstream.http2-hosts; http1: a connection per stream), GATEWAY_JAVA_OPTS (-Xmx768m), GATEWAY_ARGS (extra
 # --property=value arguments), JFR (1: record a flight recording of
 # the gateway), OUT (results directory), WARMUP_SECONDS (60, per gateway-like target before wrk, and
 # before the open loop when no wrk phase ran first: C2 still compiles for about a minute on 2 CPUs).
@@ -174,7 +174,7 @@ YAML
 if [[ $STREAM_PROTOCOL == h2c ]]; then
     cat >> "$WORK/backends.yml" <<YAML
   upstream:
-    h2c-hosts: ["127.0.0.1:$STREAM_PORT"]
+    http2-hosts: ["127.0.0.1:$STREAM_PORT"]
 YAML
 fi
 GATEWAY_PID=

@@ -34,7 +34,7 @@ import java.util.concurrent.TimeUnit;
  * <p>With {@code h2c} it speaks HTTP/2 in clear text with prior knowledge instead (and no
  * HTTP/1.1), each stream a timer on an event loop, announcing {@value #MAX_STREAMS} streams a
  * connection (the gateway puts at most 256 on one): it then holds its streams to it on a few connections
- * ({@code gateway.upstream.h2c-hosts}), one socket per client stream rather than two.
+ * ({@code gateway.upstream.http2-hosts}), one socket per client stream rather than two.
  *
  * <pre>java -cp bench/target/benchmarks.jar io.portcullis.bench.gateway.StreamingBackend PORT [CHUNKS [h2c]]</pre>
  */

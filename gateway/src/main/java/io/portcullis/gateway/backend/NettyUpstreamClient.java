@@ -21,9 +21,7 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
-import io.netty.handler.ssl.SslProvider;
 import io.portcullis.gateway.NettyEventLoops;
 import io.portcullis.gateway.backend.NettyUpstreamPool.Address;
 import io.portcullis.gateway.backend.NettyUpstreamPool.Connection;
@@ -34,7 +32,7 @@ import java.net.URI;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import javax.net.ssl.SSLException;
+import java.util.function.Supplier;
 
 /**
  * The {@link UpstreamClient} on Netty ({@code gateway.upstream.client=netty}, the default): the
@@ -65,7 +63,12 @@ final class NettyUpstreamClient implements UpstreamClient {
 
     /** A client with event loops of its own (tests), closed with it. */
     NettyUpstreamClient(UpstreamProperties config) {
-        this(config, new NettyEventLoops(Runtime.getRuntime().availableProcessors()), true);
+        this(config, UpstreamTls::jdkTrust);
+    }
+
+    /** As {@link #NettyUpstreamClient(UpstreamProperties)}, trusting what {@code trust} does (tests: a self-signed backend). */
+    NettyUpstreamClient(UpstreamProperties config, Supplier<SslContextBuilder> trust) {
+        this(config, new NettyEventLoops(Runtime.getRuntime().availableProcessors()), true, trust);
     }
 
     /**
@@ -73,10 +76,11 @@ final class NettyUpstreamClient implements UpstreamClient {
      * closing the client closes its connections, not the loops.
      */
     NettyUpstreamClient(UpstreamProperties config, NettyEventLoops shared) {
-        this(config, shared, false);
+        this(config, shared, false, UpstreamTls::jdkTrust);
     }
 
-    private NettyUpstreamClient(UpstreamProperties config, NettyEventLoops loops, boolean ownsLoops) {
+    private NettyUpstreamClient(UpstreamProperties config, NettyEventLoops loops, boolean ownsLoops,
+                                Supplier<SslContextBuilder> trust) {
         this.loops = loops;
         this.ownsLoops = ownsLoops;
         var bootstrap = new Bootstrap().group(loops.group())
@@ -86,8 +90,9 @@ final class NettyUpstreamClient implements UpstreamClient {
                         (int) Math.min(Integer.MAX_VALUE, config.connectTimeout().toMillis()))
                 // an upload waits while more than this is on its way out
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(UPLOAD_CHUNK, 4 * UPLOAD_CHUNK));
-        this.connections = new NettyUpstreamPool(bootstrap, NettyUpstreamClient::tls, config.maxConnections(),
-                config.connectTimeout(), CleartextHttp2Hosts.parse(config.h2cHosts()));
+        this.connections = new NettyUpstreamPool(bootstrap, () -> UpstreamTls.context(trust, false),
+                () -> UpstreamTls.context(trust, true),
+                config.maxConnections(), config.connectTimeout(), Http2Hosts.parse(config.http2Hosts()));
         this.sweeper = new CallSweeper(config);
         this.responseNanos = config.responseTimeout().toNanos();
         this.idleNanos = config.idleTimeout().toNanos();
@@ -95,17 +100,6 @@ final class NettyUpstreamClient implements UpstreamClient {
         this.backstopNanos = Math.max(responseNanos, idleNanos) + TimeUnit.SECONDS.toNanos(5);
         this.eviction = loops.group().scheduleWithFixedDelay(connections::evictExpired, 1, 1, TimeUnit.SECONDS);
     }
-
-    private static SslContext tls() {
-        try {
-            return SslContextBuilder.forClient().sslProvider(SslProvider.JDK)
-                    .endpointIdentificationAlgorithm("HTTPS") // the certificate must name the host
-                    .build(); // trust: the JDK's default trust store
-        } catch (SSLException e) {
-            throw new IllegalStateException("TLS for backend calls could not be set up", e);
-        }
-    }
-
 
     @Override
     public UpstreamAnswer post(URI uri, byte[] body, String... headers) throws IOException {

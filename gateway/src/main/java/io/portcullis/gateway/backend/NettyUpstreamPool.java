@@ -89,24 +89,28 @@ final class NettyUpstreamPool implements AutoCloseable {
     private final Bootstrap bootstrap;
     /** Built at the first TLS connection, on the caller's thread: most deployments never call https. */
     private final Supplier<SslContext> tls;
-    private volatile SslContext tlsContext;
     private final Semaphore permits;
     private final int maxConnections;
     private final long connectNanos;
     private final Map<Slot, Deque<Idle>> idle = new ConcurrentHashMap<>();
-    private final CleartextHttp2Hosts http2;
+    private final Http2Hosts http2;
     private final MultiplexedConnections multiplexed;
 
     NettyUpstreamPool(Bootstrap bootstrap, Supplier<SslContext> tls, int maxConnections, Duration connectTimeout) {
-        this(bootstrap, tls, maxConnections, connectTimeout, CleartextHttp2Hosts.NONE);
+        this(bootstrap, tls, () -> null, maxConnections, connectTimeout, Http2Hosts.NONE);
     }
 
-    NettyUpstreamPool(Bootstrap bootstrap, Supplier<SslContext> tls, int maxConnections, Duration connectTimeout,
-                      CleartextHttp2Hosts http2) {
+    /**
+     * @param tls       the TLS context of HTTP/1.1 connections, built at the first one
+     * @param http2Tls  the TLS context that negotiates HTTP/2 (ALPN), built at the first such connection
+     * @param http2     the backends that speak HTTP/2
+     */
+    NettyUpstreamPool(Bootstrap bootstrap, Supplier<SslContext> tls, Supplier<SslContext> http2Tls,
+                      int maxConnections, Duration connectTimeout, Http2Hosts http2) {
         this.bootstrap = bootstrap;
-        this.tls = tls;
+        this.tls = UpstreamTls.once(tls);
         this.http2 = http2;
-        this.multiplexed = new MultiplexedConnections(bootstrap, MAX_HEAD_BYTES);
+        this.multiplexed = new MultiplexedConnections(bootstrap, http2Tls, MAX_HEAD_BYTES);
         this.permits = new Semaphore(maxConnections);
         this.maxConnections = maxConnections;
         this.connectNanos = connectTimeout.toNanos();
@@ -114,7 +118,7 @@ final class NettyUpstreamPool implements AutoCloseable {
 
     /**
      * A kept-alive connection to the address, or a new one; for a backend that speaks HTTP/2
-     * ({@link CleartextHttp2Hosts}), a new stream on a shared connection, which holds a permit as
+     * ({@link Http2Hosts}), a new stream on a shared connection, which holds a permit as
      * a connection does.
      *
      * @param home the event loop a new connection is opened on and an idle one is first looked for
@@ -186,19 +190,6 @@ final class NettyUpstreamPool implements AutoCloseable {
         return null;
     }
 
-    private SslContext tls() {
-        SslContext context = tlsContext;
-        if (context == null) {
-            synchronized (this) {
-                context = tlsContext;
-                if (context == null) {
-                    tlsContext = context = tls.get();
-                }
-            }
-        }
-        return context;
-    }
-
     /** Opens a connection or stream under a permit already taken; its close gives the permit back. */
     private Connection open(Address address, EventLoop home, boolean stream, boolean fresh) throws IOException {
         if (!stream) {
@@ -219,7 +210,7 @@ final class NettyUpstreamPool implements AutoCloseable {
         ChannelFuture connecting = null;
         try {
             InetAddress ip = InetAddress.getByName(address.host()); // on the caller's thread, never an event loop
-            SslContext context = address.tls() ? tls() : null;
+            SslContext context = address.tls() ? tls.get() : null;
             var handler = new NettyUpstreamHandler();
             connecting = (home == null ? bootstrap.clone() : bootstrap.clone(home)).handler(new ChannelInitializer<>() {
                 @Override

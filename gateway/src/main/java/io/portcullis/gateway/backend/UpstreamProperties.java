@@ -28,10 +28,11 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *                        which also parses them). Configured backends are not held to it.
  * @param client          which implementation calls backends: {@code netty} (the default) or {@code apache},
  *                        the blocking client kept as a fallback ({@link UpstreamClientKind})
- * @param h2cHosts        backends reached over {@code http://} that speak HTTP/2 with prior knowledge
- *                        (vLLM behind Envoy, a service mesh's sidecar...), in the form of {@code allowed-hosts};
- *                        their calls are streams on a few shared connections ({@link CleartextHttp2Hosts}).
- *                        Empty (the default): every backend is called over HTTP/1.1. Netty client only
+ * @param http2Hosts      backends that speak HTTP/2, in the form of {@code allowed-hosts}: over {@code https}
+ *                        negotiated by ALPN (OpenAI, Anthropic and Gemini's APIs do), over {@code http} with
+ *                        prior knowledge (h2c: an Envoy or mesh sidecar in front of vLLM); their calls are
+ *                        streams on a few shared connections ({@link Http2Hosts}). Empty (the default):
+ *                        every backend is called over HTTP/1.1. Netty client only
  */
 @ConfigurationProperties(UpstreamProperties.PREFIX)
 public record UpstreamProperties(@DefaultValue("5s") Duration connectTimeout,
@@ -41,7 +42,7 @@ public record UpstreamProperties(@DefaultValue("5s") Duration connectTimeout,
                                  String encryptionKey,
                                  @DefaultValue List<String> allowedHosts,
                                  @DefaultValue("netty") UpstreamClientKind client,
-                                 @DefaultValue List<String> h2cHosts) {
+                                 @DefaultValue List<String> http2Hosts) {
 
     public static final String PREFIX = "gateway.upstream";
 
@@ -54,11 +55,11 @@ public record UpstreamProperties(@DefaultValue("5s") Duration connectTimeout,
             throw new IllegalArgumentException("gateway.upstream.max-connections must be at least 1");
         }
         allowedHosts = List.copyOf(allowedHosts);
-        h2cHosts = List.copyOf(h2cHosts);
-        CleartextHttp2Hosts.parse(h2cHosts); // a wrong entry stops the start, naming itself
-        if (client == UpstreamClientKind.APACHE && !h2cHosts.isEmpty()) {
+        http2Hosts = List.copyOf(http2Hosts);
+        Http2Hosts.parse(http2Hosts); // a wrong entry stops the start, naming itself
+        if (client == UpstreamClientKind.APACHE && !http2Hosts.isEmpty()) {
             // the Apache client speaks HTTP/1.1 only: those backends would fail every call
-            throw new IllegalArgumentException("gateway.upstream.h2c-hosts needs gateway.upstream.client=netty");
+            throw new IllegalArgumentException("gateway.upstream.http2-hosts needs gateway.upstream.client=netty");
         }
     }
 
@@ -66,6 +67,6 @@ public record UpstreamProperties(@DefaultValue("5s") Duration connectTimeout,
     public String toString() {
         return "UpstreamProperties[connectTimeout=" + connectTimeout + ", responseTimeout=" + responseTimeout
                 + ", idleTimeout=" + idleTimeout + ", maxConnections=" + maxConnections + ", encryptionKey="
-                + (encryptionKey == null ? "unset" : "***") + ", allowedHosts=" + allowedHosts + ", client=" + client + ", h2cHosts=" + h2cHosts + "]";
+                + (encryptionKey == null ? "unset" : "***") + ", allowedHosts=" + allowedHosts + ", client=" + client + ", http2Hosts=" + http2Hosts + "]";
     }
 }

@@ -4,30 +4,36 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.portcullis.gateway.backend.UpstreamClient.UpstreamAnswer;
-import io.portcullis.gateway.support.H2cBackend;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
+import io.portcullis.gateway.support.Http2Backend;
+import io.portcullis.gateway.support.SelfSignedCertificate;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Future;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLHandshakeException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The Netty client against a real HTTP/2 backend in clear text ({@link H2cBackend}) named in
- * {@code gateway.upstream.h2c-hosts}: calls are streams sharing a connection up to the backend's
+ * The Netty client against a real HTTP/2 backend ({@link Http2Backend}: clear text, or TLS agreeing
+ * to {@code h2} by ALPN) named in {@code gateway.upstream.http2-hosts}: calls are streams sharing a connection up to the backend's
  * stream limit, a stream that fails or is given up fails alone, and each holds a permit of the
  * pool only while it is open.
  */
 class Http2UpstreamTest {
 
-    private H2cBackend backend;
+    private Http2Backend backend;
     private NettyUpstreamClient client;
 
     @AfterEach
@@ -40,10 +46,21 @@ class Http2UpstreamTest {
         }
     }
 
-    private NettyUpstreamClient client(Duration idle, int maxConnections, String... h2cHosts) {
-        var config = new UpstreamProperties(Duration.ofSeconds(2), Duration.ofSeconds(10), idle, maxConnections, null,
-                List.of(), UpstreamClientKind.NETTY, List.of(h2cHosts));
-        client = new NettyUpstreamClient(config);
+    private NettyUpstreamClient client(Duration idle, int maxConnections, String... http2Hosts) {
+        client = new NettyUpstreamClient(config(idle, maxConnections, http2Hosts));
+        return client;
+    }
+
+    private static UpstreamProperties config(Duration idle, int maxConnections, String... http2Hosts) {
+        return new UpstreamProperties(Duration.ofSeconds(2), Duration.ofSeconds(10), idle, maxConnections, null,
+                List.of(), UpstreamClientKind.NETTY, List.of(http2Hosts));
+    }
+
+    /** A client that trusts the certificate, and nothing else. */
+    private NettyUpstreamClient trusting(SelfSignedCertificate certificate, String... http2Hosts) {
+        client = new NettyUpstreamClient(config(Duration.ofSeconds(10), 100, http2Hosts),
+                () -> SslContextBuilder.forClient().sslProvider(SslProvider.JDK)
+                        .endpointIdentificationAlgorithm("HTTPS").trustManager(certificate.certificate()));
         return client;
     }
 
@@ -55,7 +72,7 @@ class Http2UpstreamTest {
 
     @Test
     void concurrentCallsToAnH2cHostAreStreamsOfOneConnection() throws Exception {
-        backend = new H2cBackend(1000);
+        backend = new Http2Backend(1000);
         var upstream = client(Duration.ofSeconds(10), 100, "127.0.0.1:" + backend.port());
 
         List<String> answers = callsAtOnce(upstream, 20, "/held");
@@ -67,7 +84,7 @@ class Http2UpstreamTest {
 
     @Test
     void opensAnotherConnectionOnceTheBackendsStreamLimitIsReached() throws Exception {
-        backend = new H2cBackend(2);
+        backend = new Http2Backend(2);
         var upstream = client(Duration.ofSeconds(10), 100, "127.0.0.1");
         assertThat(read(upstream.post(backend.uri("/ok"), new byte[0]))).contains("/ok"); // its settings are known now
 
@@ -80,7 +97,7 @@ class Http2UpstreamTest {
 
     @Test
     void aStreamTheBackendResetsFailsAloneAndTheConnectionCarriesTheNextCall() throws Exception {
-        backend = new H2cBackend(100);
+        backend = new Http2Backend(100);
         var upstream = client(Duration.ofSeconds(10), 100, "127.0.0.0/8");
 
         assertThatThrownBy(() -> read(upstream.post(backend.uri("/reset"), new byte[0])))
@@ -92,7 +109,7 @@ class Http2UpstreamTest {
 
     @Test
     void aStalledStreamIsResetAtTheIdleTimeoutAndTheConnectionLives() throws Exception {
-        backend = new H2cBackend(100);
+        backend = new Http2Backend(100);
         var upstream = client(Duration.ofMillis(300), 100, "127.0.0.1:" + backend.port());
 
         UpstreamAnswer stalled = upstream.post(backend.uri("/stall"), new byte[0]);
@@ -106,7 +123,7 @@ class Http2UpstreamTest {
 
     @Test
     void anAnswerClosedBeforeItsEndResetsItsStream() throws Exception {
-        backend = new H2cBackend(100);
+        backend = new Http2Backend(100);
         var upstream = client(Duration.ofSeconds(10), 100, "127.0.0.1");
 
         upstream.post(backend.uri("/stall"), new byte[0]).close();
@@ -117,7 +134,7 @@ class Http2UpstreamTest {
 
     @Test
     void eachStreamHoldsAPermitOnlyWhileItIsOpen() throws Exception {
-        backend = new H2cBackend(100);
+        backend = new Http2Backend(100);
         var upstream = client(Duration.ofSeconds(10), 2, "127.0.0.1");
 
         for (int i = 0; i < 6; i++) {
@@ -141,7 +158,7 @@ class Http2UpstreamTest {
 
     @Test
     void sendsTheRequestsHeadersAsHttp2WithTheHostAsAuthority() throws Exception {
-        backend = new H2cBackend(100);
+        backend = new Http2Backend(100);
         var upstream = client(Duration.ofSeconds(10), 100, "127.0.0.1");
 
         String seen = read(upstream.post(backend.uri("/headers"), "{}".getBytes(StandardCharsets.UTF_8),
@@ -156,7 +173,7 @@ class Http2UpstreamTest {
 
     @Test
     void aConnectionWhoseBackendSaidGoAwayTakesNoNewStream() throws Exception {
-        backend = new H2cBackend(100);
+        backend = new Http2Backend(100);
         var upstream = client(Duration.ofSeconds(10), 100, "127.0.0.1");
 
         assertThat(read(upstream.post(backend.uri("/goaway"), new byte[0]))).contains("goaway");
@@ -167,7 +184,7 @@ class Http2UpstreamTest {
 
     @Test
     void anAnswerHeadBeyondTheHeaderLimitFailsItsCallAndNoOther() throws Exception {
-        backend = new H2cBackend(100);
+        backend = new Http2Backend(100);
         var upstream = client(Duration.ofSeconds(10), 100, "127.0.0.1");
 
         assertThatThrownBy(() -> read(upstream.post(backend.uri("/huge-headers"), new byte[0])))
@@ -178,7 +195,7 @@ class Http2UpstreamTest {
 
     @Test
     void anAnswerNobodyReadsDoesNotStallTheOtherStreamsOfItsConnection() throws Exception {
-        backend = new H2cBackend(100);
+        backend = new Http2Backend(100);
         var upstream = client(Duration.ofSeconds(3), 100, "127.0.0.1");
 
         // a slow client's answer: its queue fills and its stream stops taking data
@@ -190,6 +207,39 @@ class Http2UpstreamTest {
             assertThat(read(upstream.post(backend.uri("/after"), new byte[0]))).contains("/after");
         }
         assertThat(backend.connections()).isEqualTo(1);
+    }
+
+    @Test
+    void anHttpsBackendNamedIsCalledOverHttp2AgreedByAlpn(@TempDir Path dir) throws Exception {
+        var certificate = SelfSignedCertificate.forLoopback(dir);
+        backend = new Http2Backend(1000, certificate.http2Server());
+        var upstream = trusting(certificate, "127.0.0.1");
+
+        List<String> answers = callsAtOnce(upstream, 10, "/held");
+
+        assertThat(answers).hasSize(10).allMatch("{\"held\":true}"::equals);
+        assertThat(backend.connections()).isEqualTo(1);
+    }
+
+    @Test
+    void anHttpsBackendThatDoesNotAgreeToHttp2FailsTheCallSayingSo(@TempDir Path dir) throws Exception {
+        var certificate = SelfSignedCertificate.forLoopback(dir);
+        backend = new Http2Backend(100, certificate.plainServer());
+        var upstream = trusting(certificate, "127.0.0.1");
+
+        assertThatThrownBy(() -> upstream.post(backend.uri("/ok"), new byte[0]))
+                .isInstanceOf(IOException.class).hasMessageContaining("did not agree to HTTP/2");
+        awaitNoOpenStreams(upstream);
+    }
+
+    @Test
+    void anHttpsBackendWithACertificateNotTrustedIsRefused(@TempDir Path dir) throws Exception {
+        backend = new Http2Backend(100, SelfSignedCertificate.forLoopback(dir).http2Server());
+        var upstream = client(Duration.ofSeconds(10), 100, "127.0.0.1"); // the JDK's trust store
+
+        assertThatThrownBy(() -> upstream.post(backend.uri("/ok"), new byte[0]))
+                .isInstanceOf(SSLHandshakeException.class);
+        assertThat(backend.paths()).isEmpty();
     }
 
     @Test
@@ -217,11 +267,11 @@ class Http2UpstreamTest {
     void aWrongH2cHostEntryStopsTheStartNamingIt() {
         assertThatThrownBy(() -> new UpstreamProperties(Duration.ofSeconds(1), Duration.ofSeconds(1),
                 Duration.ofSeconds(1), 1, null, List.of(), UpstreamClientKind.NETTY, List.of("ok.internal", "bad host")))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("gateway.upstream.h2c-hosts[1]");
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("gateway.upstream.http2-hosts[1]");
     }
 
     @Test
-    void h2cHostsWithTheHttp11OnlyClientStopTheStart() {
+    void http2HostsWithTheHttp11OnlyClientStopTheStart() {
         assertThatThrownBy(() -> new UpstreamProperties(Duration.ofSeconds(1), Duration.ofSeconds(1),
                 Duration.ofSeconds(1), 1, null, List.of(), UpstreamClientKind.APACHE, List.of("vllm.internal:8000")))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("client=netty");

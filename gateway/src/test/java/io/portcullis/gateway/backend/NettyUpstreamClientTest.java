@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.portcullis.gateway.backend.UpstreamClient.UpstreamAnswer;
+import io.portcullis.gateway.support.SelfSignedCertificate;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.ConnectException;
@@ -12,13 +13,9 @@ import java.net.ServerSocket;
 import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
 import java.time.Duration;
 import java.util.List;
-import javax.net.ssl.KeyManagerFactory;
-import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLHandshakeException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -315,20 +312,7 @@ class NettyUpstreamClientTest {
     @ParameterizedTest
     @EnumSource(UpstreamClientKind.class)
     void refusesABackendWhoseCertificateIsNotTrusted(UpstreamClientKind kind, @TempDir Path dir) throws Exception {
-        Path store = dir.resolve("self-signed.p12");
-        Process keytool = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
-                "-genkeypair", "-alias", "backend", "-keyalg", "EC", "-dname", "CN=127.0.0.1",
-                "-ext", "san=ip:127.0.0.1", "-validity", "2", "-storetype", "PKCS12",
-                "-keystore", store.toString(), "-storepass", "changeit").redirectErrorStream(true).start();
-        assertThat(keytool.waitFor()).as(new String(keytool.getInputStream().readAllBytes())).isZero();
-        var keys = KeyStore.getInstance("PKCS12");
-        try (var in = Files.newInputStream(store)) {
-            keys.load(in, "changeit".toCharArray());
-        }
-        var managers = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-        managers.init(keys, "changeit".toCharArray());
-        var tls = SSLContext.getInstance("TLS");
-        tls.init(managers.getKeyManagers(), null, null);
+        var tls = SelfSignedCertificate.forLoopback(dir).jdkServer();
         try (var https = new RawHttpServer(tls.getServerSocketFactory()
                 .createServerSocket(0, 50, InetAddress.getLoopbackAddress()))) {
             var upstream = client(kind);

@@ -8,34 +8,35 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * {@code gateway.upstream.h2c-hosts}: the backends reached over plain {@code http://} that speak
- * HTTP/2 with prior knowledge, so their calls share a few connections as streams
- * ({@link MultiplexedConnections}). Each entry is a {@link HostPattern}, as in
- * {@code allowed-hosts}: a host name, {@code *.domain}, an IP address or CIDR range, optionally with
- * {@code :port}. An address matches by its name or by the address it resolved to. It only
- * changes how a call is framed, never where it goes: {@code https} backends are not affected.
+ * {@code gateway.upstream.http2-hosts}: the backends that speak HTTP/2, so their calls share a few
+ * connections as streams ({@link MultiplexedConnections}): over {@code https} negotiated by ALPN
+ * ({@code h2} only: a backend that does not agree fails the call), over plain {@code http} with
+ * prior knowledge (h2c). Each entry is a {@link HostPattern}, as in {@code allowed-hosts}: a host
+ * name, {@code *.domain}, an IP address or CIDR range, optionally with {@code :port}. An address
+ * matches by its name or by the address it resolves to. It only changes how a call is framed,
+ * never where it goes.
  */
-final class CleartextHttp2Hosts {
+final class Http2Hosts {
 
-    static final CleartextHttp2Hosts NONE = new CleartextHttp2Hosts(List.of());
+    static final Http2Hosts NONE = new Http2Hosts(List.of());
 
     private final List<HostPattern> patterns;
 
-    private CleartextHttp2Hosts(List<HostPattern> patterns) {
+    private Http2Hosts(List<HostPattern> patterns) {
         this.patterns = patterns;
     }
 
     /** @throws IllegalArgumentException naming the entry that is not a host pattern */
-    static CleartextHttp2Hosts parse(List<String> entries) {
+    static Http2Hosts parse(List<String> entries) {
         var parsed = new ArrayList<HostPattern>();
         for (int i = 0; i < entries.size(); i++) {
             try {
                 parsed.add(HostPattern.parse(entries.get(i)));
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("gateway.upstream.h2c-hosts[" + i + "]: " + e.getMessage(), e);
+                throw new IllegalArgumentException("gateway.upstream.http2-hosts[" + i + "]: " + e.getMessage(), e);
             }
         }
-        return new CleartextHttp2Hosts(List.copyOf(parsed));
+        return new Http2Hosts(List.copyOf(parsed));
     }
 
     /**
@@ -43,7 +44,7 @@ final class CleartextHttp2Hosts {
      * cached by the JDK) only when a name must be matched against an address or range.
      */
     boolean speaksHttp2(Address address) throws UnknownHostException {
-        if (address.tls() || patterns.isEmpty()) {
+        if (patterns.isEmpty()) {
             return false;
         }
         String host = address.bareHost().toLowerCase(Locale.ROOT);

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.portcullis.gateway.database.EmbeddedPostgresServer;
 import io.portcullis.gateway.support.GatewayClient;
-import io.portcullis.gateway.support.H2cBackend;
+import io.portcullis.gateway.support.Http2Backend;
 import io.portcullis.gateway.support.StandaloneGateway;
 import java.io.BufferedReader;
 import java.io.InputStream;
@@ -27,20 +27,20 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * A gateway whose backend speaks HTTP/2 in clear text ({@code gateway.upstream.h2c-hosts}): clients
+ * A gateway whose backend speaks HTTP/2 in clear text ({@code gateway.upstream.http2-hosts}): clients
  * see the same API, every answer is billed from its usage, concurrent requests share one
  * connection to the backend, and a client that leaves mid-stream resets its stream upstream.
  */
-class CleartextHttp2BackendTest {
+class Http2BackendTest {
 
     private static EmbeddedPostgresServer postgres;
-    private static H2cBackend backend;
+    private static Http2Backend backend;
     private static StandaloneGateway gateway;
 
     @BeforeAll
     static void start() throws Exception {
         postgres = EmbeddedPostgresServer.ephemeral();
-        backend = new H2cBackend(1000);
+        backend = new Http2Backend(1000);
         var properties = new HashMap<String, String>();
         properties.put("server.address", "127.0.0.1");
         properties.put("gateway.backends[24].name", "h2-backend");
@@ -48,7 +48,7 @@ class CleartextHttp2BackendTest {
         properties.put("gateway.backends[24].models[0]", "h2-model");
         properties.put("gateway.backends[24].models[1]", "h2-slow");
         properties.put("gateway.backends[24].models[2]", "h2-broken");
-        properties.put("gateway.upstream.h2c-hosts[0]", "127.0.0.1:" + backend.port());
+        properties.put("gateway.upstream.http2-hosts[0]", "127.0.0.1:" + backend.port());
         gateway = StandaloneGateway.start(postgres.jdbcUrl(), properties);
     }
 

@@ -24,6 +24,7 @@ import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2ResetFrame;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.handler.ssl.SslContext;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -36,8 +37,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A real HTTP/2 backend in clear text, prior knowledge only (it does not speak HTTP/1.1), on
- * 127.0.0.1: what {@code gateway.upstream.h2c-hosts} names. It counts the connections it accepted,
+ * A real HTTP/2 backend on 127.0.0.1, in clear text with prior knowledge only (it does not speak
+ * HTTP/1.1) or over TLS: what {@code gateway.upstream.http2-hosts} names. It counts the connections it accepted,
  * the streams it saw at once and the streams the client reset, and answers by path:
  * <ul>
  *   <li>{@code /v1/chat/completions}: a chat completion with usage, or, for {@code "stream":true},
@@ -53,7 +54,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>anything else: {@code {"path":...}}.</li>
  * </ul>
  */
-public final class H2cBackend implements AutoCloseable {
+public final class Http2Backend implements AutoCloseable {
 
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
     private final Channel server;
@@ -65,13 +66,27 @@ public final class H2cBackend implements AutoCloseable {
     private final Map<String, String> lastHeaders = new ConcurrentHashMap<>();
     private volatile CountDownLatch held = new CountDownLatch(1);
 
+    private final SslContext tls;
+
     /** @param maxStreams the {@code SETTINGS_MAX_CONCURRENT_STREAMS} it announces */
-    public H2cBackend(long maxStreams) throws InterruptedException {
+    public Http2Backend(long maxStreams) throws InterruptedException {
+        this(maxStreams, null);
+    }
+
+    /**
+     * @param maxStreams the {@code SETTINGS_MAX_CONCURRENT_STREAMS} it announces
+     * @param tls        null: clear text (h2c); else HTTPS with this context (whose ALPN, if any, is what it agrees to)
+     */
+    public Http2Backend(long maxStreams, SslContext tls) throws InterruptedException {
+        this.tls = tls;
         server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
                 .childHandler(new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel connection) {
                         connections.incrementAndGet();
+                        if (tls != null) {
+                            connection.pipeline().addLast(tls.newHandler(connection.alloc()));
+                        }
                         connection.pipeline().addLast(
                                 Http2FrameCodecBuilder.forServer()
                                         .initialSettings(Http2Settings.defaultSettings().maxConcurrentStreams(maxStreams))
@@ -94,7 +109,7 @@ public final class H2cBackend implements AutoCloseable {
     }
 
     public URI uri(String path) {
-        return URI.create("http://127.0.0.1:" + port() + path);
+        return URI.create((tls == null ? "http" : "https") + "://127.0.0.1:" + port() + path);
     }
 
     /** Connections accepted so far. */
