@@ -242,6 +242,7 @@ PY
 }
 rss_mib() { awk '/VmRSS/ {printf "%.0f", $2/1024}' "/proc/$1/status"; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+open_files() { find "/proc/$1/fd" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l; }
 metric() { # sum of a Prometheus series (name and optional label filter)
     curl -fs "http://127.0.0.1:$GATEWAY_PORT/actuator/prometheus" | awk -v m="$1" -v f="${2:-}" \
         'index($0, m) == 1 && (f == "" || index($0, f)) {s += $NF} END {printf "%.0f", s}'
@@ -451,7 +452,7 @@ if [[ " $PHASES " == *" streams "* ]]; then
     sleep 1
     log "streams: $STREAMS through the gateway, $STREAM_CHUNKS chunks 1 s apart, ramp ${STREAM_RAMP_SECONDS} s"
     ticks0=$(cpu_ticks "$GATEWAY_PID"); t0=$(date +%s)
-    ( while true; do echo "$(( $(date +%s) - t0 )),$(rss_mib "$GATEWAY_PID"),$(( $(metric jvm_memory_used_bytes 'area="heap"') / 1048576 )),$(metric portcullis_streams_active),$(cpu_ticks "$GATEWAY_PID")"; sleep 5; done ) \
+    ( while true; do echo "$(( $(date +%s) - t0 )),$(rss_mib "$GATEWAY_PID"),$(( $(metric jvm_memory_used_bytes 'area="heap"') / 1048576 )),$(metric portcullis_streams_active),$(cpu_ticks "$GATEWAY_PID"),$(open_files "$GATEWAY_PID")"; sleep 5; done ) \
         > "$OUT/streams-samples.csv" 2>/dev/null &
     sampler=$!
     PIDS+=("$sampler")
@@ -469,7 +470,7 @@ if [[ " $PHASES " == *" streams "* ]]; then
     md "$STREAMS streams from one client process, each $STREAM_CHUNKS chunks one second apart (StreamingBackend, reached over $STREAM_PROTOCOL), opened over ${STREAM_RAMP_SECONDS} s."
     md "Client: \`$summary\`."
     md "Gateway: peak RSS **$(cut -d, -f2 "$OUT/streams-samples.csv" | sort -n | tail -1) MiB**, peak heap used $(cut -d, -f3 "$OUT/streams-samples.csv" | sort -n | tail -1) MiB,"
-    md "peak active streams (gauge) $(cut -d, -f4 "$OUT/streams-samples.csv" | sort -n | tail -1), CPU $(awk -v t="$ticks" -v e="$elapsed" -v hz="$(getconf CLK_TCK)" 'BEGIN{printf "%.2f", t/hz/e}') cores on average over ${elapsed} s."
+    md "peak active streams (gauge) $(cut -d, -f4 "$OUT/streams-samples.csv" | sort -n | tail -1), peak open files $(cut -d, -f6 "$OUT/streams-samples.csv" | sort -n | tail -1), CPU $(awk -v t="$ticks" -v e="$elapsed" -v hz="$(getconf CLK_TCK)" 'BEGIN{printf "%.2f", t/hz/e}') cores on average over ${elapsed} s."
     md ""
 fi
 

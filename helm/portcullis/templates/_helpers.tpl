@@ -99,6 +99,7 @@ gateway:
     response-timeout: {{ .Values.gateway.upstream.responseTimeout }}
     idle-timeout: {{ .Values.gateway.upstream.idleTimeout }}
     allowed-hosts: {{ .Values.gateway.upstream.allowedHosts | toJson }}
+    http2-hosts: {{ .Values.gateway.upstream.http2Hosts | toJson }}
   usage:
     queue-capacity: {{ .Values.gateway.usage.queueCapacity | int }}
     batch-size: {{ .Values.gateway.usage.batchSize | int }}

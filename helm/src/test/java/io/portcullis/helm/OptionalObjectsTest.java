@@ -101,4 +101,11 @@ class OptionalObjectsTest {
                 .isEqualTo(List.of("vllm.ai.svc.cluster.local:8000", "*.openai.azure.com", "10.20.0.0/16"));
         assertThat(at(Chart.render().gatewayConfig(), "gateway", "upstream", "allowed-hosts")).isEqualTo(List.of());
     }
+
+    @Test
+    void callsTheListedBackendsOverHttp2AndNoneByDefault() {
+        assertThat(at(chart.gatewayConfig(), "gateway", "upstream", "http2-hosts"))
+                .isEqualTo(List.of("api.openai.com", "vllm.ai.svc.cluster.local:8000"));
+        assertThat(at(Chart.render().gatewayConfig(), "gateway", "upstream", "http2-hosts")).isEqualTo(List.of());
+    }
 }
