@@ -48,6 +48,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>{@code /headers}: the request's headers as JSON-ish text;</li>
  *   <li>{@code /reset}: resets the stream without a word;</li>
  *   <li>{@code /goaway}: answers, then tells the connection {@code GOAWAY};</li>
+ *   <li>{@code /size}: how many bytes the request's body had;</li>
  *   <li>{@code /big}: 2 MiB, sent as fast as flow control allows;</li>
  *   <li>{@code /huge-headers}: a head of 100 KiB, beyond what the client said it takes;</li>
  *   <li>{@code /stall}: a 200 head and then nothing;</li>
@@ -97,7 +98,7 @@ public final class Http2Backend implements AutoCloseable {
                                     @Override
                                     protected void initChannel(Channel stream) {
                                         stream.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(true),
-                                                new HttpObjectAggregator(1 << 20), new Answer());
+                                                new HttpObjectAggregator(8 << 20), new Answer());
                                     }
                                 }));
                     }
@@ -222,6 +223,7 @@ public final class Http2Backend implements AutoCloseable {
                     // then the connection takes no new stream (those under way may finish)
                     ctx.channel().parent().writeAndFlush(new DefaultHttp2GoAwayFrame(Http2Error.NO_ERROR));
                 }
+                case "/size" -> whole(ctx, 200, "{\"bytes\":" + request.content().readableBytes() + "}");
                 case "/big" -> {
                     // 2 MiB, as fast as the client's windows let it go
                     var head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
