@@ -11,6 +11,7 @@ import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.FullHttpRequest;
@@ -50,6 +51,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>{@code /goaway}: answers, then tells the connection {@code GOAWAY};</li>
  *   <li>{@code /size}: how many bytes the request's body had;</li>
  *   <li>{@code /big}: 2 MiB, sent as fast as flow control allows;</li>
+ *   <li>{@code /evil-header}: a header value holding CR LF and a second header;</li>
  *   <li>{@code /huge-headers}: a head of 100 KiB, beyond what the client said it takes;</li>
  *   <li>{@code /stall}: a 200 head and then nothing;</li>
  *   <li>anything else: {@code {"path":...}}.</li>
@@ -233,6 +235,14 @@ public final class Http2Backend implements AutoCloseable {
                         ctx.write(new DefaultHttpContent(Unpooled.wrappedBuffer(new byte[16 * 1024])));
                     }
                     ctx.writeAndFlush(new DefaultLastHttpContent(Unpooled.wrappedBuffer(new byte[16 * 1024])));
+                }
+                case "/evil-header" -> {
+                    // a value that would split into two headers if written to an HTTP/1.1 client as it is
+                    var head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
+                            DefaultHttpHeadersFactory.headersFactory().withValidation(false));
+                    head.headers().set("content-type", "application/json").set("x-evil", "a\r\nset-cookie: pwned=1");
+                    ctx.write(head);
+                    ctx.writeAndFlush(new DefaultLastHttpContent(Unpooled.copiedBuffer("{}", StandardCharsets.UTF_8)));
                 }
                 case "/huge-headers" -> {
                     var head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
