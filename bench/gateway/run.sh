@@ -14,7 +14,8 @@
 # hold keeps it all up for profiling), ROUNDS (3), RUN_SECONDS (10), CONNECTIONS
 # ("16 64"), RATES ("250 500 1000 2000 3000"), OPENLOOP_SECONDS (10), STREAMS (10000), STREAM_CHUNKS
 # (60), STREAM_RAMP_SECONDS (30), STREAM_PROTOCOL (h2c: the gateway reaches the streaming backend over
-# HTTP/2 streams, gateway.upstream.http2-hosts; http1: a connection per stream), GATEWAY_JAVA_OPTS (-Xmx768m), GATEWAY_ARGS (extra
+# HTTP/2 streams, gateway.upstream.http2-hosts; http1: a connection per stream), CHAT_PROTOCOL (http1: the
+# gateway reaches the nginx fake over HTTP/1.1 as the hop does; h2c: over HTTP/2 on BACKEND_H2C_PORT, 18086), GATEWAY_JAVA_OPTS (-Xmx768m), GATEWAY_ARGS (extra
 # --property=value arguments), JFR (1: record a flight recording of
 # the gateway), OUT (results directory), WARMUP_SECONDS (60, per gateway-like target before wrk, and
 # before the open loop when no wrk phase ran first: C2 still compiles for about a minute on 2 CPUs).
@@ -40,7 +41,7 @@
 # as failed instead of queueing it). Last, the top rate through the nginx hop alone: the
 # generator's own floor on its CPU. Results: overload.csv and the "Overload" table.
 #   PHASES=overload bench/gateway/run.sh
-# Ports (env): BACKEND_PORT, HOP_PORT, STREAM_PORT, GATEWAY_PORT, PORTKEY_PORT (18084), NETTY_PORT (18085).
+# Ports (env): BACKEND_PORT, HOP_PORT, STREAM_PORT, GATEWAY_PORT, PORTKEY_PORT (18084), NETTY_PORT (18085), BACKEND_H2C_PORT (18086).
 # Streams and the open loop always measure the nginx hop and the gateway.
 set -euo pipefail
 
@@ -54,6 +55,9 @@ RATES=${RATES:-250 500 1000 2000 3000}
 OPENLOOP_SECONDS=${OPENLOOP_SECONDS:-10}
 STREAMS=${STREAMS:-10000}
 STREAM_CHUNKS=${STREAM_CHUNKS:-60}
+CHAT_PROTOCOL=${CHAT_PROTOCOL:-http1}   # how the gateway reaches the nginx fake: http1, or h2c (its own port)
+[[ $CHAT_PROTOCOL == h2c || $CHAT_PROTOCOL == http1 ]] || { echo "CHAT_PROTOCOL is h2c or http1" >&2; exit 2; }
+BACKEND_H2C_PORT=${BACKEND_H2C_PORT:-18086}
 STREAM_PROTOCOL=${STREAM_PROTOCOL:-h2c}   # how the gateway reaches StreamingBackend: h2c (HTTP/2 streams) or http1
 [[ $STREAM_PROTOCOL == h2c || $STREAM_PROTOCOL == http1 ]] || { echo "STREAM_PROTOCOL is h2c or http1" >&2; exit 2; }
 STREAM_RAMP_SECONDS=${STREAM_RAMP_SECONDS:-30}
@@ -146,6 +150,10 @@ http {
         location / { default_type application/json; return 200 '$(cat "$ROOT/bench/gateway/chat-response.json")'; }
     }
     server {
+        listen 127.0.0.1:$BACKEND_H2C_PORT http2;
+        location / { default_type application/json; return 200 '$(cat "$ROOT/bench/gateway/chat-response.json")'; }
+    }
+    server {
         listen 127.0.0.1:$HOP_PORT;
         location / {
             proxy_pass http://fake;
@@ -164,17 +172,20 @@ gateway:
   backends:
     - name: nginx-fake
       type: openai
-      base-url: http://127.0.0.1:$BACKEND_PORT/v1
+      base-url: http://127.0.0.1:$([[ $CHAT_PROTOCOL == h2c ]] && echo "$BACKEND_H2C_PORT" || echo "$BACKEND_PORT")/v1
       models: [bench-chat]
     - name: stream-fake
       type: openai
       base-url: http://127.0.0.1:$STREAM_PORT/v1
       models: [bench-stream]
 YAML
-if [[ $STREAM_PROTOCOL == h2c ]]; then
+http2_hosts=()
+[[ $STREAM_PROTOCOL == h2c ]] && http2_hosts+=("\"127.0.0.1:$STREAM_PORT\"")
+[[ $CHAT_PROTOCOL == h2c ]] && http2_hosts+=("\"127.0.0.1:$BACKEND_H2C_PORT\"")
+if (( ${#http2_hosts[@]} )); then
     cat >> "$WORK/backends.yml" <<YAML
   upstream:
-    http2-hosts: ["127.0.0.1:$STREAM_PORT"]
+    http2-hosts: [$(IFS=,; echo "${http2_hosts[*]}")]
 YAML
 fi
 GATEWAY_PID=
