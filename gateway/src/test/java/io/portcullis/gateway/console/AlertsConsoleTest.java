@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Keys;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 
@@ -65,16 +66,28 @@ class AlertsConsoleTest extends GatewayIntegrationTest {
                 browser.await().until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("main[data-page='alerts']")));
                 return !web.findElements(By.cssSelector("tr[data-delivery='" + eventId + "']")).isEmpty();
             });
-            String row = web.findElement(By.cssSelector("tr[data-delivery='" + eventId + "']")).getText();
+            String row = text(By.cssSelector("tr[data-delivery='" + eventId + "']"));
             assertThat(row).contains("budget.threshold").contains("pending").contains("HTTP 500");
-            assertThat(web.findElement(By.id("deliveries-summary")).getText()).contains("failing");
+            assertThat(text(By.id("deliveries-summary"))).contains("failing");
 
-            web.findElement(By.cssSelector("#webhooks-table button.danger")).click();
+            browser.await().ignoring(StaleElementReferenceException.class).until(d -> {
+                d.findElement(By.cssSelector("#webhooks-table button.danger")).click();
+                return true;
+            });
             browser.await().until(ExpectedConditions.alertIsPresent()).accept();
             browser.await().until(ExpectedConditions.textToBePresentInElementLocated(By.id("alerts-notices"),
                     "Webhook deleted"));
-            assertThat(web.findElement(By.id("webhooks-table")).getText()).doesNotContain(receiver.url());
+            assertThat(text(By.id("webhooks-table"))).doesNotContain(receiver.url());
         }
+    }
+
+    /**
+     * An element's text, found anew until it holds still: the page renders its tables again as its
+     * requests come back, and an element read as it is replaced is stale.
+     */
+    private String text(By locator) {
+        return browser.await().ignoring(StaleElementReferenceException.class)
+                .until(d -> d.findElement(locator).getText());
     }
 
     @Test
