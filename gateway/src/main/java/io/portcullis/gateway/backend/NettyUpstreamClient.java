@@ -321,6 +321,11 @@ final class NettyUpstreamClient implements UpstreamClient {
     }
 
     @Override
+    public int http2Connections() {
+        return connections.http2Connections();
+    }
+
+    @Override
     public void close() {
         eviction.cancel(false);
         sweeper.close();

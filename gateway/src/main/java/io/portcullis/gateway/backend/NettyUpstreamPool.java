@@ -300,6 +300,11 @@ final class NettyUpstreamPool implements AutoCloseable {
         return maxConnections - permits.availablePermits();
     }
 
+    /** HTTP/2 connections open now; their streams count among {@link #openConnections()}. */
+    int http2Connections() {
+        return multiplexed.openConnections();
+    }
+
     /** Connections idle in the pool now. */
     int idleConnections() {
         int n = 0;

@@ -61,6 +61,15 @@ public interface UpstreamClient extends AutoCloseable {
     /** Of those, the ones idle in the pool, ready for the next call ({@code state="idle"}). */
     int idleConnections();
 
+    /**
+     * HTTP/2 connections open now ({@code portcullis_upstream_http2_connections}), each carrying up
+     * to 256 calls as streams; the streams count among {@link #openConnections()}. None but with
+     * {@code gateway.upstream.http2-hosts}.
+     */
+    default int http2Connections() {
+        return 0;
+    }
+
     /** A backend's answer: status and headers now, the body as it arrives. */
     interface UpstreamAnswer extends AutoCloseable {
 

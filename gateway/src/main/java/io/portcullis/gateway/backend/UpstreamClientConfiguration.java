@@ -13,6 +13,8 @@ class UpstreamClientConfiguration {
 
     /** {@code portcullis_upstream_connections{state}}: the pool ops size {@code gateway.upstream.max-connections} by. */
     static final String CONNECTIONS = "portcullis.upstream.connections";
+    /** {@code portcullis_upstream_http2_connections}: how many sockets the backends' HTTP/2 streams share. */
+    static final String HTTP2_CONNECTIONS = "portcullis.upstream.http2.connections";
 
     @Bean(destroyMethod = "close")
     UpstreamClient upstreamClient(UpstreamProperties properties, NettyEventLoops loops,
@@ -27,6 +29,10 @@ class UpstreamClientConfiguration {
                     .description(description).register(meters);
             Gauge.builder(CONNECTIONS, client, UpstreamClient::idleConnections).tag("state", "idle")
                     .description(description).register(meters);
+            Gauge.builder(HTTP2_CONNECTIONS, client, UpstreamClient::http2Connections)
+                    .description("HTTP/2 connections to backends open now (gateway.upstream.http2-hosts), each carrying"
+                            + " up to 256 calls as streams; the streams count among portcullis_upstream_connections")
+                    .register(meters);
         });
         return client;
     }

@@ -146,6 +146,9 @@ class Http2BackendTest {
         }
 
         assertThat(backend.connections()).isEqualTo(1);
+        // what ops see: one socket for the backend's streams
+        String metrics = client.get("/actuator/prometheus", null).body();
+        assertThat(metrics).containsPattern("(?m)^portcullis_upstream_http2_connections(\\{[^}]*})? 1\\.0$");
     }
 
     private static HttpResponse<InputStream> stream(String secret, String model) throws Exception {

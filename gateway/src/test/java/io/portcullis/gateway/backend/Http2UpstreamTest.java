@@ -80,6 +80,7 @@ class Http2UpstreamTest {
 
         assertThat(answers).hasSize(20).allMatch("{\"held\":true}"::equals);
         assertThat(backend.connections()).isEqualTo(1);
+        assertThat(upstream.http2Connections()).isEqualTo(1);
         assertThat(backend.peakOpenStreams()).isEqualTo(20);
     }
 

@@ -64,6 +64,8 @@ class MetricsTest extends GatewayIntegrationTest {
         eventuallyScraped(metrics -> {
             assertThat(gauge(metrics, "open")).isGreaterThanOrEqualTo(1);
             assertThat(gauge(metrics, "idle")).isGreaterThanOrEqualTo(1).isLessThanOrEqualTo(gauge(metrics, "open"));
+            // no backend is listed in gateway.upstream.http2-hosts here
+            assertThat(metrics).containsPattern("(?m)^portcullis_upstream_http2_connections(\\{[^}]*})? 0\\.0$");
         });
     }
 
