@@ -3,6 +3,8 @@ package io.portcullis.gateway.backend;
 import java.math.BigInteger;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.regex.Pattern;
 
@@ -24,6 +26,24 @@ record HostPattern(Kind kind, String name, byte[] network, int bits, int port) {
 
     private static final Pattern HOST_NAME = Pattern.compile("[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*");
     private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
+
+    /**
+     * Every entry of a list setting, in order.
+     *
+     * @param property the setting's name, e.g. {@code gateway.upstream.allowed-hosts}
+     * @throws IllegalArgumentException naming the entry ({@code property[i]}) and what is wrong with it
+     */
+    static List<HostPattern> parseAll(List<String> entries, String property) {
+        var parsed = new ArrayList<HostPattern>();
+        for (int i = 0; i < entries.size(); i++) {
+            try {
+                parsed.add(parse(entries.get(i)));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(property + "[" + i + "]: " + e.getMessage(), e);
+            }
+        }
+        return List.copyOf(parsed);
+    }
 
     /** @throws IllegalArgumentException naming what is wrong with the pattern */
     static HostPattern parse(String text) {

@@ -129,19 +129,15 @@ final class Http2Connection {
         return false;
     }
 
-    /** Gives back a stream reserved and never opened. */
-    void unreserve() {
+    /** Gives back a reserved stream: one never opened, or one that closed. */
+    private void giveBack() {
         idleSinceNanos = System.nanoTime();
         streams.decrementAndGet();
     }
 
-    /** Waits until the connection can carry streams; false when it never will (its failure is {@link #failure}). */
-    boolean awaitReady() {
-        return ready.awaitUninterruptibly().isSuccess();
-    }
-
-    IOException failure() {
-        return NettyUpstreamPool.asIo(ready.cause());
+    /** Whether the connection itself never came up (connect, handshake or ALPN failed). */
+    boolean failedToConnect() {
+        return ready.isDone() && !ready.isSuccess();
     }
 
     /** Whether the connection has had no stream for longer than {@code nanos}. */
@@ -157,9 +153,9 @@ final class Http2Connection {
      *               answer may then be retried on a new one)
      */
     Connection stream(Address address, boolean reused) throws IOException {
-        if (!awaitReady()) {
-            unreserve();
-            throw failure();
+        if (!ready.awaitUninterruptibly().isSuccess()) {
+            giveBack();
+            throw NettyUpstreamPool.asIo(ready.cause());
         }
         var handler = new NettyUpstreamHandler();
         Future<Http2StreamChannel> opening = new Http2StreamChannelBootstrap(channel)
@@ -171,11 +167,11 @@ final class Http2Connection {
                 }).open();
         opening.awaitUninterruptibly();
         if (!opening.isSuccess()) {
-            unreserve();
+            giveBack();
             throw NettyUpstreamPool.asIo(opening.cause());
         }
         Http2StreamChannel stream = opening.getNow();
-        stream.closeFuture().addListener(closed -> unreserve());
+        stream.closeFuture().addListener(closed -> giveBack());
         return new Connection(address, stream, handler, reused);
     }
 

@@ -3,7 +3,6 @@ package io.portcullis.gateway.backend;
 import io.portcullis.gateway.backend.NettyUpstreamPool.Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
@@ -28,15 +27,7 @@ final class Http2Hosts {
 
     /** @throws IllegalArgumentException naming the entry that is not a host pattern */
     static Http2Hosts parse(List<String> entries) {
-        var parsed = new ArrayList<HostPattern>();
-        for (int i = 0; i < entries.size(); i++) {
-            try {
-                parsed.add(HostPattern.parse(entries.get(i)));
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("gateway.upstream.http2-hosts[" + i + "]: " + e.getMessage(), e);
-            }
-        }
-        return new Http2Hosts(List.copyOf(parsed));
+        return new Http2Hosts(HostPattern.parseAll(entries, "gateway.upstream.http2-hosts"));
     }
 
     /**

@@ -57,36 +57,32 @@ final class MultiplexedConnections implements AutoCloseable {
      * new one. Connections to one address are opened one at a time: a burst of first calls waits
      * for one connection rather than opening one each.
      *
-     * @param ip    the address's host, resolved by the caller (never on an event loop)
      * @param home  the caller's event loop, or null for any
      * @param fresh only on a new connection
      */
-    Connection open(Address address, InetAddress ip, EventLoop home, boolean fresh) throws IOException {
-        Http2Connection shared = fresh ? null : reserve(address, home);
-        if (shared == null && !fresh) {
-            Http2Connection opened = null;
-            synchronized (opening.computeIfAbsent(address, a -> new Object())) {
-                shared = reserve(address, home); // opened by the call before, meanwhile (maybe still connecting)
-                if (shared == null) {
-                    opened = connect(address, ip, home); // returns once the connect has started
+    Connection open(Address address, EventLoop home, boolean fresh) throws IOException {
+        if (!fresh) {
+            Http2Connection shared = reserve(address, home);
+            if (shared == null) {
+                Http2Connection opened;
+                synchronized (opening.computeIfAbsent(address, a -> new Object())) {
+                    shared = reserve(address, home); // opened by the call before, meanwhile (maybe still connecting)
+                    opened = shared == null ? connect(address, home) : null; // returns once the connect has started
                 }
-            }
-            if (opened != null) {
-                return opened.stream(address, false);
-            }
-        }
-        if (shared != null) {
-            if (!shared.awaitReady()) {
-                shared.unreserve(); // another call's connect, which failed: as this call's would
-                throw shared.failure();
+                if (opened != null) {
+                    return opened.stream(address, false);
+                }
             }
             try {
                 return shared.stream(address, true);
             } catch (IOException e) {
+                if (shared.failedToConnect()) {
+                    throw e; // another call's connect, which failed: as this call's would
+                }
                 shared.channel().close(); // a connection that cannot open a stream is no use to the next call either
             }
         }
-        return connect(address, ip, home).stream(address, false);
+        return connect(address, home).stream(address, false);
     }
 
     private Http2Connection reserve(Address address, EventLoop home) {
@@ -118,8 +114,12 @@ final class MultiplexedConnections implements AutoCloseable {
         return null;
     }
 
-    /** Starts a connection on the home loop (any loop without one), with one stream reserved on it. */
-    private Http2Connection connect(Address address, InetAddress ip, EventLoop home) {
+    /**
+     * Starts a connection on the home loop (any loop without one), with one stream reserved on it.
+     * Resolves the host here, on the caller's thread (never an event loop), and only for a new connection.
+     */
+    private Http2Connection connect(Address address, EventLoop home) throws IOException {
+        InetAddress ip = InetAddress.getByName(address.host());
         var connection = Http2Connection.open(bootstrap, address.tls() ? tls.get() : null, address, ip, home,
                 limits.getOrDefault(address, Http2Connection.ASSUMED_MAX_STREAMS), maxHeadBytes,
                 max -> limits.put(address, max));

@@ -197,7 +197,7 @@ final class NettyUpstreamPool implements AutoCloseable {
         }
         Connection opened;
         try {
-            opened = multiplexed.open(address, InetAddress.getByName(address.host()), home, fresh);
+            opened = multiplexed.open(address, home, fresh);
         } catch (IOException | RuntimeException e) {
             permits.release();
             throw e;

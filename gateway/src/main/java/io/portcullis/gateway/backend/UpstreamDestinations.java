@@ -6,7 +6,6 @@ import java.net.NetworkInterface;
 import java.net.SocketException;
 import java.net.URI;
 import java.net.UnknownHostException;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -66,15 +65,7 @@ public class UpstreamDestinations {
     }
 
     UpstreamDestinations(List<String> patterns, Resolver resolver) {
-        var parsed = new ArrayList<HostPattern>();
-        for (int i = 0; i < patterns.size(); i++) {
-            try {
-                parsed.add(HostPattern.parse(patterns.get(i)));
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("gateway.upstream.allowed-hosts[" + i + "]: " + e.getMessage(), e);
-            }
-        }
-        this.allowed = List.copyOf(parsed);
+        this.allowed = HostPattern.parseAll(patterns, "gateway.upstream.allowed-hosts");
         this.resolver = resolver;
     }
 

@@ -9,7 +9,6 @@ import io.netty.handler.ssl.SslProvider;
 import io.portcullis.gateway.support.Http2Backend;
 import io.portcullis.gateway.support.SelfSignedCertificate;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.ConnectException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -249,26 +248,7 @@ class Http2UpstreamTest {
         backend = new Http2Backend(100);
         var upstream = client(Duration.ofSeconds(10), 100, "127.0.0.1");
         int size = 3 * 1024 * 1024; // fifty times the backend's 64 KiB window for the stream
-        var upload = new StreamedBody() {
-            @Override
-            public String contentType() {
-                return "application/octet-stream";
-            }
-
-            @Override
-            public long length() {
-                return size;
-            }
-
-            @Override
-            public void writeTo(OutputStream out, Runnable progress) throws IOException {
-                byte[] chunk = new byte[16 * 1024];
-                for (int sent = 0; sent < size; sent += chunk.length) {
-                    progress.run();
-                    out.write(chunk);
-                }
-            }
-        };
+        var upload = NettyUpstreamClientTest.zeros(size);
 
         assertThat(read(upstream.post(backend.uri("/size"), upload))).isEqualTo("{\"bytes\":" + size + "}");
     }

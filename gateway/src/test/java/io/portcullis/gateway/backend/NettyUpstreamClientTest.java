@@ -274,7 +274,8 @@ class NettyUpstreamClientTest {
         assertThat(server.accepted()).isEqualTo(1);
     }
 
-    private static StreamedBody zeros(long length) {
+    /** An upload of {@code length} zero bytes, written in chunks of 100,000. */
+    static StreamedBody zeros(long length) {
         return new StreamedBody() {
             @Override
             public String contentType() {
