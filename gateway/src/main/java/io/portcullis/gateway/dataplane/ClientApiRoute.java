@@ -8,22 +8,26 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.portcullis.gateway.NettyEventLoops;
 import io.portcullis.gateway.web.QueueingDelay;
 import java.io.IOException;
+import java.util.concurrent.ThreadFactory;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The client API served on the data plane: each request gets a virtual thread of its own that
- * runs the blocking request path ({@link ClientApiHandler}) against a {@link NettyExchange}, so
- * the event loop only moves bytes. The thread starts once the read that brought the head is over
- * ({@link Start}), so a body that came with its head is already there when the thread reads it.
+ * runs the blocking request path ({@link ClientApiHandler}) against a {@link NettyExchange}. The
+ * thread is carried by the event loop that read the request, or by the shared carriers
+ * ({@link RequestThreads} says which and why); either way its waits never hold the loop. The
+ * thread starts once the read that brought the head is over ({@link Start}), so a body that came
+ * with its head is already there when the thread reads it.
  *
  * <p>The time from the hand-over ({@link Start}) to that thread's first instruction is the
- * request's wait for a carrier thread: under load, the queue of runnable virtual threads. It is
- * kept on the exchange ({@link NettyExchange#waitedNanos()}) and, when shedding is on, reported to
- * {@link QueueingDelay}, which then judges the request by it before anything is read. While the
- * latest requests came late to their threads, a new one is refused as it arrives, on the event loop
- * ({@link QueueingDelay#shedsOnArrival}): the refusal then costs no thread and no place in the queue.
+ * request's wait for a carrier: under load, the queue of runnable virtual threads (its loop's
+ * tasks, when the loop carries it). It is kept on the exchange ({@link NettyExchange#waitedNanos()})
+ * and, when shedding is on, reported to {@link QueueingDelay}, which then judges the request by it
+ * before anything is read. While the latest requests came late to their threads, a new one is
+ * refused as it arrives, on the event loop ({@link QueueingDelay#shedsOnArrival}): the refusal then
+ * costs no thread and no place in the queue.
  */
 final class ClientApiRoute implements Route {
 
@@ -33,13 +37,14 @@ final class ClientApiRoute implements Route {
     private final DataPlaneProperties properties;
     /** Where waits are reported; null when shedding is off (nothing is recorded, so nothing is shed). */
     private final QueueingDelay queueing;
-    /** A factory, unlike a builder, may be shared by every event loop. */
-    private final java.util.concurrent.ThreadFactory threads = Thread.ofVirtual().name("client-api-", 0).factory();
+    /** Where each request's thread runs: its event loop, or the shared carriers. */
+    private final RequestThreads threads;
 
     ClientApiRoute(ClientApiHandler handler, DataPlaneProperties properties, QueueingDelay queueing) {
         this.handler = handler;
         this.properties = properties;
         this.queueing = queueing;
+        this.threads = RequestThreads.of(properties.requestThreads());
     }
 
     boolean serves(String path) {
@@ -54,7 +59,7 @@ final class ClientApiRoute implements Route {
             answered.accept(shedOnArrival(exchange));
             return exchange.sink();
         }
-        return new Start(exchange, client.eventLoop(), answered);
+        return new Start(exchange, client.eventLoop(), threads.forRequest(head, client.eventLoop()), answered);
     }
 
     /**
@@ -68,13 +73,15 @@ final class ClientApiRoute implements Route {
 
         private final NettyExchange exchange;
         private final EventLoop loop;
+        private final ThreadFactory threads;
         private final RequestSink body;
         private final Consumer<Boolean> answered;
         private boolean started;
 
-        Start(NettyExchange exchange, EventLoop loop, Consumer<Boolean> answered) {
+        Start(NettyExchange exchange, EventLoop loop, ThreadFactory threads, Consumer<Boolean> answered) {
             this.exchange = exchange;
             this.loop = loop;
+            this.threads = threads;
             this.body = exchange.sink();
             this.answered = answered;
         }

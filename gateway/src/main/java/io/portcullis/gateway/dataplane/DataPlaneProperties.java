@@ -26,16 +26,28 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *                         public port serves only the client API ({@code /v1/...}; anything else is
  *                         404): Kong's proxy and admin ports, so the admin surface can stay off the
  *                         network the clients reach
+ * @param requestThreads   where a client-API request's virtual thread runs: {@code event-loop} (the
+ *                         default), carried by the event loop that read the request, or {@code shared},
+ *                         on the JVM's carrier threads ({@link RequestThreads})
  */
 @ConfigurationProperties(DataPlaneProperties.PREFIX)
 public record DataPlaneProperties(@DefaultValue("true") boolean enabled, @DefaultValue("0") int eventLoops,
                                   @DefaultValue("20s") Duration idleTimeout, @DefaultValue("20s") Duration readTimeout,
                                   @DefaultValue("60s") Duration writeTimeout,
                                   @DefaultValue("16384") int maxConnections,
-                                  @DefaultValue("0") int controlPlanePort) {
+                                  @DefaultValue("0") int controlPlanePort,
+                                  @DefaultValue("event-loop") Placement requestThreads) {
 
     /** Where these properties bind. */
     public static final String PREFIX = "gateway.data-plane";
+
+    /** Where a client-API request's virtual thread runs ({@link RequestThreads}). */
+    public enum Placement {
+        /** Carried by the event loop that read the request, where the JVM allows it; else as {@link #SHARED}. */
+        EVENT_LOOP,
+        /** On the JVM's shared carrier threads (the virtual-thread scheduler). */
+        SHARED
+    }
 
     public DataPlaneProperties {
         if (eventLoops < 0) {
@@ -46,6 +58,9 @@ public record DataPlaneProperties(@DefaultValue("true") boolean enabled, @Defaul
         }
         if (controlPlanePort < 0 || controlPlanePort > 65535) {
             throw new IllegalArgumentException(PREFIX + ".control-plane-port must be 0 (none) or a port number");
+        }
+        if (requestThreads == null) {
+            requestThreads = Placement.EVENT_LOOP;
         }
         positive("idle-timeout", idleTimeout);
         positive("read-timeout", readTimeout);

@@ -39,6 +39,7 @@ final class ScriptedHandler implements ClientApiHandler {
             case "/v1/crash" -> throw new IllegalStateException("a bug in the client API");
             case "/v1/answer-header" -> answerHeader(exchange);
             case "/v1/whole" -> whole(exchange);
+            case "/v1/thread" -> thread(exchange);
             default -> text(exchange, 404, "no script for " + exchange.path());
         }
     }
@@ -116,6 +117,13 @@ final class ScriptedHandler implements ClientApiHandler {
         exchange.complete();
         awaitRelease("answer");
         streamReturned = true;
+    }
+
+    /** Reads the body, then names the thread serving it and its carrier ({@code VirtualThread[#n,name]/runnable@carrier}). */
+    private static void thread(ClientExchange exchange) throws IOException {
+        long read = exchange.body().transferTo(OutputStream.nullOutputStream());
+        exchange.header("x-thread", Thread.currentThread().toString());
+        text(exchange, 200, Long.toString(read));
     }
 
     /** Sets the header named in the query ({@code name=value}, URL-encoded), as a handler relaying a backend's would. */

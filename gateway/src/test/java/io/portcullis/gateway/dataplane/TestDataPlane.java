@@ -1,5 +1,6 @@
 package io.portcullis.gateway.dataplane;
 
+import io.portcullis.gateway.dataplane.DataPlaneProperties.Placement;
 import io.portcullis.policy.Cidr;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -17,21 +18,27 @@ final class TestDataPlane implements AutoCloseable {
     private final DataPlaneServer server;
 
     TestDataPlane(Duration idleTimeout, List<Cidr> trustedProxies) {
-        this(idleTimeout, trustedProxies, 0, 16_384);
+        this(idleTimeout, trustedProxies, 0, 16_384, Placement.EVENT_LOOP);
     }
 
     TestDataPlane(int port) {
-        this(Duration.ofSeconds(5), List.of(), port, 16_384);
+        this(Duration.ofSeconds(5), List.of(), port, 16_384, Placement.EVENT_LOOP);
     }
 
     /** A data plane that holds at most {@code maxConnections} client connections. */
     static TestDataPlane holding(int maxConnections) {
-        return new TestDataPlane(Duration.ofSeconds(5), List.of(), 0, maxConnections);
+        return new TestDataPlane(Duration.ofSeconds(5), List.of(), 0, maxConnections, Placement.EVENT_LOOP);
     }
 
-    private TestDataPlane(Duration idleTimeout, List<Cidr> trustedProxies, int port, int maxConnections) {
+    /** A data plane with {@code request-threads} set; its one event loop is {@code data-plane-io-1}. */
+    static TestDataPlane placing(Placement requestThreads) {
+        return new TestDataPlane(Duration.ofSeconds(5), List.of(), 0, 16_384, requestThreads);
+    }
+
+    private TestDataPlane(Duration idleTimeout, List<Cidr> trustedProxies, int port, int maxConnections,
+                          Placement requestThreads) {
         var properties = new DataPlaneProperties(true, 1, idleTimeout, Duration.ofSeconds(5), Duration.ofSeconds(5),
-                maxConnections, 0);
+                maxConnections, 0, requestThreads);
         var settings = new DataPlaneServer.Settings(properties,
                 new InetSocketAddress(InetAddress.getLoopbackAddress(), port), MAX_HEAD_BYTES,
                 new ClientAddress(trustedProxies), new ClientApiRoute(handler, properties, null), new NotFoundRoute(),
