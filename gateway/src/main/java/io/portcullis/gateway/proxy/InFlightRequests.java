@@ -3,6 +3,7 @@ package io.portcullis.gateway.proxy;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.portcullis.gateway.usage.UsageLedger;
 import io.portcullis.gateway.web.QueueingDelay;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -18,7 +19,8 @@ import org.springframework.stereotype.Component;
 
 /**
  * Counts client-API requests between arrival and their last ledger record: to refuse those
- * beyond {@code gateway.max-concurrent-requests}, and so shutdown can wait for the stragglers.
+ * beyond {@code gateway.max-concurrent-requests} or beyond what the usage ledger can still take,
+ * and so shutdown can wait for the stragglers.
  * Before counting, a request that queued for a thread behind a standing queue is refused too
  * ({@link QueueingDelay}, {@code gateway.shedding.*}): the count is the hard ceiling, the queueing
  * time what keeps the admitted requests fast when the replica is over capacity. Only the client
@@ -43,13 +45,17 @@ class InFlightRequests implements SmartLifecycle {
     private final QueueingDelay queueing;
     private final Counter shedOnQueueing;
     private final Counter shedOnCount;
+    private final Counter shedOnLedger;
+    private final UsageLedger ledger;
     private volatile boolean running;
 
-    InFlightRequests(ProxyProperties properties, QueueingDelay queueing, MeterRegistry registry) {
+    InFlightRequests(ProxyProperties properties, QueueingDelay queueing, UsageLedger ledger, MeterRegistry registry) {
         this.limit = properties.maxConcurrentRequests();
         this.queueing = queueing;
+        this.ledger = ledger;
         this.shedOnQueueing = shedCounter(registry, "queueing");
         this.shedOnCount = shedCounter(registry, "concurrency");
+        this.shedOnLedger = shedCounter(registry, "ledger");
         Gauge.builder(QUEUEING_DELAY, queueing, q -> q.standingDelayNanos() / 1e9)
                 .baseUnit("seconds")
                 .description("Smallest wait for a thread in the last shedding interval (a standing queue)")
@@ -64,8 +70,10 @@ class InFlightRequests implements SmartLifecycle {
     }
 
     /**
-     * Counts the request in, unless it queued behind a standing queue or the limit is reached;
-     * {@link #exit()} only after a {@code true}.
+     * Counts the request in, unless it queued behind a standing queue, the limit is reached, or
+     * the usage ledger's queue has no place left for its record beside those of the requests
+     * already in flight (the database is away or slower than the traffic: refusing a request is
+     * better than serving it unbilled); {@link #exit()} only after a {@code true}.
      *
      * @param waitedNanos how long the request waited for its thread ({@code ClientExchange.waitedNanos()})
      */
@@ -78,6 +86,10 @@ class InFlightRequests implements SmartLifecycle {
             int now = count.get();
             if (now >= limit) {
                 shedOnCount.increment();
+                return false;
+            }
+            if (ledger.room() <= now) {
+                shedOnLedger.increment();
                 return false;
             }
             if (count.compareAndSet(now, now + 1)) {

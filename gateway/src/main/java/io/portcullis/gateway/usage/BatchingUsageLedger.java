@@ -46,6 +46,7 @@ class BatchingUsageLedger implements UsageLedger, SmartLifecycle {
     private final UsageWriter batchWriter;
     private final PoisonRecords poison;
     private final BlockingQueue<UsageRecord> queue;
+    private final int capacity;
     private final int batchSize;
     private final Duration flushInterval;
     private final Duration shutdownTimeout;
@@ -66,6 +67,7 @@ class BatchingUsageLedger implements UsageLedger, SmartLifecycle {
         this.batchWriter = writer;
         this.poison = poison;
         this.queue = new ArrayBlockingQueue<>(usage.queueCapacity());
+        this.capacity = usage.queueCapacity();
         this.batchSize = usage.batchSize();
         this.flushInterval = usage.flushInterval();
         this.shutdownTimeout = usage.shutdownTimeout();
@@ -104,6 +106,15 @@ class BatchingUsageLedger implements UsageLedger, SmartLifecycle {
     @Override
     public int pending() {
         return (int) outstanding.get();
+    }
+
+    /**
+     * The queue's free places, read without its lock: counted from the records outstanding, which
+     * include the batch being written, so it errs by at most a batch on the safe side.
+     */
+    @Override
+    public int room() {
+        return (int) Math.max(0, capacity - outstanding.get());
     }
 
     @Override

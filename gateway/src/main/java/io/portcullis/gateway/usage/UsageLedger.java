@@ -11,4 +11,12 @@ public interface UsageLedger {
 
     /** Records accepted but not yet written. */
     int pending();
+
+    /**
+     * Records it can still accept before it would have to refuse one: what admission leaves for
+     * the requests in flight, so that an answered request's record always has a place.
+     */
+    default int room() {
+        return Integer.MAX_VALUE;
+    }
 }
