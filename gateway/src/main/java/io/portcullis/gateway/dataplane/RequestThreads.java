@@ -22,8 +22,8 @@ import org.slf4j.LoggerFactory;
  * own tasks, and when the thread parks for the backend's answer the loop goes back to its sockets;
  * the answer, read by the same loop (the upstream call goes through it,
  * {@link io.portcullis.gateway.NettyEventLoops#home()}), wakes the thread as another task of that
- * loop. No other thread is woken on the way: a request costs no futex call and no context switch,
- * and about an eighth less CPU (docs/performance.md, "Tenth pass").
+ * loop. No other thread is woken on the way, so the hand-overs cost no futex call, and a request
+ * about a fifth less CPU (docs/performance.md, "Tenth pass").
  *
  * <p>The JDK has no public way to give virtual threads a scheduler. The builder that takes one
  * ({@code java.lang.ThreadBuilders$VirtualThreadBuilder(Executor)}) needs
