@@ -45,6 +45,14 @@ public class HotPathBenchmark {
     private final UpstreamHeaders.ClientHeaders client = name -> sdkHeaders.getOrDefault(name, List.of());
     private String clientAddress = "203.0.113.57";
     private String clientAddressV6 = "2001:db8::8a2e:370:7334";
+    private final byte[] chatAnswer = ("{\"id\":\"chatcmpl-bench\",\"object\":\"chat.completion\",\"created\":1764201600,"
+            + "\"model\":\"bench-chat\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
+            + "\"content\":\"Hello, benchmark!\"},\"finish_reason\":\"stop\"}],"
+            + "\"usage\":{\"prompt_tokens\":21,\"completion_tokens\":5,\"total_tokens\":26}}")
+            .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    private final byte[] chatRequest = ("{\"model\":\"bench-chat\",\"messages\":[{\"role\":\"system\",\"content\":"
+            + "\"You are terse.\"},{\"role\":\"user\",\"content\":\"Say hello to the benchmark.\"}],"
+            + "\"max_tokens\":16}").getBytes(java.nio.charset.StandardCharsets.UTF_8);
 
     @Benchmark
     public URI chatUrl() {
@@ -70,5 +78,20 @@ public class HotPathBenchmark {
     @Benchmark
     public byte[] clientAddressV6() {
         return IpAddresses.parse(clientAddressV6);
+    }
+
+    /** The usage read from a whole chat answer as it passes (bench/gateway/chat-response.json). */
+    @Benchmark
+    public Usage usageOfChatAnswer() {
+        UsageScanner scanner = new UsageScanner();
+        scanner.feed(chatAnswer, 0, chatAnswer.length);
+        scanner.end();
+        return scanner.usage();
+    }
+
+    /** The chat request's parse, for scale: the same kind of work on a body of similar size. */
+    @Benchmark
+    public Object parseOfChatRequest() {
+        return ProxyJson.parse(chatRequest);
     }
 }
