@@ -1,5 +1,6 @@
 package io.portcullis.gateway;
 
+import io.portcullis.gateway.dataplane.DataPlaneProperties;
 import io.portcullis.policy.AccessPolicy;
 import java.time.Clock;
 import java.time.InstantSource;
@@ -18,10 +19,14 @@ class CoreConfiguration implements WebMvcConfigurer {
         return Clock.systemUTC();
     }
 
-    /** The data plane's and the upstream client's event loops, one set for both ({@link NettyEventLoops}). */
+    /**
+     * The data plane's and the upstream client's event loops, one set for both ({@link NettyEventLoops}),
+     * on the transport {@code gateway.data-plane.transport} asks for.
+     */
     @Bean(destroyMethod = "close")
-    NettyEventLoops nettyEventLoops() {
-        return new NettyEventLoops(Runtime.getRuntime().availableProcessors());
+    NettyEventLoops nettyEventLoops(DataPlaneProperties dataPlane) {
+        return new NettyEventLoops("netty-io", Runtime.getRuntime().availableProcessors(),
+                NettyTransport.of(dataPlane.transport()));
     }
 
     @Bean

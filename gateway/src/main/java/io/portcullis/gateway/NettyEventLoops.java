@@ -3,16 +3,13 @@ package io.portcullis.gateway;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollIoHandler;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.util.concurrent.FastThreadLocalThread;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * One set of Netty event loops ({@code netty-io-N}, one per core, epoll where available) for the
+ * One set of Netty event loops ({@code netty-io-N}, one per core, on a {@link NettyTransport}) for the
  * data plane's connections and the upstream client's. A client-API request's virtual thread is
  * started by the loop that read the request and woken by the loop that read the backend's answer;
  * each loop hands its tasks to the virtual-thread scheduler through a submission queue of its own.
@@ -33,18 +30,23 @@ public final class NettyEventLoops implements AutoCloseable {
      */
     public static final ScopedValue<EventLoop> CLIENT_LOOP = ScopedValue.newInstance();
 
-    private final boolean epoll = Epoll.isAvailable();
+    private final NettyTransport transport;
     private final EventLoopGroup group;
 
-    /** The gateway's shared loops, threads {@code netty-io-N}. */
+    /** The gateway's shared loops, threads {@code netty-io-N}, on the best transport this system has. */
     public NettyEventLoops(int threads) {
-        this("netty-io", threads);
+        this("netty-io", threads, NettyTransport.of(NettyTransport.Choice.AUTO));
     }
 
     /** Loops of their own, threads {@code <name>-N} (a data plane given its own with {@code event-loops}). */
     public NettyEventLoops(String name, int threads) {
-        this.group = new MultiThreadIoEventLoopGroup(threads, threads(name),
-                epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+        this(name, threads, NettyTransport.of(NettyTransport.Choice.AUTO));
+    }
+
+    /** Loops on the given transport, threads {@code <name>-N}. */
+    public NettyEventLoops(String name, int threads, NettyTransport transport) {
+        this.transport = transport;
+        this.group = new MultiThreadIoEventLoopGroup(threads, threads(name), transport.ioHandlers());
     }
 
     /**
@@ -62,9 +64,9 @@ public final class NettyEventLoops implements AutoCloseable {
         return group;
     }
 
-    /** Whether the loops run on epoll: the channels registered with them must be epoll channels then. */
-    public boolean epoll() {
-        return epoll;
+    /** What the loops run on: the channels registered with them must be of its kind. */
+    public NettyTransport transport() {
+        return transport;
     }
 
     private static ThreadFactory threads(String name) {

@@ -9,8 +9,6 @@ import io.netty.channel.ChannelPromise;
 import io.netty.channel.EventLoop;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.WriteBufferWaterMark;
-import io.netty.channel.epoll.EpollSocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpRequest;
@@ -23,6 +21,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.portcullis.gateway.NettyEventLoops;
+import io.portcullis.gateway.NettyTransport;
 import io.portcullis.gateway.backend.NettyUpstreamPool.Address;
 import io.portcullis.gateway.backend.NettyUpstreamPool.Connection;
 import java.io.IOException;
@@ -68,7 +67,13 @@ final class NettyUpstreamClient implements UpstreamClient {
 
     /** As {@link #NettyUpstreamClient(UpstreamProperties)}, trusting what {@code trust} does (tests: a self-signed backend). */
     NettyUpstreamClient(UpstreamProperties config, Supplier<SslContextBuilder> trust) {
-        this(config, new NettyEventLoops(Runtime.getRuntime().availableProcessors()), true, trust);
+        this(config, NettyTransport.Choice.AUTO, trust);
+    }
+
+    /** As {@link #NettyUpstreamClient(UpstreamProperties, Supplier)}, its loops on the transport {@code transport} comes to. */
+    NettyUpstreamClient(UpstreamProperties config, NettyTransport.Choice transport, Supplier<SslContextBuilder> trust) {
+        this(config, new NettyEventLoops("netty-io", Runtime.getRuntime().availableProcessors(), NettyTransport.of(transport)),
+                true, trust);
     }
 
     /**
@@ -84,7 +89,7 @@ final class NettyUpstreamClient implements UpstreamClient {
         this.loops = loops;
         this.ownsLoops = ownsLoops;
         var bootstrap = new Bootstrap().group(loops.group())
-                .channel(loops.epoll() ? EpollSocketChannel.class : NioSocketChannel.class)
+                .channel(loops.transport().socketChannel())
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS,
                         (int) Math.min(Integer.MAX_VALUE, config.connectTimeout().toMillis()))

@@ -1,5 +1,6 @@
 package io.portcullis.gateway.dataplane;
 
+import io.portcullis.gateway.NettyTransport;
 import java.time.Duration;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
@@ -29,6 +30,10 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param requestThreads   where a client-API request's virtual thread runs: {@code event-loop} (the
  *                         default), carried by the event loop that read the request, or {@code shared},
  *                         on the JVM's carrier threads ({@link RequestThreads})
+ * @param transport        what the gateway's event loops (the data plane's and the upstream
+ *                         client's) wait for sockets with: {@code auto} (the default) epoll on Linux,
+ *                         else the JDK's NIO; {@code io-uring} io_uring where the kernel allows it
+ *                         (else as {@code auto}, with a warning); {@code epoll}; {@code nio}
  */
 @ConfigurationProperties(DataPlaneProperties.PREFIX)
 public record DataPlaneProperties(@DefaultValue("true") boolean enabled, @DefaultValue("0") int eventLoops,
@@ -36,7 +41,8 @@ public record DataPlaneProperties(@DefaultValue("true") boolean enabled, @Defaul
                                   @DefaultValue("60s") Duration writeTimeout,
                                   @DefaultValue("16384") int maxConnections,
                                   @DefaultValue("0") int controlPlanePort,
-                                  @DefaultValue("event-loop") Placement requestThreads) {
+                                  @DefaultValue("event-loop") Placement requestThreads,
+                                  @DefaultValue("auto") NettyTransport.Choice transport) {
 
     /** Where these properties bind. */
     public static final String PREFIX = "gateway.data-plane";
@@ -61,6 +67,9 @@ public record DataPlaneProperties(@DefaultValue("true") boolean enabled, @Defaul
         }
         if (requestThreads == null) {
             requestThreads = Placement.EVENT_LOOP;
+        }
+        if (transport == null) {
+            transport = NettyTransport.Choice.AUTO;
         }
         positive("idle-timeout", idleTimeout);
         positive("read-timeout", readTimeout);

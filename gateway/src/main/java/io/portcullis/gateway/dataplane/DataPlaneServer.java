@@ -9,14 +9,13 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.ServerChannel;
-import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.portcullis.gateway.NettyEventLoops;
+import io.portcullis.gateway.NettyTransport;
 import java.net.InetSocketAddress;
 import java.util.HashMap;
 import java.util.Map;
@@ -82,9 +81,9 @@ public final class DataPlaneServer implements SmartLifecycle {
     @Override
     public void start() {
         inFlight.resume(); // a stop drained it; started again, connections are kept alive as before
-        loops = shared != null ? shared : new NettyEventLoops("data-plane-io", settings.properties().loops());
-        boolean epoll = loops.epoll();
-        Class<? extends ServerChannel> type = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+        loops = shared != null ? shared : new NettyEventLoops("data-plane-io", settings.properties().loops(),
+                NettyTransport.of(settings.properties().transport()));
+        Class<? extends ServerChannel> type = loops.transport().serverChannel();
         var decoding = new HttpDecoderConfig().setMaxInitialLineLength(settings.maxHeadBytes())
                 .setMaxHeaderSize(settings.maxHeadBytes());
         long idleNanos = settings.properties().idleTimeout().toNanos();
@@ -114,7 +113,7 @@ public final class DataPlaneServer implements SmartLifecycle {
         listening = bound.channel();
         int port = ((InetSocketAddress) listening.localAddress()).getPort();
         publish(port);
-        log.info("Data plane (Netty, {}) listening on {}:{}; control plane on 127.0.0.1:{}", epoll ? "epoll" : "nio",
+        log.info("Data plane (Netty, {}) listening on {}:{}; control plane on 127.0.0.1:{}", loops.transport(),
                 settings.bindTo().getHostString(), port, controlPlane.port());
     }
 
@@ -200,5 +199,11 @@ public final class DataPlaneServer implements SmartLifecycle {
     public int port() {
         Channel server = listening;
         return server == null ? 0 : ((InetSocketAddress) server.localAddress()).getPort();
+    }
+
+    /** What the event loops serving the port run on, or null before the first start. */
+    NettyTransport transport() {
+        NettyEventLoops current = loops;
+        return current == null ? null : current.transport();
     }
 }

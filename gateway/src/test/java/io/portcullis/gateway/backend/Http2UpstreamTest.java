@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.portcullis.gateway.backend.UpstreamClient.UpstreamAnswer;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
+import io.portcullis.gateway.NettyTransport;
 import io.portcullis.gateway.support.Http2Backend;
 import io.portcullis.gateway.support.SelfSignedCertificate;
 import java.io.IOException;
@@ -46,8 +47,13 @@ class Http2UpstreamTest {
         }
     }
 
+    /** What the client's event loops run on: epoll here ({@link Http2UpstreamOnIoUringTest}: io_uring). */
+    NettyTransport.Choice transport() {
+        return NettyTransport.Choice.AUTO;
+    }
+
     private NettyUpstreamClient client(Duration idle, int maxConnections, String... http2Hosts) {
-        client = new NettyUpstreamClient(config(idle, maxConnections, http2Hosts));
+        client = new NettyUpstreamClient(config(idle, maxConnections, http2Hosts), transport(), UpstreamTls::jdkTrust);
         return client;
     }
 
@@ -58,7 +64,7 @@ class Http2UpstreamTest {
 
     /** A client that trusts the certificate, and nothing else. */
     private NettyUpstreamClient trusting(SelfSignedCertificate certificate, String... http2Hosts) {
-        client = new NettyUpstreamClient(config(Duration.ofSeconds(10), 100, http2Hosts),
+        client = new NettyUpstreamClient(config(Duration.ofSeconds(10), 100, http2Hosts), transport(),
                 () -> SslContextBuilder.forClient().sslProvider(SslProvider.JDK)
                         .endpointIdentificationAlgorithm("HTTPS").trustManager(certificate.certificate()));
         return client;

@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.EventLoop;
-import io.netty.channel.epoll.EpollSocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import io.portcullis.gateway.NettyEventLoops;
 import io.portcullis.gateway.backend.NettyUpstreamPool.Address;
 import io.portcullis.gateway.backend.NettyUpstreamPool.Connection;
@@ -34,7 +32,7 @@ class NettyUpstreamPoolTest {
         server = new RawHttpServer();
         loops = new NettyEventLoops(2);
         var bootstrap = new Bootstrap().group(loops.group())
-                .channel(loops.epoll() ? EpollSocketChannel.class : NioSocketChannel.class);
+                .channel(loops.transport().socketChannel());
         pool = new NettyUpstreamPool(bootstrap, () -> null, 4, Duration.ofSeconds(2));
         address = Address.of(server.uri("/ok"));
         first = loops.group().next();

@@ -11,7 +11,12 @@ import org.junit.jupiter.api.Test;
 /** The data plane's connection handling, over real sockets: keep-alive, pipelining, refusals, timeouts, routing. */
 class FrontDoorTest {
 
-    private TestDataPlane plane = new TestDataPlane();
+    private TestDataPlane plane = start();
+
+    /** The data plane under test: epoll here ({@link FrontDoorOnIoUringTest}: io_uring). */
+    TestDataPlane start() {
+        return new TestDataPlane();
+    }
 
     @AfterEach
     void stop() {

@@ -1,5 +1,6 @@
 package io.portcullis.gateway.dataplane;
 
+import io.portcullis.gateway.NettyTransport;
 import io.portcullis.gateway.dataplane.DataPlaneProperties.Placement;
 import io.portcullis.policy.Cidr;
 import java.net.InetAddress;
@@ -32,13 +33,24 @@ final class TestDataPlane implements AutoCloseable {
 
     /** A data plane with {@code request-threads} set; its one event loop is {@code data-plane-io-1}. */
     static TestDataPlane placing(Placement requestThreads) {
-        return new TestDataPlane(Duration.ofSeconds(5), List.of(), 0, 16_384, requestThreads);
+        return new TestDataPlane(Duration.ofSeconds(5), List.of(), 0, 16_384, requestThreads,
+                NettyTransport.Choice.AUTO);
+    }
+
+    /** A data plane whose event loop runs on the transport {@code transport} comes to here. */
+    static TestDataPlane on(NettyTransport.Choice transport) {
+        return new TestDataPlane(Duration.ofSeconds(5), List.of(), 0, 16_384, Placement.EVENT_LOOP, transport);
     }
 
     private TestDataPlane(Duration idleTimeout, List<Cidr> trustedProxies, int port, int maxConnections,
                           Placement requestThreads) {
+        this(idleTimeout, trustedProxies, port, maxConnections, requestThreads, NettyTransport.Choice.AUTO);
+    }
+
+    private TestDataPlane(Duration idleTimeout, List<Cidr> trustedProxies, int port, int maxConnections,
+                          Placement requestThreads, NettyTransport.Choice transport) {
         var properties = new DataPlaneProperties(true, 1, idleTimeout, Duration.ofSeconds(5), Duration.ofSeconds(5),
-                maxConnections, 0, requestThreads);
+                maxConnections, 0, requestThreads, transport);
         var settings = new DataPlaneServer.Settings(properties,
                 new InetSocketAddress(InetAddress.getLoopbackAddress(), port), MAX_HEAD_BYTES,
                 new ClientAddress(trustedProxies), new ClientApiRoute(handler, properties, null), new NotFoundRoute(),
@@ -59,6 +71,11 @@ final class TestDataPlane implements AutoCloseable {
 
     int port() {
         return server.port();
+    }
+
+    /** What the data plane's event loop runs on. */
+    NettyTransport transport() {
+        return server.transport();
     }
 
     RawHttp connect() throws java.io.IOException {
