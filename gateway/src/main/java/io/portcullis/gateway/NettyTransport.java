@@ -60,7 +60,8 @@ public enum NettyTransport {
      * not the one asked for (io_uring refused by the kernel or a seccomp profile, say).
      */
     public static NettyTransport of(Choice choice) {
-        NettyTransport transport = best(choice, IoUring.isAvailable(), Epoll.isAvailable());
+        // io_uring is probed (its library loaded, a ring set up) only when asked for
+        NettyTransport transport = best(choice, choice == Choice.IO_URING && IoUring.isAvailable(), Epoll.isAvailable());
         if (choice == Choice.IO_URING && transport != IO_URING) {
             log.warn("io_uring was asked for (gateway.data-plane.transport=io-uring) but is not available here ({}): "
                     + "using {}", IoUring.unavailabilityCause(), transport);
