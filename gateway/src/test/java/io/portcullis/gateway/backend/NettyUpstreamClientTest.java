@@ -3,6 +3,7 @@ package io.portcullis.gateway.backend;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.portcullis.gateway.NettyTransport;
 import io.portcullis.gateway.backend.UpstreamClient.UpstreamAnswer;
 import io.portcullis.gateway.support.SelfSignedCertificate;
 import java.io.IOException;
@@ -51,8 +52,14 @@ class NettyUpstreamClientTest {
     private UpstreamClient client(UpstreamClientKind kind, Duration connect, Duration response, Duration idle,
                                   int maxConnections) {
         var config = new UpstreamProperties(connect, response, idle, maxConnections, null, List.of(), kind, List.of());
-        client = kind == UpstreamClientKind.NETTY ? new NettyUpstreamClient(config) : new ApacheUpstreamClient(config);
+        client = kind == UpstreamClientKind.NETTY ? new NettyUpstreamClient(config, transport(), UpstreamTls::jdkTrust)
+                : new ApacheUpstreamClient(config);
         return client;
+    }
+
+    /** What the Netty client's event loops run on: epoll here ({@link NettyUpstreamClientOnIoUringTest}: io_uring). */
+    NettyTransport.Choice transport() {
+        return NettyTransport.Choice.AUTO;
     }
 
     private UpstreamClient client(UpstreamClientKind kind) {
