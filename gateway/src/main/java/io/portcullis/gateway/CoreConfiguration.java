@@ -25,8 +25,7 @@ class CoreConfiguration implements WebMvcConfigurer {
      */
     @Bean(destroyMethod = "close")
     NettyEventLoops nettyEventLoops(DataPlaneProperties dataPlane) {
-        return new NettyEventLoops("netty-io", Runtime.getRuntime().availableProcessors(),
-                NettyTransport.of(dataPlane.transport()));
+        return new NettyEventLoops(Runtime.getRuntime().availableProcessors(), NettyTransport.of(dataPlane.transport()));
     }
 
     @Bean

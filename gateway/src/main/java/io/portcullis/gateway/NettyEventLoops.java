@@ -35,7 +35,12 @@ public final class NettyEventLoops implements AutoCloseable {
 
     /** The gateway's shared loops, threads {@code netty-io-N}, on the best transport this system has. */
     public NettyEventLoops(int threads) {
-        this("netty-io", threads, NettyTransport.of(NettyTransport.Choice.AUTO));
+        this(threads, NettyTransport.of(NettyTransport.Choice.AUTO));
+    }
+
+    /** The gateway's shared loops, threads {@code netty-io-N}, on the given transport. */
+    public NettyEventLoops(int threads, NettyTransport transport) {
+        this("netty-io", threads, transport);
     }
 
     /** Loops of their own, threads {@code <name>-N} (a data plane given its own with {@code event-loops}). */

@@ -72,8 +72,8 @@ final class NettyUpstreamClient implements UpstreamClient {
 
     /** As {@link #NettyUpstreamClient(UpstreamProperties, Supplier)}, its loops on the transport {@code transport} comes to. */
     NettyUpstreamClient(UpstreamProperties config, NettyTransport.Choice transport, Supplier<SslContextBuilder> trust) {
-        this(config, new NettyEventLoops("netty-io", Runtime.getRuntime().availableProcessors(), NettyTransport.of(transport)),
-                true, trust);
+        this(config, new NettyEventLoops(Runtime.getRuntime().availableProcessors(), NettyTransport.of(transport)), true,
+                trust);
     }
 
     /**

@@ -19,16 +19,17 @@ final class TestDataPlane implements AutoCloseable {
     private final DataPlaneServer server;
 
     TestDataPlane(Duration idleTimeout, List<Cidr> trustedProxies) {
-        this(idleTimeout, trustedProxies, 0, 16_384, Placement.EVENT_LOOP);
+        this(idleTimeout, trustedProxies, 0, 16_384, Placement.EVENT_LOOP, NettyTransport.Choice.AUTO);
     }
 
     TestDataPlane(int port) {
-        this(Duration.ofSeconds(5), List.of(), port, 16_384, Placement.EVENT_LOOP);
+        this(Duration.ofSeconds(5), List.of(), port, 16_384, Placement.EVENT_LOOP, NettyTransport.Choice.AUTO);
     }
 
     /** A data plane that holds at most {@code maxConnections} client connections. */
     static TestDataPlane holding(int maxConnections) {
-        return new TestDataPlane(Duration.ofSeconds(5), List.of(), 0, maxConnections, Placement.EVENT_LOOP);
+        return new TestDataPlane(Duration.ofSeconds(5), List.of(), 0, maxConnections, Placement.EVENT_LOOP,
+                NettyTransport.Choice.AUTO);
     }
 
     /** A data plane with {@code request-threads} set; its one event loop is {@code data-plane-io-1}. */
@@ -40,11 +41,6 @@ final class TestDataPlane implements AutoCloseable {
     /** A data plane whose event loop runs on the transport {@code transport} comes to here. */
     static TestDataPlane on(NettyTransport.Choice transport) {
         return new TestDataPlane(Duration.ofSeconds(5), List.of(), 0, 16_384, Placement.EVENT_LOOP, transport);
-    }
-
-    private TestDataPlane(Duration idleTimeout, List<Cidr> trustedProxies, int port, int maxConnections,
-                          Placement requestThreads) {
-        this(idleTimeout, trustedProxies, port, maxConnections, requestThreads, NettyTransport.Choice.AUTO);
     }
 
     private TestDataPlane(Duration idleTimeout, List<Cidr> trustedProxies, int port, int maxConnections,
